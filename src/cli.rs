@@ -1,2 +1,341 @@
+//! The command line: parses flags, wires the stages together, owns exit codes
+//! (0 all passed, 1 some failed, 2 usage or input error).
+
+use std::path::PathBuf;
 use std::process::ExitCode;
-pub fn main() -> ExitCode { ExitCode::SUCCESS }
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::cassette::VersionRange;
+use crate::input_error::{InputError, InputErrors};
+use crate::microversion::Microversion;
+use crate::outcome::{Mode, Outcome, Verdict};
+use crate::plan::{self, LiveInfo, PlanRequest, RecordMode};
+use crate::provider::{self, Provider};
+use crate::report::{self, human, ReportKind, ReportTarget};
+use crate::runner::{self, Cancel, Event, RunnerConfig};
+use crate::suite;
+use crate::transport::live::{Endpoint, Identity};
+use crate::transport::Outgoing;
+
+/// The cassette directory replay uses when none is given.
+pub const DEFAULT_CASSETTES: &str = "cassettes/nova-34.0.0";
+pub const DEFAULT_SUITES: &str = "suites";
+
+#[derive(Parser, Debug)]
+#[command(name = "tapedeck", version, about = "Record/replay contract tests and conformance checks for the OpenStack Compute API")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run suites: replay them from cassettes (default), run them live, or record them.
+    Run(RunArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    Replay,
+    Live,
+    Record,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RecordModeArg {
+    Once,
+    All,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// Suite files or directories of suites [default: suites/]
+    pub suites: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "replay")]
+    pub mode: ModeArg,
+    /// With --mode record: `all` re-records every run, `once` only runs without a cassette.
+    #[arg(long, value_enum, default_value = "all")]
+    pub record_mode: RecordModeArg,
+    /// Cassette directory [default: cassettes/nova-34.0.0 for replay, cassettes/<provider label> to record]
+    #[arg(long)]
+    pub cassettes: Option<PathBuf>,
+    /// Run every suite at this microversion instead of the ones it lists.
+    #[arg(long)]
+    pub microversion: Option<String>,
+    /// Set a variable (overrides provider and suite variables). Repeatable.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Runs at once.
+    #[arg(long, default_value_t = 4)]
+    pub jobs: usize,
+    /// Write a report: json=PATH. Repeatable.
+    #[arg(long = "report", value_name = "FORMAT=PATH")]
+    pub reports: Vec<String>,
+    /// Provider file (endpoint, identities, variables) for live and record mode.
+    #[arg(long)]
+    pub provider: Option<PathBuf>,
+    /// Compute endpoint URL for live and record mode (instead of --provider).
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// Static token sent as X-Auth-Token (e.g. from `openstack token issue`).
+    #[arg(long, env = "OS_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Provider label with --endpoint: names the cassette directory.
+    #[arg(long, default_value = "custom")]
+    pub label: String,
+    /// A value to redact from cassettes and reports. Repeatable.
+    #[arg(long = "secret", value_name = "VALUE")]
+    pub secrets: Vec<String>,
+    /// Timeout of one HTTP request.
+    #[arg(long, default_value = "60s")]
+    pub request_timeout: String,
+    /// List suites, capabilities and microversions without running anything.
+    #[arg(long)]
+    pub list: bool,
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    match cli.command {
+        Command::Run(args) => run_command(args),
+    }
+}
+
+fn usage_error(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+fn run_command(args: RunArgs) -> ExitCode {
+    match prepare(&args) {
+        Ok(prepared) => execute(args, prepared),
+        Err(errors) => {
+            eprintln!("{errors}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+struct Prepared {
+    suites: Vec<Arc<suite::Suite>>,
+    cli_vars: Vec<(String, String)>,
+    microversion: Option<Microversion>,
+    reports: Vec<ReportTarget>,
+    provider: Option<Provider>,
+    timeout: Duration,
+}
+
+/// Everything that can be checked before anything runs (exit 2 on any problem).
+fn prepare(args: &RunArgs) -> Result<Prepared, InputErrors> {
+    let mut cli_vars = Vec::new();
+    for v in &args.vars {
+        let (name, value) = v.split_once('=').ok_or_else(|| InputError::new(format!("--var `{v}`: expected NAME=VALUE")))?;
+        cli_vars.push((name.trim().to_string(), value.to_string()));
+    }
+    let microversion = match &args.microversion {
+        Some(m) => Some(m.parse::<Microversion>().map_err(|e| InputError::new(format!("--microversion: {e}")))?),
+        None => None,
+    };
+    let reports = args
+        .reports
+        .iter()
+        .map(|r| report::parse_target(r).map_err(|e| InputError::new(format!("--report {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    if args.jobs == 0 {
+        return Err(InputError::new("--jobs must be at least 1").into());
+    }
+    let timeout = suite::duration::parse_duration(&args.request_timeout).map_err(|e| InputError::new(format!("--request-timeout: {e}")))?;
+    let paths = if args.suites.is_empty() { vec![PathBuf::from(DEFAULT_SUITES)] } else { args.suites.clone() };
+    let files = suite::discover(&paths)?;
+    if files.is_empty() {
+        return Err(InputError::new(format!("no suite files (*.yaml) in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))).into());
+    }
+    let names: Vec<String> = cli_vars.iter().map(|(n, _)| n.clone()).collect();
+    let suites = suite::load_all(&files, &names)?.into_iter().map(Arc::new).collect();
+    let provider = match (args.mode, &args.provider, &args.endpoint) {
+        (ModeArg::Replay, None, None) => None,
+        (ModeArg::Replay, _, _) => return Err(InputError::new("--provider and --endpoint are for --mode live or record; replay reads cassettes").into()),
+        (_, Some(_), Some(_)) => return Err(InputError::new("give --provider FILE or --endpoint URL, not both").into()),
+        (_, Some(file), None) => Some(provider::load(file)?),
+        (_, None, Some(url)) => Some(Provider {
+            label: args.label.clone(),
+            endpoint: url.clone(),
+            identities: args.token.iter().map(|t| ("user".to_string(), Identity { headers: vec![], token: Some(t.clone()) })).collect(),
+            ..Provider::default()
+        }),
+        (_, None, None) if args.list => None,
+        (_, None, None) => return Err(InputError::new("live and record mode need a provider: --provider FILE, or --endpoint URL (with --token TOKEN)").into()),
+    };
+    Ok(Prepared { suites, cli_vars, microversion, reports, provider, timeout })
+}
+
+fn execute(args: RunArgs, p: Prepared) -> ExitCode {
+    if args.list {
+        for s in &p.suites {
+            let mvs: Vec<String> = match p.microversion {
+                Some(v) => vec![v.to_string()],
+                None if s.microversions.is_empty() => vec![plan::DEFAULT_MICROVERSION.to_string()],
+                None => s.microversions.iter().map(|m| m.to_string()).collect(),
+            };
+            println!("{:<32} {:<28} [{}]  {}", s.name, mvs.join(" "), s.capabilities.join(", "), s.file.display());
+        }
+        return ExitCode::SUCCESS;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return usage_error(format!("cannot start the async runtime: {e}")),
+    };
+    runtime.block_on(execute_async(args, p))
+}
+
+async fn execute_async(args: RunArgs, p: Prepared) -> ExitCode {
+    let mode = match args.mode {
+        ModeArg::Replay => Mode::Replay,
+        ModeArg::Live => Mode::Live,
+        ModeArg::Record => Mode::Record,
+    };
+    let mut endpoint = None;
+    let mut live_info = None;
+    if let Some(provider) = &p.provider {
+        let mut secrets = args.secrets.clone();
+        secrets.extend(provider.secrets.iter().cloned());
+        let e = match Endpoint::new(&provider.endpoint, provider.identities.clone(), secrets, p.timeout) {
+            Ok(e) => Arc::new(e),
+            Err(e) => return usage_error(format!("provider endpoint: {e}")),
+        };
+        let api_versions = match probe_versions(&e).await {
+            Ok(range) => range,
+            Err(message) => return usage_error(format!("cannot reach the provider {}: {message}", provider.label)),
+        };
+        live_info = Some(LiveInfo {
+            label: provider.label.clone(),
+            endpoint_path: e.base_path.clone(),
+            variables: provider.variables.clone(),
+            identities: provider.identities.keys().cloned().collect(),
+            unsupported: provider.unsupported.clone(),
+            api_versions,
+        });
+        endpoint = Some(e);
+    }
+    let cassette_dir = args.cassettes.clone().unwrap_or_else(|| match &live_info {
+        Some(info) if mode == Mode::Record => PathBuf::from("cassettes").join(&info.label),
+        _ => PathBuf::from(DEFAULT_CASSETTES),
+    });
+    let record = match (mode, args.record_mode) {
+        (Mode::Record, RecordModeArg::Once) => Some(RecordMode::Once),
+        (Mode::Record, RecordModeArg::All) => Some(RecordMode::All),
+        _ => None,
+    };
+    let request = PlanRequest { suites: &p.suites, cassette_dir: &cassette_dir, live: live_info.as_ref(), record, microversion: p.microversion, cli_vars: &p.cli_vars };
+    let plans = match plan::plan(&request) {
+        Ok(plans) => plans,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return ExitCode::from(2);
+        }
+    };
+
+    let cancel = Cancel::new();
+    spawn_interrupt_handler(cancel.clone());
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let printer = tokio::spawn(async move {
+        while let Some(event) = rx.recv().await {
+            if let Event::RunFinished { outcome, .. } = event {
+                println!("{}", human::run_line(&outcome, mode));
+            }
+        }
+    });
+    let config = RunnerConfig { mode, jobs: args.jobs, endpoint, cancel: cancel.clone(), events: Some(tx) };
+    let outcome = runner::execute(plans, config).await;
+    let _ = printer.await;
+    finish(&outcome, &p.reports)
+}
+
+fn finish(outcome: &Outcome, reports: &[ReportTarget]) -> ExitCode {
+    let failed: Vec<_> = outcome.runs.iter().filter(|r| r.verdict == Verdict::Failed).collect();
+    if !failed.is_empty() {
+        println!("\nfailures:");
+        for run in &failed {
+            println!("  {} @ {}: {}", run.suite, run.microversion, run.reason.as_deref().unwrap_or("failed"));
+            print!("{}", human::failure_details(run));
+        }
+    }
+    for run in &outcome.runs {
+        for note in &run.notes {
+            println!("note: {} @ {}: {note}", run.suite, run.microversion);
+        }
+    }
+    println!("\n{}", human::footer(outcome));
+    println!("{}", human::summary(outcome));
+    for target in reports {
+        let text = match target.kind {
+            ReportKind::Json => report::json::render(outcome),
+        };
+        if let Err(e) = report::write_atomic(&target.path, text.as_bytes()) {
+            eprintln!("error: report: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// `GET` on the compute endpoint: its version document gives the microversion range.
+async fn probe_versions(endpoint: &Endpoint) -> Result<Option<VersionRange>, String> {
+    let request = Outgoing { step: "version probe".into(), identity: None, method: "GET".into(), target: "/".into(), headers: vec![], body: None };
+    let exchange = endpoint.exchange(&request, std::time::Instant::now()).await.map_err(|e| e.message)?;
+    let doc = exchange.response.body.as_ref().and_then(|b| b.get("version"));
+    let field = |name: &str| doc.and_then(|d| d.get(name)).and_then(|v| v.as_str()).and_then(|s| s.parse::<Microversion>().ok());
+    Ok(match (field("min_version"), field("version")) {
+        (Some(min), Some(max)) => Some(VersionRange { min, max }),
+        _ => None,
+    })
+}
+
+fn spawn_interrupt_handler(cancel: Arc<Cancel>) {
+    tokio::spawn(async move {
+        let mut presses = 0;
+        loop {
+            wait_for_signal().await;
+            presses += 1;
+            if presses == 1 {
+                eprintln!("\ninterrupted: no new steps; running cleanups (interrupt again to abort at once)");
+                cancel.cancel();
+            } else {
+                eprintln!("aborted: resources created by unfinished runs may remain on the provider");
+                std::process::exit(130);
+            }
+        }
+    });
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+

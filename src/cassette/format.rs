@@ -1,0 +1,57 @@
+//! The cassette file format (version 1). Field order here is the order on disk.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::exchange::Exchange;
+use crate::microversion::Microversion;
+
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cassette {
+    /// Cassette format version; a reader refuses versions it does not know.
+    pub format: u32,
+    /// The tapedeck version that recorded it.
+    pub tapedeck: String,
+    /// RFC 3339, UTC.
+    pub recorded_at: String,
+    /// The provider label (the cassette directory name by default).
+    pub provider: String,
+    /// Path of the compute endpoint (`/v2.1`); its origin is never stored.
+    pub endpoint_path: String,
+    /// The microversion range the provider announced in its version document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_versions: Option<VersionRange>,
+    pub suite: String,
+    /// The suite's hash when recorded: a different hash now means the cassette is stale.
+    pub suite_hash: String,
+    pub microversion: Microversion,
+    /// Identities the provider offered (`user`, `admin`): replay decides as live did.
+    #[serde(default)]
+    pub identities: Vec<String>,
+    /// The run's variables (run id, provider variables) so replay renders the same requests.
+    #[serde(default)]
+    pub variables: BTreeMap<String, Value>,
+    /// Set when the run was skipped while recording (capability missing, version out of range).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    #[serde(default)]
+    pub exchanges: Vec<Exchange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionRange {
+    pub min: Microversion,
+    pub max: Microversion,
+}
+
+impl VersionRange {
+    pub fn contains(&self, v: Microversion) -> bool {
+        self.min <= v && v <= self.max
+    }
+}

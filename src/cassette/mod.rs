@@ -1,0 +1,8 @@
+//! Cassettes: one YAML file per (suite, microversion) run holding every exchange of the run,
+//! readable in review, written atomically, read back with positioned errors.
+
+pub mod format;
+pub mod store;
+
+pub use format::{Cassette, VersionRange, FORMAT_VERSION};
+pub use store::{cassette_path, load, write_atomic};

@@ -1,0 +1,69 @@
+//! Reading and writing cassette files. Writes go to a temporary file in the same directory,
+//! are flushed to disk, then renamed over the old file: an interrupted write never leaves a
+//! half cassette and never damages the existing one.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::format::{Cassette, FORMAT_VERSION};
+use crate::exchange::Exchange;
+use crate::input_error::InputError;
+use crate::json_util::sorted;
+use crate::microversion::Microversion;
+use crate::yaml;
+
+pub fn cassette_path(dir: &Path, suite: &str, microversion: Microversion) -> PathBuf {
+    dir.join(format!("{suite}@{microversion}.yaml"))
+}
+
+pub fn load(path: &Path) -> Result<Cassette, InputError> {
+    let source = yaml::read_text(path)?;
+    // Check the format version first, so a future cassette gets a clear message rather than
+    // an unknown-field error somewhere in its body.
+    #[derive(serde::Deserialize)]
+    struct Head {
+        format: Option<u32>,
+    }
+    if let Ok(Head { format: Some(v) }) = serde_saphyr::from_str::<Head>(&source) {
+        if v != FORMAT_VERSION {
+            return Err(InputError::in_file(path, format!("cassette format {v} is not supported by this tapedeck (it reads format {FORMAT_VERSION}); re-record it")));
+        }
+    }
+    yaml::parse_str(path, &source).map_err(|mut e| {
+        e.message = format!("broken cassette: {}; re-record it with `tapedeck run --mode record`", e.message);
+        e
+    })
+}
+
+/// Serialises with sorted JSON keys so re-recordings diff cleanly.
+pub fn to_yaml(cassette: &Cassette) -> Result<String, String> {
+    let mut c = cassette.clone();
+    c.exchanges = c.exchanges.iter().map(stable_exchange).collect();
+    let body = serde_saphyr::to_string(&c).map_err(|e| format!("cannot serialise the cassette: {e}"))?;
+    Ok(format!(
+        "# tapedeck cassette: recorded exchanges of suite `{}` at microversion {}.\n# Re-record with `tapedeck run --mode record`; do not edit by hand.\n{body}",
+        c.suite, c.microversion
+    ))
+}
+
+fn stable_exchange(e: &Exchange) -> Exchange {
+    let mut e = e.clone();
+    e.request.body = e.request.body.as_ref().map(sorted);
+    e.response.body = e.response.body.as_ref().map(sorted);
+    e
+}
+
+pub fn write_atomic(path: &Path, cassette: &Cassette) -> Result<(), String> {
+    let text = to_yaml(cassette)?;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tapedeck-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
+    tmp.write_all(text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", tmp.path().display()))?;
+    tmp.as_file().sync_all().map_err(|e| format!("cannot flush {}: {e}", tmp.path().display()))?;
+    tmp.persist(path).map_err(|e| format!("cannot move the new cassette into place at {}: {}", path.display(), e.error))?;
+    Ok(())
+}

@@ -1,0 +1,236 @@
+//! The one result model. The runner produces it; every report (terminal, JSON, JUnit, …) and
+//! every later comparison is a view of it. Serialised as the JSON report (format 1).
+
+use serde::Serialize;
+
+use crate::exchange::Exchange;
+use crate::microversion::Microversion;
+
+pub const OUTCOME_FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Replay,
+    Live,
+    Record,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub format: u32,
+    pub tapedeck: String,
+    pub mode: Mode,
+    pub provider: String,
+    pub started_at: String,
+    pub duration_ms: u64,
+    pub runs: Vec<RunOutcome>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub runs: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+impl Summary {
+    pub fn of(runs: &[RunOutcome]) -> Summary {
+        let count = |v| runs.iter().filter(|r| r.verdict == v).count();
+        Summary { runs: runs.len(), passed: count(Verdict::Passed), failed: count(Verdict::Failed), skipped: count(Verdict::Skipped) }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunOutcome {
+    pub suite: String,
+    pub file: String,
+    pub microversion: Microversion,
+    pub capabilities: Vec<String>,
+    pub verdict: Verdict,
+    /// Why it was skipped, or the first failure in one line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Time on the run's clock (virtual in replay: the recorded time).
+    pub duration_ms: u64,
+    /// Wall-clock time this process spent on the run.
+    pub wall_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cassette: Option<CassetteRef>,
+    pub steps: Vec<StepOutcome>,
+    pub cleanups: Vec<StepOutcome>,
+    /// Every exchange of the run in order; steps refer to them by index.
+    pub exchanges: Vec<Exchange>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CassetteRef {
+    pub path: String,
+    /// replayed | recorded | stale | missing
+    pub state: CassetteState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CassetteState {
+    Replayed,
+    Recorded,
+    Stale,
+    Missing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepKind {
+    Request,
+    Wait,
+    Cleanup,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepOutcome {
+    pub name: String,
+    pub kind: StepKind,
+    /// file:line:column of the step in its suite.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    pub verdict: Verdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub offset_ms: u64,
+    pub duration_ms: u64,
+    /// Indices into the run's `exchanges`.
+    pub exchanges: Vec<usize>,
+    pub checks: Vec<CheckOutcome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Trace>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckKind {
+    Status,
+    Header,
+    Body,
+    Capture,
+    Operation,
+    Schema,
+    Path,
+    Transport,
+    Render,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckState {
+    Passed,
+    Failed,
+    /// Reported, does not fail the step (extra keys under `--extra-keys warn`, drift).
+    Warning,
+    /// Nothing to check against (no schema for this operation and status).
+    Gap,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckOutcome {
+    pub kind: CheckKind,
+    /// What was checked: a header name, a JSON pointer, a capture variable, an operation id.
+    pub target: String,
+    pub state: CheckState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl CheckOutcome {
+    pub fn new(kind: CheckKind, target: impl Into<String>, state: CheckState) -> Self {
+        CheckOutcome { kind, target: target.into(), state, expected: None, actual: None, message: None }
+    }
+    pub fn expected(mut self, e: impl Into<String>) -> Self {
+        self.expected = Some(e.into());
+        self
+    }
+    pub fn actual(mut self, a: impl Into<String>) -> Self {
+        self.actual = Some(a.into());
+        self
+    }
+    pub fn message(mut self, m: impl Into<String>) -> Self {
+        self.message = Some(m.into());
+        self
+    }
+    pub fn failed(&self) -> bool {
+        self.state == CheckState::Failed
+    }
+    /// One line for terminal output.
+    pub fn describe(&self) -> String {
+        let mut s = format!("{:?} {}", self.kind, self.target).to_lowercase();
+        if let Some(m) = &self.message {
+            s.push_str(&format!(": {m}"));
+        }
+        match (&self.expected, &self.actual) {
+            (Some(e), Some(a)) => s.push_str(&format!(" (expected {e}, got {a})")),
+            (Some(e), None) => s.push_str(&format!(" (expected {e})")),
+            (None, Some(a)) => s.push_str(&format!(" (got {a})")),
+            _ => {}
+        }
+        s
+    }
+}
+
+/// The statuses a wait observed, each poll kept.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trace {
+    pub server: String,
+    pub until: String,
+    pub declared_path: Vec<String>,
+    pub observations: Vec<Observation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Observation {
+    pub offset_ms: u64,
+    pub http_status: u16,
+    pub status: String,
+    /// `OS-EXT-STS:task_state`, when the identity may see it (admin).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vm_state: Option<String>,
+}
+
+impl Trace {
+    /// Consecutive duplicates collapsed: `BUILD BUILD ACTIVE` → `BUILD ACTIVE`.
+    pub fn distinct_statuses(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for o in &self.observations {
+            if out.last() != Some(&o.status.as_str()) {
+                out.push(&o.status);
+            }
+        }
+        out
+    }
+}
+
+impl RunOutcome {
+    pub fn first_failure(&self) -> Option<(&StepOutcome, String)> {
+        self.steps.iter().chain(self.cleanups.iter()).find(|s| s.verdict == Verdict::Failed).map(|s| {
+            let why = s.reason.clone().or_else(|| s.checks.iter().find(|c| c.failed()).map(|c| c.describe())).unwrap_or_default();
+            (s, why)
+        })
+    }
+}

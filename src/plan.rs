@@ -1,0 +1,164 @@
+//! Suites × microversions → runs, each with its variables, where its exchanges come from
+//! (a cassette, or the live provider) and whether it is skipped and why.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::cassette::{self, Cassette, VersionRange};
+use crate::input_error::{InputError, InputErrors};
+use crate::microversion::Microversion;
+use crate::suite::template::Vars;
+use crate::suite::Suite;
+
+/// The microversion of a suite that lists none (and of `--microversion`-less runs).
+pub const DEFAULT_MICROVERSION: Microversion = Microversion::MIN;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordMode {
+    /// Record runs that have no cassette yet; replay the others.
+    Once,
+    /// Record every run, replacing existing cassettes.
+    All,
+}
+
+/// What the live provider told us, for planning live and record runs.
+#[derive(Debug, Clone)]
+pub struct LiveInfo {
+    pub label: String,
+    pub endpoint_path: String,
+    pub variables: BTreeMap<String, String>,
+    pub identities: Vec<String>,
+    pub unsupported: BTreeMap<String, String>,
+    pub api_versions: Option<VersionRange>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Source {
+    Replay(Box<Cassette>),
+    Live,
+    Record,
+    /// Replay was asked for but there is no cassette.
+    Missing,
+    /// The cassette was recorded from another version of the suite.
+    Stale(Box<Cassette>),
+}
+
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    pub suite: Arc<Suite>,
+    pub microversion: Microversion,
+    pub cassette_path: PathBuf,
+    pub source: Source,
+    /// Variables before any step runs: built-ins, provider (or recorded) variables, suite
+    /// variables, `--var` overrides.
+    pub vars: Vars,
+    pub identities: Vec<String>,
+    pub api_versions: Option<VersionRange>,
+    pub provider: String,
+    pub endpoint_path: String,
+    pub skip: Option<String>,
+    /// Names of the variables that came from the provider (or the cassette).
+    pub provider_vars: std::collections::BTreeSet<String>,
+}
+
+pub struct PlanRequest<'a> {
+    pub suites: &'a [Arc<Suite>],
+    pub cassette_dir: &'a Path,
+    /// `None` for replay; the provider for live and record.
+    pub live: Option<&'a LiveInfo>,
+    pub record: Option<RecordMode>,
+    pub microversion: Option<Microversion>,
+    pub cli_vars: &'a [(String, String)],
+}
+
+pub fn plan(req: &PlanRequest) -> Result<Vec<RunPlan>, InputErrors> {
+    let mut runs = Vec::new();
+    let mut errors = Vec::new();
+    for suite in req.suites {
+        let microversions = match req.microversion {
+            Some(v) => vec![v],
+            None if suite.microversions.is_empty() => vec![DEFAULT_MICROVERSION],
+            None => suite.microversions.clone(),
+        };
+        for mv in microversions {
+            match plan_run(req, suite, mv) {
+                Ok(run) => runs.push(run),
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    if errors.is_empty() { Ok(runs) } else { Err(InputErrors(errors)) }
+}
+
+fn plan_run(req: &PlanRequest, suite: &Arc<Suite>, mv: Microversion) -> Result<RunPlan, InputError> {
+    let cassette_path = cassette::cassette_path(req.cassette_dir, &suite.name, mv);
+    let existing = || -> Result<Option<Cassette>, InputError> {
+        if cassette_path.exists() { cassette::load(&cassette_path).map(Some) } else { Ok(None) }
+    };
+    let replay_from = |c: Cassette| if c.suite_hash == suite.hash { Source::Replay(Box::new(c)) } else { Source::Stale(Box::new(c)) };
+    let source = match (req.live, req.record) {
+        (None, _) => existing()?.map(replay_from).unwrap_or(Source::Missing),
+        (Some(_), None) => Source::Live,
+        (Some(_), Some(RecordMode::All)) => Source::Record,
+        (Some(_), Some(RecordMode::Once)) => existing()?.map(replay_from).unwrap_or(Source::Record),
+    };
+
+    let mut vars = Vars::new();
+    vars.insert("suite".into(), Value::String(suite.name.clone()));
+    vars.insert("microversion".into(), Value::String(mv.to_string()));
+    let before: std::collections::BTreeSet<String> = vars.keys().cloned().collect();
+    let (provider, endpoint_path, identities, api_versions, mut skip) = match (&source, req.live) {
+        (Source::Replay(c) | Source::Stale(c), _) => {
+            vars.extend(c.variables.clone());
+            let skip = c.skipped.as_ref().map(|s| format!("skipped when recorded: {s}"));
+            (c.provider.clone(), c.endpoint_path.clone(), c.identities.clone(), c.api_versions.clone(), skip)
+        }
+        (_, Some(live)) => {
+            vars.insert("run_id".into(), Value::String(new_run_id()));
+            vars.extend(live.variables.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))));
+            let unsupported = suite.capabilities.iter().find_map(|c| live.unsupported.get(c).map(|why| format!("capability {c} is not offered by {}: {why}", live.label)));
+            let out_of_range = live.api_versions.as_ref().filter(|r| !r.contains(mv)).map(|r| {
+                format!("microversion {mv} is outside the provider's range {}–{}", r.min, r.max)
+            });
+            (live.label.clone(), live.endpoint_path.clone(), live.identities.clone(), live.api_versions.clone(), unsupported.or(out_of_range))
+        }
+        (_, None) => (String::new(), String::new(), Vec::new(), None, None),
+    };
+    let provider_vars = vars.keys().filter(|k| !before.contains(*k)).cloned().collect();
+    if let Some(reason) = &suite.skip {
+        skip = Some(reason.clone());
+    }
+    // Suite variables may use built-ins and provider variables; --var wins over both.
+    for (name, template) in &suite.vars {
+        match template.render_value(&vars) {
+            Ok(v) => {
+                vars.insert(name.clone(), v);
+            }
+            Err(e) if matches!(source, Source::Missing) => {
+                let _ = e;
+            }
+            Err(e) => return Err(InputError::in_file(&suite.file, format!("suite variable `{name}`: {e}"))),
+        }
+    }
+    for (name, value) in req.cli_vars {
+        vars.insert(name.clone(), Value::String(value.clone()));
+    }
+    Ok(RunPlan { suite: suite.clone(), microversion: mv, cassette_path, source, vars, identities, api_versions, provider, endpoint_path, skip, provider_vars })
+}
+
+impl RunPlan {
+    /// The variables a cassette keeps so replay renders the same requests: the run id and the
+    /// provider's variables (suite variables and `--var`s are recomputed on replay).
+    pub fn recorded_vars(&self) -> BTreeMap<String, Value> {
+        let keep = |k: &str| k == "run_id" || crate::suite::load::PROVIDER_VARS.contains(&k) || self.provider_vars.contains(k);
+        self.vars.iter().filter(|(k, _)| keep(k)).map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+}
+
+/// Short and unique enough to tell runs apart in server names (`td-<run_id>-…`).
+pub fn new_run_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..8].to_string()
+}

@@ -1,0 +1,117 @@
+//! The runner: executes planned runs (concurrently up to `--jobs`), each step in order, then
+//! the cleanups; produces the outcome model and emits an event as each run ends.
+
+mod cancel;
+mod poll;
+mod run;
+mod step;
+mod wait;
+
+pub use cancel::Cancel;
+pub use poll::PollSchedule;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::{mpsc, Semaphore};
+
+use crate::cassette::{Cassette, FORMAT_VERSION};
+use crate::outcome::{Mode, Outcome, RunOutcome, Summary, OUTCOME_FORMAT};
+use crate::plan::{RunPlan, Source};
+use crate::transport::live::{Endpoint, LiveTransport};
+use crate::transport::record::RecordTransport;
+use crate::transport::replay::ReplayTransport;
+use crate::transport::Transport;
+
+/// Reported as runs finish, in completion order (reports sort by plan order later).
+#[derive(Debug, Clone)]
+pub enum Event {
+    RunStarted { index: usize, suite: String, microversion: String },
+    RunFinished { index: usize, outcome: Box<RunOutcome> },
+}
+
+pub struct RunnerConfig {
+    pub mode: Mode,
+    pub jobs: usize,
+    /// Present in live and record mode.
+    pub endpoint: Option<Arc<Endpoint>>,
+    pub cancel: Arc<Cancel>,
+    pub events: Option<mpsc::UnboundedSender<Event>>,
+}
+
+pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
+    let started_at = now_rfc3339();
+    let started = Instant::now();
+    let provider = plans.first().map(|p| p.provider.clone()).unwrap_or_default();
+    let semaphore = Arc::new(Semaphore::new(config.jobs.max(1)));
+    let mut handles = Vec::new();
+    for (index, plan) in plans.into_iter().enumerate() {
+        let semaphore = semaphore.clone();
+        let endpoint = config.endpoint.clone();
+        let cancel = config.cancel.clone();
+        let events = config.events.clone();
+        handles.push(tokio::spawn(async move {
+            let _permit = semaphore.acquire_owned().await.ok();
+            if let Some(tx) = &events {
+                let _ = tx.send(Event::RunStarted { index, suite: plan.suite.name.clone(), microversion: plan.microversion.to_string() });
+            }
+            let transport = transport_for(&plan, endpoint);
+            let outcome = run::run(plan, transport, &cancel).await;
+            if let Some(tx) = &events {
+                let _ = tx.send(Event::RunFinished { index, outcome: Box::new(outcome.clone()) });
+            }
+            outcome
+        }));
+    }
+    let mut runs = Vec::new();
+    for h in handles {
+        match h.await {
+            Ok(outcome) => runs.push(outcome),
+            Err(e) => eprintln!("tapedeck: internal error: a run task failed: {e}"),
+        }
+    }
+    let summary = Summary::of(&runs);
+    Outcome {
+        format: OUTCOME_FORMAT,
+        tapedeck: env!("CARGO_PKG_VERSION").to_string(),
+        mode: config.mode,
+        provider,
+        started_at,
+        duration_ms: crate::transport::millis(started.elapsed()),
+        runs,
+        summary,
+    }
+}
+
+fn transport_for(plan: &RunPlan, endpoint: Option<Arc<Endpoint>>) -> Option<Box<dyn Transport>> {
+    match (&plan.source, endpoint) {
+        (Source::Replay(c), _) => {
+            let name = plan.cassette_path.display().to_string();
+            Some(Box::new(ReplayTransport::new(c.exchanges.clone(), &c.endpoint_path, &name)))
+        }
+        (Source::Live, Some(e)) => Some(Box::new(LiveTransport::new(e))),
+        (Source::Record, Some(e)) => {
+            let header = Cassette {
+                format: FORMAT_VERSION,
+                tapedeck: env!("CARGO_PKG_VERSION").to_string(),
+                recorded_at: String::new(),
+                provider: plan.provider.clone(),
+                endpoint_path: plan.endpoint_path.clone(),
+                api_versions: plan.api_versions.clone(),
+                suite: plan.suite.name.clone(),
+                suite_hash: plan.suite.hash.clone(),
+                microversion: plan.microversion,
+                identities: plan.identities.clone(),
+                variables: plan.recorded_vars(),
+                skipped: None,
+                exchanges: Vec::new(),
+            };
+            Some(Box::new(RecordTransport::new(LiveTransport::new(e), header, plan.cassette_path.clone())))
+        }
+        _ => None,
+    }
+}
+
+pub fn now_rfc3339() -> String {
+    jiff::Timestamp::now().round(jiff::Unit::Second).map(|t| t.to_string()).unwrap_or_default()
+}

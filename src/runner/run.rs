@@ -1,0 +1,190 @@
+//! One run: a suite at one microversion. Steps in order until one fails or the run is
+//! interrupted, then every registered cleanup (newest first), then the verdict.
+
+use std::time::Instant;
+
+use super::cancel::Cancel;
+use super::{step, wait};
+use crate::exchange::Exchange;
+use crate::outcome::{CassetteRef, CassetteState, RunOutcome, StepKind, StepOutcome, Verdict};
+use crate::plan::{RunPlan, Source};
+use crate::suite::template::Vars;
+use crate::suite::{Action, RequestSpec, Step};
+use crate::transport::{millis, RunEnd, Transport};
+
+/// What a step run shares with the others of its run.
+pub struct RunCtx<'a> {
+    pub plan: &'a RunPlan,
+    pub transport: Box<dyn Transport>,
+    pub vars: Vars,
+    pub exchanges: Vec<Exchange>,
+    pub cleanups: Vec<PendingCleanup>,
+    pub cancel: &'a Cancel,
+    /// Set when the provider could not be reached: a recording is then not complete.
+    pub transport_failed: bool,
+}
+
+/// A cleanup registered by a step that ran, rendered with the variables of that moment.
+pub struct PendingCleanup {
+    pub step: String,
+    pub spec: RequestSpec,
+    pub vars: Vars,
+    /// Set when a later step already did it (the suite deleted the server itself).
+    pub done: bool,
+}
+
+pub async fn run(plan: RunPlan, transport: Option<Box<dyn Transport>>, cancel: &Cancel) -> RunOutcome {
+    let wall = Instant::now();
+    let suite = plan.suite.clone();
+    let mut outcome = RunOutcome {
+        suite: suite.name.clone(),
+        file: suite.file.display().to_string(),
+        microversion: plan.microversion,
+        capabilities: suite.capabilities.clone(),
+        verdict: Verdict::Passed,
+        reason: None,
+        duration_ms: 0,
+        wall_ms: 0,
+        cassette: None,
+        steps: Vec::new(),
+        cleanups: Vec::new(),
+        exchanges: Vec::new(),
+        notes: suite.notes.clone(),
+    };
+    let path = plan.cassette_path.display().to_string();
+    let cassette_state = match &plan.source {
+        Source::Replay(_) => Some(CassetteState::Replayed),
+        Source::Record => Some(CassetteState::Recorded),
+        Source::Stale(_) => Some(CassetteState::Stale),
+        Source::Missing => Some(CassetteState::Missing),
+        Source::Live => None,
+    };
+    outcome.cassette = cassette_state.map(|state| CassetteRef { path: path.clone(), state });
+
+    match &plan.source {
+        Source::Missing => {
+            outcome.verdict = Verdict::Failed;
+            outcome.reason = Some(format!(
+                "no cassette at {path}; record it against a provider: tapedeck run --mode record --provider FILE {}",
+                suite.file.display()
+            ));
+            return outcome;
+        }
+        Source::Stale(c) => {
+            outcome.verdict = Verdict::Failed;
+            outcome.reason = Some(format!(
+                "stale cassette {path}: the suite changed since it was recorded on {} (hash {} then, {} now); re-record it with `tapedeck run --mode record`",
+                c.recorded_at, short(&c.suite_hash), short(&suite.hash)
+            ));
+            return outcome;
+        }
+        _ => {}
+    }
+    let Some(mut transport) = transport else {
+        outcome.verdict = Verdict::Failed;
+        outcome.reason = Some("internal: no transport for this run".into());
+        return outcome;
+    };
+
+    if let Some(reason) = &plan.skip {
+        outcome.verdict = Verdict::Skipped;
+        outcome.reason = Some(reason.clone());
+        finish(&mut outcome, transport.as_mut(), RunEnd { complete: true, skipped: Some(reason) });
+        outcome.wall_ms = millis(wall.elapsed());
+        return outcome;
+    }
+
+    let mut ctx = RunCtx { plan: &plan, transport, vars: plan.vars.clone(), exchanges: Vec::new(), cleanups: Vec::new(), cancel, transport_failed: false };
+    let mut stop: Option<String> = None;
+    for s in &suite.steps {
+        if let Some(why) = &stop {
+            outcome.steps.push(skipped(s, why));
+            continue;
+        }
+        if cancel.is_cancelled() {
+            stop = Some("not run: interrupted".into());
+            outcome.steps.push(skipped(s, "not run: interrupted"));
+            continue;
+        }
+        if let Some(why) = out_of_range(s, &plan) {
+            outcome.steps.push(skipped(s, &why));
+            continue;
+        }
+        let result = match &s.action {
+            Action::Request(spec) => step::request(&mut ctx, s, spec).await,
+            Action::Wait(spec) => wait::wait(&mut ctx, s, spec).await,
+        };
+        if result.verdict == Verdict::Failed {
+            stop = Some(format!("not run: step `{}` failed", s.name));
+        }
+        outcome.steps.push(result);
+    }
+
+    // Cleanups always run, newest first, even after a failure or an interrupt.
+    let cleanups = std::mem::take(&mut ctx.cleanups);
+    for c in cleanups.iter().rev().filter(|c| !c.done) {
+        outcome.cleanups.push(step::cleanup(&mut ctx, c).await);
+    }
+
+    outcome.verdict = if outcome.steps.iter().chain(&outcome.cleanups).any(|s| s.verdict == Verdict::Failed) {
+        Verdict::Failed
+    } else {
+        Verdict::Passed
+    };
+    outcome.reason = outcome.first_failure().map(|(s, why)| format!("step `{}`: {why}", s.name));
+    outcome.duration_ms = millis(ctx.transport.elapsed());
+    outcome.exchanges = std::mem::take(&mut ctx.exchanges);
+    let complete = !ctx.transport_failed && !cancel.is_cancelled();
+    finish(&mut outcome, ctx.transport.as_mut(), RunEnd { complete, skipped: None });
+    outcome.wall_ms = millis(wall.elapsed());
+    outcome
+}
+
+fn finish(outcome: &mut RunOutcome, transport: &mut dyn Transport, end: RunEnd<'_>) {
+    match transport.finish(end) {
+        Ok(Some(note)) => outcome.notes.push(note),
+        Ok(None) => {}
+        Err(e) => {
+            outcome.verdict = Verdict::Failed;
+            outcome.reason = Some(format!("could not write the cassette: {e}"));
+        }
+    }
+}
+
+fn out_of_range(s: &Step, plan: &RunPlan) -> Option<String> {
+    let mv = plan.microversion;
+    if let Some(min) = s.min_microversion.filter(|m| mv < *m) {
+        return Some(format!("needs microversion {min} or later; this run is at {mv}"));
+    }
+    if let Some(max) = s.max_microversion.filter(|m| mv > *m) {
+        return Some(format!("needs microversion {max} or earlier; this run is at {mv}"));
+    }
+    None
+}
+
+pub fn location(plan: &RunPlan, s: &Step) -> Option<String> {
+    s.pos.as_ref().map(|p| format!("{}:{}:{}", plan.suite.file.display(), p.line, p.column))
+}
+
+fn skipped(s: &Step, why: &str) -> StepOutcome {
+    StepOutcome {
+        name: s.name.clone(),
+        kind: match s.action {
+            Action::Request(_) => StepKind::Request,
+            Action::Wait(_) => StepKind::Wait,
+        },
+        location: None,
+        verdict: Verdict::Skipped,
+        reason: Some(why.to_string()),
+        offset_ms: 0,
+        duration_ms: 0,
+        exchanges: vec![],
+        checks: vec![],
+        trace: None,
+    }
+}
+
+fn short(hash: &str) -> &str {
+    let h = hash.strip_prefix("sha256:").unwrap_or(hash);
+    &h[..h.len().min(12)]
+}

@@ -1,0 +1,195 @@
+//! A request step (and a cleanup): render the request, send it, check the response, capture.
+
+use serde_json::Value;
+
+use super::run::{location, PendingCleanup, RunCtx};
+use crate::check::{capture::capture, expect::check_response};
+use crate::outcome::{CheckKind, CheckOutcome, CheckState, StepKind, StepOutcome, Verdict};
+use crate::suite::template::{render_json, Vars};
+use crate::suite::{MicroversionSetting, RequestSpec, Step};
+use crate::plan::RunPlan;
+use crate::transport::target::relative_target;
+use crate::transport::{millis, Outgoing, TransportErrorKind};
+
+pub async fn request(ctx: &mut RunCtx<'_>, s: &Step, spec: &RequestSpec) -> StepOutcome {
+    let mut out = StepOutcome {
+        name: s.name.clone(),
+        kind: StepKind::Request,
+        location: location(ctx.plan, s),
+        verdict: Verdict::Passed,
+        reason: None,
+        offset_ms: millis(ctx.transport.elapsed()),
+        duration_ms: 0,
+        exchanges: vec![],
+        checks: vec![],
+        trace: None,
+    };
+    let outgoing = match render(ctx.plan, &s.name, spec, &ctx.vars) {
+        Ok(o) => o,
+        Err(e) => return fail(out, CheckOutcome::new(CheckKind::Render, "request", CheckState::Failed).message(e)),
+    };
+    let exchange = match send(ctx, outgoing.clone()).await {
+        Ok(index) => {
+            out.exchanges.push(index);
+            ctx.exchanges[index].clone()
+        }
+        Err(e) => return fail(out, CheckOutcome::new(CheckKind::Transport, outgoing.describe(), CheckState::Failed).message(e)),
+    };
+    out.duration_ms = exchange.duration_ms;
+    out.checks = check_response(&s.expect, &exchange.response, &ctx.vars);
+    for c in &s.captures {
+        match capture(c, &exchange.response) {
+            Ok(value) => {
+                ctx.vars.insert(c.var.clone(), value);
+            }
+            Err(e) => out.checks.push(CheckOutcome::new(CheckKind::Capture, &c.var, CheckState::Failed).message(e)),
+        }
+    }
+    // A later step that does what a cleanup would do (DELETE the server) makes it unnecessary.
+    if (200..300).contains(&exchange.response.status) {
+        let target = exchange.request.path.clone();
+        let plan = ctx.plan;
+        for pending in ctx.cleanups.iter_mut().filter(|p| !p.done) {
+            if let Ok(o) = render(plan, &pending.step, &pending.spec, &pending.vars) {
+                if o.method == outgoing.method && relative_target(&o.target, &[], &plan.endpoint_path).ok().as_deref() == Some(target.as_str()) {
+                    pending.done = true;
+                }
+            }
+        }
+    }
+    // The cleanup is registered once the step ran; it is rendered with the variables as they
+    // are now (so it names what this step created).
+    if let Some(cleanup) = &s.cleanup {
+        ctx.cleanups.push(PendingCleanup { step: s.name.clone(), spec: cleanup.clone(), vars: ctx.vars.clone(), done: false });
+    }
+    if out.checks.iter().any(CheckOutcome::failed) {
+        out.verdict = Verdict::Failed;
+    }
+    out
+}
+
+pub async fn cleanup(ctx: &mut RunCtx<'_>, pending: &PendingCleanup) -> StepOutcome {
+    let name = format!("cleanup of `{}`", pending.step);
+    let mut out = StepOutcome {
+        name: name.clone(),
+        kind: StepKind::Cleanup,
+        location: None,
+        verdict: Verdict::Passed,
+        reason: None,
+        offset_ms: millis(ctx.transport.elapsed()),
+        duration_ms: 0,
+        exchanges: vec![],
+        checks: vec![],
+        trace: None,
+    };
+    let outgoing = match render(ctx.plan, &name, &pending.spec, &pending.vars) {
+        Ok(o) => o,
+        // The step failed before capturing what the cleanup names: nothing was created.
+        Err(e) => {
+            out.verdict = Verdict::Skipped;
+            out.reason = Some(format!("nothing to clean up: {e}"));
+            return out;
+        }
+    };
+    match send(ctx, outgoing.clone()).await {
+        Ok(index) => {
+            out.exchanges.push(index);
+            let status = ctx.exchanges[index].response.status;
+            out.duration_ms = ctx.exchanges[index].duration_ms;
+            // 404: already gone, which is what a cleanup wants.
+            let ok = (200..300).contains(&status) || status == 404;
+            out.checks.push(
+                CheckOutcome::new(CheckKind::Status, "status", if ok { CheckState::Passed } else { CheckState::Failed })
+                    .expected("2xx or 404")
+                    .actual(status.to_string()),
+            );
+            if !ok {
+                out.verdict = Verdict::Failed;
+                out.reason = Some(format!("{} answered {status}: the resource may remain", outgoing.describe()));
+            }
+        }
+        Err(e) => {
+            out.verdict = Verdict::Failed;
+            out.reason = Some(format!("{e}: the resource may remain"));
+        }
+    }
+    out
+}
+
+/// Sends through the run's transport and keeps the exchange; returns its index.
+pub async fn send(ctx: &mut RunCtx<'_>, outgoing: Outgoing) -> Result<usize, String> {
+    match ctx.transport.send(outgoing).await {
+        Ok(exchange) => {
+            ctx.exchanges.push(exchange);
+            Ok(ctx.exchanges.len() - 1)
+        }
+        Err(e) => {
+            if matches!(e.kind, TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io) {
+                ctx.transport_failed = true;
+            }
+            Err(e.message)
+        }
+    }
+}
+
+pub fn render(plan: &RunPlan, step: &str, spec: &RequestSpec, vars: &Vars) -> Result<Outgoing, String> {
+    let mut target = spec.path.render(vars)?;
+    if !spec.query.is_empty() {
+        let mut pairs = Vec::new();
+        for (k, v) in &spec.query {
+            pairs.push(format!("{}={}", encode(k), encode(&v.render(vars)?)));
+        }
+        target.push(if target.contains('?') { '&' } else { '?' });
+        target.push_str(&pairs.join("&"));
+    }
+    let mut headers = microversion_headers(match &spec.microversion {
+        Some(MicroversionSetting::None) => None,
+        Some(MicroversionSetting::Version(v)) => Some(v.to_string()),
+        None => Some(plan.microversion.to_string()),
+    });
+    for (k, v) in &spec.headers {
+        headers.retain(|(name, _)| !name.eq_ignore_ascii_case(k));
+        headers.push((k.clone(), v.render(vars)?));
+    }
+    let body = match &spec.json {
+        Some(j) => Some(render_json(j, vars)?),
+        None => None,
+    };
+    Ok(Outgoing { step: step.to_string(), identity: spec.identity.clone(), method: spec.method.as_str().to_string(), target, headers, body })
+}
+
+/// Both headers: `OpenStack-API-Version` is the standard one, Nova still reads the old one.
+pub fn microversion_headers(version: Option<String>) -> Vec<(String, String)> {
+    match version {
+        Some(v) => vec![("OpenStack-API-Version".into(), format!("compute {v}")), ("X-OpenStack-Nova-API-Version".into(), v)],
+        None => vec![],
+    }
+}
+
+/// Percent-encoding for query components (RFC 3986 unreserved characters pass).
+fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn fail(mut out: StepOutcome, check: CheckOutcome) -> StepOutcome {
+    out.verdict = Verdict::Failed;
+    out.reason = check.message.clone();
+    out.checks.push(check);
+    out
+}
+
+pub fn value_str(v: Option<&Value>) -> Option<String> {
+    match v {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Null) | None => None,
+        Some(other) => Some(other.to_string()),
+    }
+}

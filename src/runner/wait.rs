@@ -1,0 +1,135 @@
+//! A wait on a server's status. Every poll is kept in the trace (status, task_state and
+//! vm_state when the identity may see them, time offset). It ends when the server settles in
+//! the `until` status, and fails fast: on a failure status (with the server's fault), on a
+//! status off the declared path or a step backwards, and on timeout (with the trace so far).
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::poll::PollSchedule;
+use super::run::{location, RunCtx};
+use super::step::{microversion_headers, send, value_str};
+use crate::check::path::check_path;
+use crate::json_util::excerpt;
+use crate::outcome::{CheckKind, CheckOutcome, CheckState, Observation, StepKind, StepOutcome, Trace, Verdict};
+use crate::status_model::GONE;
+use crate::suite::{Step, WaitSpec};
+use crate::transport::{millis, Outgoing};
+
+pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcome {
+    let started = ctx.transport.elapsed();
+    let mut out = StepOutcome {
+        name: s.name.clone(),
+        kind: StepKind::Wait,
+        location: location(ctx.plan, s),
+        verdict: Verdict::Passed,
+        reason: None,
+        offset_ms: millis(started),
+        duration_ms: 0,
+        exchanges: vec![],
+        checks: vec![],
+        trace: None,
+    };
+    let server = match spec.server.render(&ctx.vars) {
+        Ok(id) => id,
+        Err(e) => return finish(out, None, Err(e), started, ctx),
+    };
+    let mut trace = Trace {
+        server: server.clone(),
+        until: spec.until.to_string(),
+        declared_path: spec.path.iter().map(|s| s.to_string()).collect(),
+        observations: Vec::new(),
+    };
+    // Admins see OS-EXT-STS:task_state, which makes the trace finer and "settled" exact.
+    let identity = spec.identity.clone().or_else(|| ctx.plan.identities.iter().any(|i| i == "admin").then(|| "admin".to_string()));
+    let mut schedule = PollSchedule::new(spec.interval);
+    let result = loop {
+        let outgoing = Outgoing {
+            step: s.name.clone(),
+            identity: identity.clone(),
+            method: "GET".into(),
+            target: format!("/servers/{server}"),
+            headers: microversion_headers(Some(ctx.plan.microversion.to_string())),
+            body: None,
+        };
+        let index = match send(ctx, outgoing).await {
+            Ok(i) => i,
+            Err(e) => break Err(e),
+        };
+        out.exchanges.push(index);
+        let exchange = &ctx.exchanges[index];
+        let response = &exchange.response;
+        let server_doc = response.body.as_ref().and_then(|b| b.get("server"));
+        let status = match (response.status, server_doc.and_then(|d| d.get("status")).and_then(Value::as_str)) {
+            (404, _) => GONE.to_string(),
+            (200, Some(status)) => status.to_string(),
+            (code, _) => {
+                let body = response.body.as_ref().map(|b| excerpt(b, 300)).or(response.text.clone()).unwrap_or_default();
+                break Err(format!("polling answered HTTP {code} instead of the server: {body}"));
+            }
+        };
+        let field = |name: &str| value_str(server_doc.and_then(|d| d.get(name)));
+        let observation = Observation {
+            offset_ms: exchange.offset_ms,
+            http_status: response.status,
+            status: status.clone(),
+            task_state: field("OS-EXT-STS:task_state"),
+            vm_state: field("OS-EXT-STS:vm_state"),
+        };
+        let fault = server_doc.and_then(|d| d.get("fault")).map(|f| excerpt(f, 400));
+        let task_visible = server_doc.is_some_and(|d| d.get("OS-EXT-STS:task_state").is_some());
+        let settled = observation.task_state.is_none();
+        trace.observations.push(observation);
+
+        if spec.fail_on.contains(&status.as_str()) {
+            break Err(format!("server went to {status}{}", fault.map(|f| format!("; fault: {f}")).unwrap_or_default()));
+        }
+        if let Err(e) = check_path(&spec.path, &trace.distinct_statuses()) {
+            break Err(e);
+        }
+        // Settled: the status is reached and, when visible, no task is still running on it.
+        if status == spec.until && (settled || !task_visible || status == GONE) {
+            break Ok(());
+        }
+        let waited = ctx.transport.elapsed().saturating_sub(started);
+        if waited >= spec.timeout {
+            break Err(format!("timed out after {} waiting for {}", seconds(waited), spec.until));
+        }
+        if ctx.cancel.is_cancelled() {
+            break Err("interrupted".into());
+        }
+        let delay = schedule.next_delay().min(spec.timeout.saturating_sub(waited).max(Duration::from_millis(1)));
+        let cancel = ctx.cancel;
+        tokio::select! {
+            _ = ctx.transport.pause(delay) => {}
+            _ = cancel.cancelled() => {}
+        }
+    };
+    finish(out, Some(trace), result, started, ctx)
+}
+
+fn finish(mut out: StepOutcome, trace: Option<Trace>, result: Result<(), String>, started: Duration, ctx: &RunCtx<'_>) -> StepOutcome {
+    out.duration_ms = millis(ctx.transport.elapsed().saturating_sub(started));
+    let seen = trace.as_ref().map(|t| t.distinct_statuses().join(" → ")).unwrap_or_default();
+    let target = trace.as_ref().map(|t| format!("server {}", t.server)).unwrap_or_else(|| "server".into());
+    let check = match &result {
+        Ok(()) => CheckOutcome::new(CheckKind::Path, target, CheckState::Passed),
+        Err(e) => {
+            out.verdict = Verdict::Failed;
+            out.reason = Some(if seen.is_empty() { e.clone() } else { format!("{e} (observed: {seen})") });
+            CheckOutcome::new(CheckKind::Path, target, CheckState::Failed).message(e.clone())
+        }
+    };
+    let expected = trace.as_ref().map(|t| if t.declared_path.is_empty() { t.until.clone() } else { t.declared_path.join(" → ") });
+    out.checks.push(match expected {
+        Some(e) => check.expected(e).actual(seen),
+        None => check,
+    });
+    out.trace = trace;
+    out
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
+}

@@ -1,0 +1,11 @@
+//! Suites: the YAML format (`doc`), the checked model (`model`), loading (`load`),
+//! `${var}` templates and durations. No I/O beyond reading the files, no HTTP.
+
+pub mod doc;
+pub mod duration;
+pub mod load;
+pub mod model;
+pub mod template;
+
+pub use load::{discover, load_all, load_suite};
+pub use model::*;

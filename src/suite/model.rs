@@ -1,0 +1,201 @@
+//! A checked suite: every template parsed, every variable known, statuses resolved through
+//! the status model, durations and microversions typed. Positions are kept for messages.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use regex::Regex;
+use serde_json::Value;
+
+use super::template::Template;
+use crate::input_error::Pos;
+use crate::microversion::Microversion;
+
+#[derive(Debug, Clone)]
+pub struct Suite {
+    pub name: String,
+    pub description: Option<String>,
+    pub file: PathBuf,
+    pub capabilities: Vec<String>,
+    /// Runs once per entry; empty means once at the run's default microversion.
+    pub microversions: Vec<Microversion>,
+    pub vars: Vec<(String, Template)>,
+    pub skip: Option<String>,
+    pub steps: Vec<Step>,
+    /// SHA-256 of the suite's meaning (YAML parsed and re-serialised): comments and
+    /// formatting do not make a cassette stale, a changed step does.
+    pub hash: String,
+    /// Documentation drift noticed while loading (documented status aliases used).
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub index: usize,
+    pub name: String,
+    pub pos: Option<Pos>,
+    pub action: Action,
+    pub expect: Expect,
+    pub captures: Vec<Capture>,
+    pub cleanup: Option<RequestSpec>,
+    pub min_microversion: Option<Microversion>,
+    pub max_microversion: Option<Microversion>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    Request(RequestSpec),
+    Wait(WaitSpec),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
+    Patch,
+    Head,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+            Method::Patch => "PATCH",
+            Method::Head => "HEAD",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MicroversionSetting {
+    Version(Microversion),
+    /// Send no microversion header (the provider's minimum applies).
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequestSpec {
+    pub method: Method,
+    pub path: Template,
+    pub query: Vec<(String, Template)>,
+    pub headers: Vec<(String, Template)>,
+    /// Strings inside are templates (checked at load time).
+    pub json: Option<Value>,
+    pub microversion: Option<MicroversionSetting>,
+    pub identity: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WaitSpec {
+    pub server: Template,
+    pub until: &'static str,
+    /// Allowed statuses in order; empty means any status of the model is allowed.
+    pub path: Vec<&'static str>,
+    pub fail_on: Vec<&'static str>,
+    pub timeout: Duration,
+    /// The longest pause between two polls.
+    pub interval: Duration,
+    pub identity: Option<String>,
+}
+
+pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(300);
+pub const DEFAULT_WAIT_INTERVAL: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone, Default)]
+pub struct Expect {
+    /// Empty: any 2xx.
+    pub status: Vec<u16>,
+    pub headers: Vec<(String, Assertion)>,
+    pub body: Vec<(String, Assertion)>,
+    pub operation: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Assertion {
+    Present,
+    Absent,
+    Checks(Vec<Check>),
+}
+
+#[derive(Debug, Clone)]
+pub enum Check {
+    Equals(Value),
+    NotEquals(Value),
+    Matches(Regex),
+    Type(JsonType),
+    OneOf(Vec<Value>),
+    Length(u64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonType {
+    String,
+    Number,
+    Integer,
+    Boolean,
+    Object,
+    Array,
+    Null,
+}
+
+impl JsonType {
+    pub fn parse(name: &str) -> Option<JsonType> {
+        Some(match name {
+            "string" => JsonType::String,
+            "number" => JsonType::Number,
+            "integer" => JsonType::Integer,
+            "boolean" => JsonType::Boolean,
+            "object" => JsonType::Object,
+            "array" => JsonType::Array,
+            "null" => JsonType::Null,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            JsonType::String => "string",
+            JsonType::Number => "number",
+            JsonType::Integer => "integer",
+            JsonType::Boolean => "boolean",
+            JsonType::Object => "object",
+            JsonType::Array => "array",
+            JsonType::Null => "null",
+        }
+    }
+
+    pub fn of(value: &Value) -> JsonType {
+        match value {
+            Value::String(_) => JsonType::String,
+            Value::Number(n) if n.is_i64() || n.is_u64() => JsonType::Integer,
+            Value::Number(_) => JsonType::Number,
+            Value::Bool(_) => JsonType::Boolean,
+            Value::Object(_) => JsonType::Object,
+            Value::Array(_) => JsonType::Array,
+            Value::Null => JsonType::Null,
+        }
+    }
+
+    pub fn accepts(self, value: &Value) -> bool {
+        let actual = JsonType::of(value);
+        actual == self || (self == JsonType::Number && actual == JsonType::Integer)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Capture {
+    pub var: String,
+    pub source: CaptureSource,
+    pub regex: Option<Regex>,
+}
+
+#[derive(Debug, Clone)]
+pub enum CaptureSource {
+    Pointer(String),
+    Header(String),
+}

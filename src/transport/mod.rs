@@ -1,0 +1,88 @@
+//! Transports behind one trait: `live` talks HTTP to a provider, `record` is live plus the
+//! exchanges kept for a cassette, `replay` serves a cassette on a virtual clock. The runner
+//! cannot tell them apart except by the time they take.
+
+pub mod live;
+pub mod record;
+pub mod redact;
+pub mod replay;
+pub mod target;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::exchange::Exchange;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A request as the runner builds it (templates rendered).
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub step: String,
+    pub identity: Option<String>,
+    pub method: String,
+    /// Relative to the compute endpoint (`/servers/x?limit=1`), or an absolute URL taken from
+    /// a response (a `servers_links` href, a `Location` header).
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Value>,
+}
+
+impl Outgoing {
+    pub fn describe(&self) -> String {
+        format!("{} {}", self.method, self.target)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportErrorKind {
+    Connect,
+    Timeout,
+    Io,
+    /// Replay: the cassette holds no such request.
+    NotRecorded,
+    /// Replay: the cassette holds this request, but fewer times than it is sent now.
+    Exhausted,
+    /// The request itself cannot be sent (bad URL, unknown identity).
+    Invalid,
+}
+
+#[derive(Debug, Clone)]
+pub struct TransportError {
+    pub kind: TransportErrorKind,
+    pub message: String,
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub trait Transport: Send {
+    fn send(&mut self, request: Outgoing) -> BoxFuture<'_, Result<Exchange, TransportError>>;
+    /// Waits between polls: a real sleep live, an advance of the virtual clock in replay.
+    fn pause(&mut self, duration: Duration) -> BoxFuture<'_, ()>;
+    /// Time since the run started (virtual in replay).
+    fn elapsed(&self) -> Duration;
+    /// Called once when the run ends. `complete` is false when the run was interrupted or the
+    /// provider could not be reached: a recorder then keeps the old cassette untouched.
+    /// Returns a note for the outcome (what was written, what went unused).
+    fn finish(&mut self, end: RunEnd<'_>) -> Result<Option<String>, String> {
+        let _ = end;
+        Ok(None)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RunEnd<'a> {
+    pub complete: bool,
+    pub skipped: Option<&'a str>,
+}
+
+pub(crate) fn millis(d: Duration) -> u64 {
+    d.as_millis().min(u64::MAX as u128) as u64
+}

@@ -1,0 +1,123 @@
+//! The replay transport: serves a cassette's exchanges in recorded order per request identity,
+//! on a virtual clock. It never sleeps: a pause advances the clock, a served exchange sets it
+//! to the time it had when recorded, so waits and timeouts replay exactly as they ran.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use super::target::relative_target;
+use super::{BoxFuture, Outgoing, RunEnd, Transport, TransportError, TransportErrorKind};
+use crate::exchange::{normalize_query, Exchange, Request};
+
+pub struct ReplayTransport {
+    queues: HashMap<String, VecDeque<Exchange>>,
+    now: Duration,
+    base_path: String,
+    cassette_name: String,
+}
+
+impl ReplayTransport {
+    pub fn new(exchanges: Vec<Exchange>, base_path: &str, cassette_name: &str) -> Self {
+        let mut queues: HashMap<String, VecDeque<Exchange>> = HashMap::new();
+        for e in exchanges {
+            queues.entry(e.request.identity_key(e.identity.as_deref())).or_default().push_back(e);
+        }
+        ReplayTransport { queues, now: Duration::ZERO, base_path: base_path.to_string(), cassette_name: cassette_name.to_string() }
+    }
+
+    /// Exchanges recorded but never asked for.
+    pub fn unused(&self) -> usize {
+        self.queues.values().map(VecDeque::len).sum()
+    }
+
+    fn serve(&mut self, request: &Outgoing) -> Result<Exchange, TransportError> {
+        let path = relative_target(&request.target, &[], &self.base_path)
+            .map_err(|message| TransportError { kind: TransportErrorKind::Invalid, message })?;
+        let probe = Request { method: request.method.clone(), path: normalize_query(&path), headers: Default::default(), body: None };
+        let key = probe.identity_key(request.identity.as_deref());
+        let advice = "the suite asks for something it did not ask for when recorded: re-record with `tapedeck run --mode record`";
+        let queue = self.queues.get_mut(&key).ok_or_else(|| TransportError {
+            kind: TransportErrorKind::NotRecorded,
+            message: format!("step `{}`: {} {} is not in cassette {}; {advice}", request.step, request.method, path, self.cassette_name),
+        })?;
+        let exchange = queue.pop_front().ok_or_else(|| TransportError {
+            kind: TransportErrorKind::Exhausted,
+            message: format!(
+                "step `{}`: {} {} was recorded fewer times than it is sent now (cassette {}); {advice}",
+                request.step, request.method, path, self.cassette_name
+            ),
+        })?;
+        self.now = Duration::from_millis(exchange.offset_ms + exchange.duration_ms).max(self.now);
+        Ok(exchange)
+    }
+}
+
+impl Transport for ReplayTransport {
+    fn send(&mut self, request: Outgoing) -> BoxFuture<'_, Result<Exchange, TransportError>> {
+        let result = self.serve(&request);
+        Box::pin(std::future::ready(result))
+    }
+
+    fn pause(&mut self, duration: Duration) -> BoxFuture<'_, ()> {
+        self.now += duration;
+        Box::pin(std::future::ready(()))
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.now
+    }
+
+    fn finish(&mut self, end: RunEnd<'_>) -> Result<Option<String>, String> {
+        let unused = self.unused();
+        Ok((end.complete && unused > 0).then(|| {
+            format!("{unused} recorded exchanges were not asked for: the cassette may be from a different run of this suite")
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchange::Response;
+    use serde_json::json;
+
+    fn poll(offset: u64, status: &str) -> Exchange {
+        Exchange {
+            step: "wait".into(),
+            identity: None,
+            offset_ms: offset,
+            duration_ms: 5,
+            request: Request { method: "GET".into(), path: "/servers/1".into(), headers: Default::default(), body: None },
+            response: Response { status: 200, headers: Default::default(), body: Some(json!({"server": {"status": status}})), text: None },
+        }
+    }
+
+    fn get(step: &str) -> Outgoing {
+        Outgoing { step: step.into(), identity: None, method: "GET".into(), target: "/servers/1".into(), headers: vec![], body: None }
+    }
+
+    #[test]
+    fn repeated_polls_replay_in_order_on_a_virtual_clock() {
+        let mut t = ReplayTransport::new(vec![poll(0, "BUILD"), poll(900, "BUILD"), poll(60_000, "ACTIVE")], "/v2.1", "c");
+        let statuses: Vec<String> = (0..3)
+            .map(|_| {
+                let e = t.serve(&get("wait")).unwrap();
+                e.response.body.unwrap()["server"]["status"].as_str().unwrap().to_string()
+            })
+            .collect();
+        assert_eq!(statuses, ["BUILD", "BUILD", "ACTIVE"]);
+        assert_eq!(t.elapsed(), Duration::from_millis(60_005));
+        let err = t.serve(&get("wait")).unwrap_err();
+        assert_eq!(err.kind, TransportErrorKind::Exhausted);
+    }
+
+    #[test]
+    fn unknown_request_names_step_and_suggests_rerecord() {
+        let mut t = ReplayTransport::new(vec![poll(0, "BUILD")], "/v2.1", "x.yaml");
+        let mut req = get("show it");
+        req.target = "/servers/2".into();
+        let err = t.serve(&req).unwrap_err();
+        assert_eq!(err.kind, TransportErrorKind::NotRecorded);
+        assert!(err.message.contains("step `show it`") && err.message.contains("re-record"), "{}", err.message);
+    }
+}

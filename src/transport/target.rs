@@ -1,0 +1,44 @@
+//! Turning a request target into a path relative to the compute endpoint. Targets taken from
+//! responses are absolute URLs (with the real origin live, the placeholder in cassettes).
+
+use super::redact::ENDPOINT_PLACEHOLDER;
+
+/// `base_path` is the endpoint's path (`/v2.1`); `origins` are the origins that mean "this
+/// endpoint" (the real one live, the placeholder always).
+pub fn relative_target(target: &str, origins: &[&str], base_path: &str) -> Result<String, String> {
+    if !(target.starts_with("http://") || target.starts_with("https://")) {
+        if target.starts_with('/') {
+            return Ok(target.to_string());
+        }
+        return Err(format!("request path `{target}` must start with `/` (relative to the compute endpoint) or be a URL of the endpoint"));
+    }
+    let origin = origins
+        .iter()
+        .chain(std::iter::once(&ENDPOINT_PLACEHOLDER))
+        .find(|o| target.starts_with(**o) && matches!(target.as_bytes().get(o.len()), None | Some(b'/') | Some(b'?')))
+        .ok_or_else(|| format!("`{target}` is not a URL of the compute endpoint under test"))?;
+    let path = &target[origin.len()..];
+    let base = base_path.trim_end_matches('/');
+    match path.strip_prefix(base) {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') || rest.starts_with('?') => {
+            Ok(if rest.is_empty() { "/".to_string() } else if rest.starts_with('?') { format!("/{rest}") } else { rest.to_string() })
+        }
+        _ => Err(format!("`{target}` is outside the compute endpoint path `{base_path}`")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_origin_and_base_path() {
+        let o = ["http://127.0.0.1:8774"];
+        assert_eq!(relative_target("/servers", &o, "/v2.1").unwrap(), "/servers");
+        assert_eq!(relative_target("http://127.0.0.1:8774/v2.1/servers?marker=x", &o, "/v2.1").unwrap(), "/servers?marker=x");
+        assert_eq!(relative_target(&format!("{ENDPOINT_PLACEHOLDER}/v2.1/servers/1"), &o, "/v2.1/").unwrap(), "/servers/1");
+        assert!(relative_target("http://elsewhere/v2.1/servers", &o, "/v2.1").is_err());
+        assert!(relative_target("http://127.0.0.1:8774/v2/servers", &o, "/v2.1").is_err());
+        assert!(relative_target("servers", &o, "/v2.1").is_err());
+    }
+}

@@ -1,0 +1,132 @@
+//! Test helpers: the tapedeck binary, and a scripted HTTP server on loopback for the transport's
+//! error handling and redaction (never as a stand-in for Nova's behaviour: that is the sandbox).
+#![allow(dead_code)]
+
+use std::collections::{HashMap, VecDeque};
+use std::path::Path;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+pub fn tapedeck(args: &[&str], dir: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tapedeck")).args(args).current_dir(dir).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// status, extra headers, body
+    Json(u16, Vec<(&'static str, String)>, String),
+    Text(u16, String),
+    /// Announces more bytes than it sends, then closes.
+    Truncated,
+    /// Accepts and never answers.
+    Hang,
+    /// Closes the connection without a response.
+    Close,
+}
+
+/// What the server saw: method, path, headers (lowercase names), body.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+#[derive(Clone, Default)]
+pub struct Script {
+    replies: Arc<Mutex<HashMap<String, VecDeque<Reply>>>>,
+    pub seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Script {
+    /// Replies for "METHOD /path" in order; the last one repeats.
+    pub fn on(&self, key: &str, replies: Vec<Reply>) {
+        self.replies.lock().unwrap().insert(key.to_string(), replies.into());
+    }
+
+    fn reply(&self, key: &str) -> Reply {
+        let mut map = self.replies.lock().unwrap();
+        match map.get_mut(key) {
+            Some(q) if q.len() > 1 => q.pop_front().unwrap(),
+            Some(q) => q.front().cloned().unwrap_or(Reply::Close),
+            None => Reply::Json(404, vec![], format!(r#"{{"itemNotFound": {{"code": 404, "message": "no script for {key}"}}}}"#)),
+        }
+    }
+}
+
+/// Serves `script` on 127.0.0.1; returns the base URL (`http://127.0.0.1:PORT`).
+pub async fn serve(script: Script) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else { return };
+            let script = script.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let (head_end, content_length) = loop {
+                    let n = match sock.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => n,
+                    };
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&buf[..i]).to_string();
+                        let len = head
+                            .lines()
+                            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                            .unwrap_or(0);
+                        break (i + 4, len);
+                    }
+                };
+                while buf.len() < head_end + content_length {
+                    let n = match sock.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => n,
+                    };
+                    buf.extend_from_slice(&chunk[..n]);
+                }
+                let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+                let mut lines = head.lines();
+                let mut first = lines.next().unwrap_or("").split_whitespace();
+                let method = first.next().unwrap_or("").to_string();
+                let path = first.next().unwrap_or("").to_string();
+                let headers = lines
+                    .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string())))
+                    .collect();
+                let body = String::from_utf8_lossy(&buf[head_end..]).to_string();
+                let key = format!("{method} {}", path.split('?').next().unwrap_or(""));
+                script.seen.lock().unwrap().push(Seen { method, path, headers, body });
+                let response = match script.reply(&key) {
+                    Reply::Json(status, extra, body) => {
+                        let extra: String = extra.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
+                        format!("HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+                    }
+                    Reply::Text(status, body) => {
+                        format!("HTTP/1.1 {status} X\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+                    }
+                    Reply::Truncated => "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"serv".to_string(),
+                    Reply::Hang => {
+                        tokio::time::sleep(Duration::from_secs(30)).await;
+                        return;
+                    }
+                    Reply::Close => return,
+                };
+                let _ = sock.write_all(response.as_bytes()).await;
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
