@@ -35,6 +35,11 @@ pub struct Cli {
 pub enum Command {
     /// Run suites: replay them from cassettes (default), run them live, or record them.
     Run(RunArgs),
+    /// Compare two cassettes or cassette directories by behaviour (statuses, traces, steps).
+    Diff {
+        a: PathBuf,
+        b: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -107,6 +112,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Run(args) => run_command(args),
+        Command::Diff { a, b } => crate::diff::run(&a, &b),
     }
 }
 

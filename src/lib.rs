@@ -6,6 +6,7 @@
 pub mod cassette;
 pub mod check;
 pub mod cli;
+pub mod diff;
 pub mod exchange;
 pub mod input_error;
 pub mod json_util;

@@ -178,7 +178,8 @@ impl CheckOutcome {
     }
     /// One line for terminal output.
     pub fn describe(&self) -> String {
-        let mut s = format!("{:?} {}", self.kind, self.target).to_lowercase();
+        let kind = format!("{:?}", self.kind).to_lowercase();
+        let mut s = if kind == self.target { kind } else { format!("{kind} {}", self.target) };
         if let Some(m) = &self.message {
             s.push_str(&format!(": {m}"));
         }

@@ -63,6 +63,12 @@ pub fn write_atomic(path: &Path, cassette: &Cassette) -> Result<(), String> {
         .tempfile_in(dir)
         .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
     tmp.write_all(text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", tmp.path().display()))?;
+    // Cassettes are evidence meant for review and commit, not private files.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
     tmp.as_file().sync_all().map_err(|e| format!("cannot flush {}: {e}", tmp.path().display()))?;
     tmp.persist(path).map_err(|e| format!("cannot move the new cassette into place at {}: {}", path.display(), e.error))?;
     Ok(())

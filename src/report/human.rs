@@ -19,7 +19,7 @@ pub fn run_line(run: &RunOutcome, mode: Mode) -> String {
     };
     match run.verdict {
         Verdict::Skipped => format!("{tag}  {label:<40} {}", run.reason.as_deref().unwrap_or("")),
-        _ if run.steps.is_empty() => format!("{tag}  {label:<40} {}", run.reason.as_deref().unwrap_or("")),
+        _ if run.steps.is_empty() => format!("{tag}  {label:<40} (not run)"),
         _ => format!("{tag}  {label:<40} {ran}/{} steps  {time}", run.steps.len()),
     }
 }

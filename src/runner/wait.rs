@@ -41,8 +41,12 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
         declared_path: spec.path.iter().map(|s| s.to_string()).collect(),
         observations: Vec::new(),
     };
-    // Admins see OS-EXT-STS:task_state, which makes the trace finer and "settled" exact.
-    let identity = spec.identity.clone().or_else(|| ctx.plan.identities.iter().any(|i| i == "admin").then(|| "admin".to_string()));
+    // Admins see OS-EXT-STS:task_state, which makes the trace finer and "settled" exact. But
+    // admins may also read deleted servers (200, status DELETED) before the row is gone for
+    // everyone else, so "gone" is judged as the user sees it (404) unless the suite says `as`.
+    let gone = spec.until == GONE;
+    let has_admin = ctx.plan.identities.iter().any(|i| i == "admin");
+    let identity = spec.identity.clone().or_else(|| (has_admin && !gone).then(|| "admin".to_string()));
     let mut schedule = PollSchedule::new(spec.interval);
     let result = loop {
         let outgoing = Outgoing {
@@ -89,7 +93,8 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
             break Err(e);
         }
         // Settled: the status is reached and, when visible, no task is still running on it.
-        if status == spec.until && (settled || !task_visible || status == GONE) {
+        let reached = if gone { response.status == 404 || spec.identity.is_some() } else { settled || !task_visible };
+        if status == spec.until && reached {
             break Ok(());
         }
         let waited = ctx.transport.elapsed().saturating_sub(started);

@@ -1,0 +1,150 @@
+//! Live tests against a real provider — in CI the real Nova 34 sandbox
+//! (`sandbox/nova/start.sh FILE`, then `TAPEDECK_PROVIDER=FILE cargo test`). Without
+//! TAPEDECK_PROVIDER they say so and do nothing; with CI=true they refuse to be left out.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use common::{repo, tapedeck};
+use tapedeck::provider::{self, Provider};
+use tapedeck::transport::live::Endpoint;
+use tapedeck::transport::Outgoing;
+
+fn provider_file() -> Option<PathBuf> {
+    match std::env::var_os("TAPEDECK_PROVIDER") {
+        Some(p) => Some(PathBuf::from(p)),
+        None => {
+            assert!(std::env::var("CI").is_err(), "CI must run the live tests: set TAPEDECK_PROVIDER (see .ci/run)");
+            eprintln!("live tests not enabled: start the sandbox (sandbox/nova/start.sh FILE) and set TAPEDECK_PROVIDER=FILE");
+            None
+        }
+    }
+}
+
+fn endpoint(p: &Provider) -> Endpoint {
+    Endpoint::new(&p.endpoint, p.identities.clone(), vec![], Duration::from_secs(30)).unwrap()
+}
+
+/// Servers whose name contains `needle`, as admin across all projects.
+async fn servers_named(e: &Endpoint, needle: &str) -> Vec<String> {
+    let req = Outgoing {
+        step: "leftovers".into(),
+        identity: Some("admin".into()),
+        method: "GET".into(),
+        target: "/servers?all_tenants=1".into(),
+        headers: vec![],
+        body: None,
+    };
+    let ex = e.exchange(&req, Instant::now()).await.unwrap();
+    assert_eq!(ex.response.status, 200, "{:?}", ex.response);
+    ex.response.body.unwrap()["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["name"].as_str().filter(|n| n.contains(needle)).map(str::to_string))
+        .collect()
+}
+
+/// Deletion is asynchronous: give cleanups' DELETEs a few seconds to finish.
+async fn assert_no_servers_left(e: &Endpoint, needle: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let left = servers_named(e, needle).await;
+        if left.is_empty() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "servers left behind: {left:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn run_blocking(args: Vec<String>, dir: PathBuf) -> (i32, String, String) {
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    tapedeck(&refs, &dir)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shipped_suites_record_replay_and_match_the_committed_cassettes() {
+    let Some(file) = provider_file() else { return };
+    let p = provider::load(&file).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let cassettes = out.path().join("cassettes");
+    let args = vec![
+        "run".into(),
+        "--mode".into(),
+        "record".into(),
+        "--provider".into(),
+        file.display().to_string(),
+        "--cassettes".into(),
+        cassettes.display().to_string(),
+        "suites".into(),
+    ];
+    let (code, stdout, stderr) = tokio::task::spawn_blocking(move || run_blocking(args, repo().to_path_buf())).await.unwrap();
+    assert_eq!(code, 0, "live record failed:\n{stdout}\n{stderr}");
+
+    // What was just recorded replays offline...
+    let (code, stdout, _) = tapedeck(&["run", "--cassettes", &cassettes.display().to_string(), "suites"], repo());
+    assert_eq!(code, 0, "{stdout}");
+    // ...and behaves like the committed cassettes (the CI staleness check).
+    let (code, stdout, stderr) = tapedeck(&["diff", "cassettes/nova-34.0.0", &cassettes.display().to_string()], repo());
+    assert_eq!(code, 0, "the real Nova no longer behaves as the committed cassettes say:\n{stdout}\n{stderr}");
+    assert_no_servers_left(&endpoint(&p), "td-").await;
+}
+
+const FAILING: &str = r#"
+suite: live-failing
+steps:
+  - name: create
+    request:
+      POST: /servers
+      json: {server: {name: "td-${run_id}-failing", imageRef: "${image_ref}", flavorRef: "${flavor_ref}", networks: [{uuid: "${network}"}], metadata: {note: "CANARY-d41d8cd9"}}}
+    expect: {status: 202}
+    capture: {server_id: /server/id}
+    cleanup: {DELETE: "/servers/${server_id}"}
+  - name: active
+    wait: {server: "${server_id}", until: ACTIVE, path: [BUILD, ACTIVE], timeout: 60s}
+  - name: impossible
+    request: {GET: "/servers/${server_id}"}
+    expect: {status: 418}
+  - name: never reached
+    request: {GET: "/servers/${server_id}"}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_step_still_cleans_up_and_secrets_stay_out() {
+    let Some(file) = provider_file() else { return };
+    let p = provider::load(&file).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("failing.yaml"), FAILING).unwrap();
+    let args = vec![
+        "run".into(),
+        "--mode".into(),
+        "record".into(),
+        "--provider".into(),
+        file.display().to_string(),
+        "--secret".into(),
+        "CANARY-d41d8cd9".into(),
+        "--cassettes".into(),
+        "c".into(),
+        "--report".into(),
+        "json=report.json".into(),
+        "failing.yaml".into(),
+    ];
+    let d = dir.path().to_path_buf();
+    let (code, stdout, _) = tokio::task::spawn_blocking(move || run_blocking(args, d)).await.unwrap();
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("step `impossible`") && stdout.contains("expected 418"), "{stdout}");
+
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
+    let run = &report["runs"][0];
+    assert_eq!(run["steps"][3]["verdict"], "skipped");
+    assert_eq!(run["cleanups"][0]["verdict"], "passed", "{}", run["cleanups"]);
+    let cassette = std::fs::read_to_string(dir.path().join("c/live-failing@2.1.yaml")).unwrap();
+    assert!(!cassette.contains("CANARY-d41d8cd9"));
+    assert!(!cassette.contains(&p.endpoint));
+    assert!(cassette.contains("adminPass: <redacted>"));
+    assert_no_servers_left(&endpoint(&p), "-failing").await;
+    let _ = Path::new("");
+}

@@ -1,0 +1,134 @@
+//! Waits on the replay transport's virtual clock: fail fast on a failure status (with the
+//! fault), on a status off the path or going backwards, and on timeout (with the trace); the
+//! cleanup runs in every case. Exchanges are built in memory here to reach states the real
+//! sandbox will not produce on demand (ERROR, a 60 s build).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use tapedeck::cassette::{self, Cassette};
+use tapedeck::exchange::{Exchange, Request, Response};
+use tapedeck::outcome::{Mode, Outcome, Verdict};
+use tapedeck::plan::{self, PlanRequest};
+use tapedeck::runner::{self, Cancel, RunnerConfig};
+use tapedeck::suite::load::load_suite_str;
+
+fn suite(until: &str, path: &str) -> String {
+    format!(
+        r#"
+suite: waits
+steps:
+  - name: create
+    request: {{POST: /servers, json: {{server: {{name: x}}}}}}
+    expect: {{status: 202}}
+    capture: {{server_id: /server/id}}
+    cleanup: {{DELETE: "/servers/${{server_id}}"}}
+  - name: wait
+    wait: {{server: "${{server_id}}", until: {until}, path: {path}, timeout: 60s, interval: 1s}}
+"#
+    )
+}
+
+fn exchange(step: &str, method: &str, path: &str, offset: u64, status: u16, body: Value) -> Exchange {
+    Exchange {
+        step: step.into(),
+        identity: None,
+        offset_ms: offset,
+        duration_ms: 10,
+        request: Request { method: method.into(), path: path.into(), headers: Default::default(), body: None },
+        response: Response { status, headers: Default::default(), body: Some(body), text: None },
+    }
+}
+
+fn poll(offset: u64, status: &str, extra: Value) -> Exchange {
+    let mut server = json!({"id": "s1", "status": status});
+    if let (Some(s), Some(e)) = (server.as_object_mut(), extra.as_object()) {
+        s.extend(e.clone());
+    }
+    exchange("wait", "GET", "/servers/s1", offset, 200, json!({ "server": server }))
+}
+
+async fn run(suite_text: &str, polls: Vec<Exchange>) -> Outcome {
+    let dir = tempfile::tempdir().unwrap();
+    let s = load_suite_str(&dir.path().join("waits.yaml"), suite_text, &[]).unwrap();
+    let mut exchanges = vec![exchange("create", "POST", "/servers", 0, 202, json!({"server": {"id": "s1"}}))];
+    exchanges.extend(polls);
+    exchanges.push(exchange("cleanup of `create`", "DELETE", "/servers/s1", 90_000, 204, Value::Null));
+    let c = Cassette {
+        format: cassette::FORMAT_VERSION,
+        tapedeck: "test".into(),
+        recorded_at: "2026-01-01T00:00:00Z".into(),
+        provider: "test".into(),
+        endpoint_path: "/v2.1".into(),
+        api_versions: None,
+        suite: "waits".into(),
+        suite_hash: s.hash.clone(),
+        microversion: "2.1".parse().unwrap(),
+        identities: vec!["user".into()],
+        variables: Default::default(),
+        skipped: None,
+        exchanges,
+    };
+    cassette::write_atomic(&cassette::cassette_path(dir.path(), "waits", c.microversion), &c).unwrap();
+    let suites = [Arc::new(s)];
+    let req = PlanRequest { suites: &suites, cassette_dir: dir.path(), live: None, record: None, microversion: None, cli_vars: &[] };
+    let plans = plan::plan(&req).unwrap();
+    let _ = Path::new("");
+    runner::execute(plans, RunnerConfig { mode: Mode::Replay, jobs: 1, endpoint: None, cancel: Cancel::new(), events: None }).await
+}
+
+fn wait_reason(o: &Outcome) -> String {
+    let run = &o.runs[0];
+    assert_eq!(run.verdict, Verdict::Failed);
+    assert_eq!(run.cleanups.len(), 1, "the cleanup must run after a failed wait");
+    assert_eq!(run.cleanups[0].verdict, Verdict::Passed);
+    run.steps[1].reason.clone().unwrap()
+}
+
+#[tokio::test]
+async fn error_status_fails_at_once_with_the_fault() {
+    let fault = json!({"fault": {"code": 500, "message": "No valid host was found."}});
+    let o = run(&suite("ACTIVE", "[BUILD, ACTIVE]"), vec![poll(100, "BUILD", json!({})), poll(600, "ERROR", fault), poll(900, "ERROR", json!({}))]).await;
+    let reason = wait_reason(&o);
+    assert!(reason.contains("server went to ERROR") && reason.contains("No valid host"), "{reason}");
+    assert_eq!(o.runs[0].steps[1].trace.as_ref().unwrap().observations.len(), 2, "no poll after the failure status");
+}
+
+#[tokio::test]
+async fn timeout_is_judged_on_the_recorded_clock_and_keeps_the_trace() {
+    let polls = (0..=61).map(|i| poll(100 + i * 1000, "BUILD", json!({}))).collect();
+    let o = run(&suite("ACTIVE", "[BUILD, ACTIVE]"), polls).await;
+    let reason = wait_reason(&o);
+    assert!(reason.contains("timed out after 6") && reason.contains("waiting for ACTIVE") && reason.contains("observed: BUILD"), "{reason}");
+    assert!(o.runs[0].wall_ms < 5_000, "replay must not sleep: {} ms", o.runs[0].wall_ms);
+}
+
+#[tokio::test]
+async fn an_undeclared_status_fails_fast() {
+    let o = run(&suite("ACTIVE", "[ACTIVE, REBOOT, ACTIVE]"), vec![poll(100, "HARD_REBOOT", json!({})), poll(400, "ACTIVE", json!({}))]).await;
+    let reason = wait_reason(&o);
+    assert!(reason.contains("HARD_REBOOT is not on the declared path"), "{reason}");
+}
+
+#[tokio::test]
+async fn going_backwards_fails_fast() {
+    let polls = vec![poll(100, "RESIZE", json!({})), poll(400, "ACTIVE", json!({})), poll(800, "VERIFY_RESIZE", json!({}))];
+    let o = run(&suite("VERIFY_RESIZE", "resize"), polls).await;
+    let reason = wait_reason(&o);
+    assert!(reason.contains("went backwards: ACTIVE after RESIZE"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_missed_transitional_status_passes_and_task_state_keeps_it_polling() {
+    // Admin view: ACTIVE with a task still running is not settled yet.
+    let polls = vec![
+        poll(100, "ACTIVE", json!({"OS-EXT-STS:task_state": "rebooting"})),
+        poll(300, "ACTIVE", json!({"OS-EXT-STS:task_state": null})),
+    ];
+    let o = run(&suite("ACTIVE", "reboot-soft"), polls).await;
+    assert_eq!(o.runs[0].verdict, Verdict::Passed, "{:?}", o.runs[0].reason);
+    let trace = o.runs[0].steps[1].trace.as_ref().unwrap();
+    assert_eq!(trace.observations.len(), 2);
+    assert_eq!(trace.observations[0].task_state.as_deref(), Some("rebooting"));
+}
