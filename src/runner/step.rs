@@ -33,7 +33,7 @@ pub async fn request(ctx: &mut RunCtx<'_>, s: &Step, spec: &RequestSpec) -> Step
             out.exchanges.push(index);
             ctx.exchanges[index].clone()
         }
-        Err(e) => return fail(out, CheckOutcome::new(CheckKind::Transport, outgoing.describe(), CheckState::Failed).message(e)),
+        Err(e) => return fail(out, CheckOutcome::new(CheckKind::Transport, "request", CheckState::Failed).message(e)),
     };
     out.duration_ms = exchange.duration_ms;
     out.checks = check_response(&s.expect, &exchange.response, &ctx.vars);

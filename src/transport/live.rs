@@ -166,14 +166,19 @@ fn classify(e: &reqwest::Error, what: &str) -> TransportError {
     TransportError { kind, message: format!("{what}: {label}: {}", error_chain(e)) }
 }
 
-/// reqwest's own message plus its causes ("connection refused" is in a cause).
+/// The causes of a reqwest error ("connection refused" is in a cause). reqwest's own top
+/// message repeats the URL, which our messages already name, so it is left out when there
+/// is a cause to show instead.
 fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
+    let top = e.to_string();
+    let mut text = if top.contains("for url (") && e.source().is_some() { String::new() } else { top };
     let mut source = e.source();
     while let Some(s) = source {
         let s_text = s.to_string();
         if !text.contains(&s_text) {
-            text.push_str(": ");
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
             text.push_str(&s_text);
         }
         source = s.source();
