@@ -76,7 +76,7 @@ pub struct RunArgs {
     /// Runs at once.
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
-    /// Write a report: json=PATH. Repeatable.
+    /// Write a report: json=PATH or junit=PATH. Repeatable.
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub reports: Vec<String>,
     /// Provider file (endpoint, identities, variables) for live and record mode.
@@ -285,6 +285,13 @@ fn finish(outcome: &Outcome, reports: &[ReportTarget]) -> ExitCode {
     for target in reports {
         let text = match target.kind {
             ReportKind::Json => report::json::render(outcome),
+            ReportKind::Junit => match report::junit::render(outcome) {
+                Ok(xml) => xml,
+                Err(e) => {
+                    eprintln!("error: report: {e}");
+                    return ExitCode::from(2);
+                }
+            },
         };
         if let Err(e) = report::write_atomic(&target.path, text.as_bytes()) {
             eprintln!("error: report: {e}");

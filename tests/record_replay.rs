@@ -82,8 +82,12 @@ async fn record_redacts_and_replay_reproduces_the_polls() {
 
     // Replay: no server, same verdict, the three polls in recorded order.
     drop(script);
-    let (code, out, err) = tapedeck(&["run", "--cassettes", "cassettes", "--report", "json=report.json", "scripted.yaml"], dir.path());
+    let (code, out, err) = tapedeck(&["run", "--cassettes", "cassettes", "--report", "json=report.json", "--report", "junit=junit.xml", "scripted.yaml"], dir.path());
     assert_eq!(code, 0, "{out}\n{err}");
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert!(junit.starts_with("<?xml"), "{junit}");
+    assert!(junit.contains(r#"<testsuite name="scripted@2.1" tests="3""#), "{junit}");
+    assert!(junit.contains(r#"<testcase name="active" classname="scripted@2.1""#), "{junit}");
     let report: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
     let trace = &report["runs"][0]["steps"][1]["trace"]["observations"];
     let statuses: Vec<&str> = trace.as_array().unwrap().iter().map(|o| o["status"].as_str().unwrap()).collect();
@@ -141,9 +145,11 @@ async fn stale_incomplete_and_broken_cassettes_are_reported() {
     // Stale: the suite changed after recording.
     std::fs::write(&cassette_path, &cassette).unwrap();
     std::fs::write(dir.path().join("scripted.yaml"), SUITE.replace("interval: 50ms", "interval: 100ms")).unwrap();
-    let (code, out, _) = tapedeck(&["run", "--cassettes", "cassettes", "scripted.yaml"], dir.path());
+    let (code, out, _) = tapedeck(&["run", "--cassettes", "cassettes", "--report", "junit=junit.xml", "scripted.yaml"], dir.path());
     assert_eq!(code, 1);
     assert!(out.contains("stale cassette"), "{out}");
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert!(junit.contains("failures=\"1\"") && junit.contains("stale cassette"), "{junit}");
 
     // A comment does not change the suite's meaning: not stale.
     std::fs::write(dir.path().join("scripted.yaml"), format!("# a comment\n{SUITE}")).unwrap();

@@ -33,7 +33,7 @@ pub fn failure_details(run: &RunOutcome) -> String {
     out
 }
 
-fn step_details(out: &mut String, run: &RunOutcome, step: &StepOutcome) {
+pub fn step_details(out: &mut String, run: &RunOutcome, step: &StepOutcome) {
     let at = step.location.as_ref().map(|l| format!(" ({l})")).unwrap_or_default();
     let _ = writeln!(out, "      step `{}`{at}", step.name);
     for check in step.checks.iter().filter(|c| c.failed()) {

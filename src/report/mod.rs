@@ -2,12 +2,14 @@
 
 pub mod human;
 pub mod json;
+pub mod junit;
 
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReportKind {
     Json,
+    Junit,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +18,7 @@ pub struct ReportTarget {
     pub path: PathBuf,
 }
 
-/// `json=PATH`.
+/// `json=PATH`, `junit=PATH`.
 pub fn parse_target(text: &str) -> Result<ReportTarget, String> {
     let (kind, path) = text.split_once('=').ok_or_else(|| format!("`{text}`: expected FORMAT=PATH, e.g. json=report.json"))?;
     if path.is_empty() {
@@ -24,7 +26,8 @@ pub fn parse_target(text: &str) -> Result<ReportTarget, String> {
     }
     let kind = match kind {
         "json" => ReportKind::Json,
-        other => return Err(format!("`{other}` is not a report format (available: json)")),
+        "junit" => ReportKind::Junit,
+        other => return Err(format!("`{other}` is not a report format (available: json, junit)")),
     };
     Ok(ReportTarget { kind, path: PathBuf::from(path) })
 }
