@@ -1,0 +1,263 @@
+//! From a flat `rest_parameters` list to a tree of body fields.
+//!
+//! Nesting is implicit in the api-ref: after an envelope entry (`server: server`) every name
+//! without a dot is a member of the envelope; dotted names (`flavor.vcpus`, `networks.uuid`)
+//! descend from a member, and whether a level is an object or an array of objects comes from
+//! the parent's type. Header, path and query entries are not body fields.
+
+use super::overrides::{Overrides, Tweak};
+use super::params::{Location, Param, ParamType, Params};
+use crate::microversion::Microversion;
+use super::inc::ParamRef;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// The JSON key.
+    pub name: String,
+    /// The parameters.yaml entry describing it.
+    pub param: String,
+    pub ty: ParamType,
+    pub required: bool,
+    pub min_version: Option<Microversion>,
+    pub max_version: Option<Microversion>,
+    /// Line of the rest_parameters entry in the .inc file.
+    pub line: usize,
+    pub children: Vec<Field>,
+    pub tweak: Tweak,
+}
+
+/// A rest_parameters entry that could not be placed in a body, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unplaced {
+    pub name: String,
+    pub param: String,
+    pub line: usize,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Body {
+    pub fields: Vec<Field>,
+    /// Header entries listed in the body list (e.g. `Location`): not body properties.
+    pub headers: Vec<String>,
+    pub unplaced: Vec<Unplaced>,
+}
+
+impl Body {
+    pub fn has_fields(&self) -> bool {
+        !self.fields.is_empty()
+    }
+}
+
+/// Build the body tree of one direction of one operation.
+pub fn build_body(operation: &str, entries: &[ParamRef], params: &Params, overrides: &Overrides) -> Body {
+    let mut body = Body::default();
+    let mut envelope: Option<usize> = None;
+    for entry in entries {
+        let Some(param) = params.get(&entry.key) else {
+            body.unplaced.push(unplaced(entry, format!("`{}` is not in parameters.yaml", entry.key)));
+            continue;
+        };
+        match param.location {
+            Location::Header => {
+                body.headers.push(entry.name.clone());
+                continue;
+            }
+            Location::Path | Location::Query => continue,
+            Location::Body => {}
+        }
+        let name = overrides.rename(&entry.name).to_string();
+        let segments: Vec<&str> = name.split('.').collect();
+        let first_is_body = body.fields.is_empty();
+        let env_name = envelope.map(|i| body.fields[i].name.clone());
+        let sibling = env_name.as_deref().is_some_and(|e| overrides.is_sibling(segments[0], e));
+        let field = make_field(operation, segments[segments.len() - 1], entry, param, overrides);
+
+        if segments.len() == 1 {
+            let in_envelope = envelope.filter(|_| !sibling);
+            let target = match in_envelope {
+                Some(i) => &mut body.fields[i].children,
+                None => &mut body.fields,
+            };
+            if target.iter().any(|f| f.name == field.name && overlaps(f, &field)) {
+                body.unplaced.push(unplaced(entry, "listed twice at the same level".into()));
+                continue;
+            }
+            target.push(field);
+            if first_is_body && matches!(param.ty, ParamType::Object | ParamType::Array) {
+                envelope = Some(0);
+            }
+            continue;
+        }
+        // Dotted: resolve the parent inside the envelope first, then at the top level.
+        let parent_path = &segments[..segments.len() - 1];
+        let resolved = match envelope.filter(|_| !sibling) {
+            Some(i) => find_mut(&mut body.fields[i].children, parent_path).is_some(),
+            None => false,
+        };
+        let parent = if resolved {
+            envelope.and_then(|i| find_mut(&mut body.fields[i].children, parent_path))
+        } else {
+            find_mut(&mut body.fields, parent_path)
+        };
+        match parent {
+            None => body.unplaced.push(unplaced(entry, format!("parent `{}` is not listed before it", parent_path.join(".")))),
+            Some(p) if !matches!(p.ty, ParamType::Object | ParamType::Array) => {
+                let reason = format!("parent `{}` is a {:?}, not an object or array", p.name, p.ty);
+                body.unplaced.push(unplaced(entry, reason));
+            }
+            Some(p) if p.children.iter().any(|c| c.name == field.name && overlaps(c, &field)) => {
+                body.unplaced.push(unplaced(entry, "listed twice at the same level".into()));
+            }
+            Some(p) => p.children.push(field),
+        }
+    }
+    add_aliases(&mut body.fields, overrides);
+    body
+}
+
+/// Two entries with one name are variants when their microversion ranges do not overlap
+/// (`id: hypervisor_id_body` up to 2.52, `id: hypervisor_id_body_uuid` from 2.53).
+fn overlaps(a: &Field, b: &Field) -> bool {
+    let lo = a.min_version.max(b.min_version);
+    let hi = match (a.max_version, b.max_version) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    };
+    hi.is_none_or(|hi| lo.is_none_or(|lo| lo <= hi))
+}
+
+fn make_field(operation: &str, name: &str, entry: &ParamRef, param: &Param, overrides: &Overrides) -> Field {
+    Field {
+        name: name.to_string(),
+        param: param.key.clone(),
+        ty: param.ty,
+        required: param.required,
+        min_version: param.min_version,
+        max_version: param.max_version,
+        line: entry.line,
+        children: Vec::new(),
+        tweak: overrides.tweak(operation, name, &param.key),
+    }
+}
+
+/// Find the field at `path` (segments), allowing a key that itself contains dots: the longest
+/// run of segments that names an existing child wins.
+fn find_mut<'a>(fields: &'a mut [Field], path: &[&str]) -> Option<&'a mut Field> {
+    if path.is_empty() {
+        return None;
+    }
+    for take in (1..=path.len()).rev() {
+        let key = path[..take].join(".");
+        if let Some(index) = fields.iter().position(|f| f.name == key) {
+            let field = &mut fields[index];
+            return if take == path.len() { Some(field) } else { find_mut(&mut field.children, &path[take..]) };
+        }
+    }
+    None
+}
+
+fn add_aliases(fields: &mut Vec<Field>, overrides: &Overrides) {
+    let mut extra = Vec::new();
+    for f in fields.iter() {
+        for alias in overrides.aliases_of(&f.name) {
+            let mut copy = f.clone();
+            copy.name = alias.to_string();
+            copy.required = false;
+            extra.push(copy);
+        }
+    }
+    fields.extend(extra);
+}
+
+fn unplaced(entry: &ParamRef, reason: String) -> Unplaced {
+    Unplaced { name: entry.name.clone(), param: entry.key.clone(), line: entry.line, reason }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::derive::params::parse_parameters;
+    use std::path::Path;
+
+    const PARAMS: &str = "\
+server_id_path: {in: path, required: true, type: string}
+server_location: {in: header, required: true, type: string}
+server: {in: body, required: true, type: object}
+servers: {in: body, required: true, type: array}
+servers_links: {in: body, required: false, type: array}
+server_name: {in: body, required: true, type: string}
+networks: {in: body, required: false, type: array}
+network_uuid: {in: body, required: false, type: string}
+flavor: {in: body, required: true, type: object}
+flavor_vcpus: {in: body, required: true, type: integer, min_version: 2.47}
+security_groups: {in: body, required: false, type: array}
+sg_name: {in: body, required: true, type: string}
+hints: {in: body, required: false, type: object}
+hint_group: {in: body, required: false, type: string}
+vol: {in: body, required: true, type: array}
+vol_id: {in: body, required: true, type: string}
+";
+
+    fn body(list: &[(&str, &str)]) -> Body {
+        let params = parse_parameters(PARAMS, Path::new("parameters.yaml")).unwrap();
+        let entries: Vec<ParamRef> = list.iter().enumerate()
+            .map(|(i, (n, k))| ParamRef { name: n.to_string(), key: k.to_string(), line: i + 1 })
+            .collect();
+        build_body("create-server", &entries, &params, &Overrides::shipped().unwrap())
+    }
+
+    fn names(fields: &[Field]) -> Vec<&str> {
+        fields.iter().map(|f| f.name.as_str()).collect()
+    }
+
+    #[test]
+    fn envelope_members_and_dotted_children() {
+        let b = body(&[("server_id", "server_id_path"), ("Location", "server_location"), ("server", "server"),
+            ("name", "server_name"), ("networks", "networks"), ("networks.uuid", "network_uuid"),
+            ("flavor", "flavor"), ("flavor.vcpus", "flavor_vcpus")]);
+        assert_eq!(names(&b.fields), vec!["server"]);
+        assert_eq!(b.headers, vec!["Location"]);
+        let server = &b.fields[0];
+        assert_eq!(names(&server.children), vec!["name", "networks", "flavor"]);
+        assert_eq!(server.children[1].ty, ParamType::Array);
+        assert_eq!(names(&server.children[1].children), vec!["uuid"]);
+        assert_eq!(server.children[2].children[0].min_version, Some(Microversion::new(2, 47)));
+        assert!(b.unplaced.is_empty());
+    }
+
+    #[test]
+    fn known_misplacements_are_corrected() {
+        let b = body(&[("servers", "servers"), ("name", "server_name"), ("servers_links", "servers_links"),
+            ("security_groups", "security_groups"), ("security_group.name", "sg_name")]);
+        assert_eq!(names(&b.fields), vec!["servers", "servers_links"]);
+        assert_eq!(names(&b.fields[0].children), vec!["name", "security_groups"]);
+        assert_eq!(names(&b.fields[0].children[1].children), vec!["name"]);
+    }
+
+    #[test]
+    fn scheduler_hints_are_top_level_with_alias() {
+        let b = body(&[("server", "server"), ("name", "server_name"), ("os:scheduler_hints", "hints"),
+            ("os:scheduler_hints.group", "hint_group")]);
+        assert_eq!(names(&b.fields), vec!["server", "os:scheduler_hints", "OS-SCH-HNT:scheduler_hints"]);
+        assert_eq!(names(&b.fields[1].children), vec!["group"]);
+    }
+
+    #[test]
+    fn colon_and_dot_in_keys() {
+        let b = body(&[("server", "server"), ("os-extended-volumes:volumes_attached", "vol"),
+            ("os-extended-volumes:volumes_attached.id", "vol_id")]);
+        let vols = &b.fields[0].children[0];
+        assert_eq!(vols.name, "os-extended-volumes:volumes_attached");
+        assert_eq!(names(&vols.children), vec!["id"]);
+    }
+
+    #[test]
+    fn unplaceable_entries_are_reported_not_dropped() {
+        let b = body(&[("server", "server"), ("nope.uuid", "network_uuid"), ("name", "server_name"),
+            ("name.x", "network_uuid"), ("ghost", "not_a_param"), ("name", "server_name")]);
+        let reasons: Vec<_> = b.unplaced.iter().map(|u| (u.name.as_str(), u.line)).collect();
+        assert_eq!(reasons, vec![("nope.uuid", 2), ("name.x", 4), ("ghost", 5), ("name", 6)]);
+        assert!(b.unplaced[0].reason.contains("parent `nope`"));
+    }
+}

@@ -1,0 +1,170 @@
+//! The reviewed table of inferences beyond the api-ref tables (`overrides.yaml`).
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::microversion::Microversion;
+use crate::schema_format::FaultsFile;
+
+/// The table shipped with tapedeck.
+pub const OVERRIDES_YAML: &str = include_str!("overrides.yaml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Overrides {
+    #[serde(default)]
+    pub renames: Vec<Rename>,
+    #[serde(default)]
+    pub siblings: Vec<Sibling>,
+    #[serde(default)]
+    pub aliases: Vec<Alias>,
+    #[serde(default)]
+    pub fields: Vec<FieldOverride>,
+    pub faults: FaultsFile,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rename {
+    pub name: String,
+    pub to: String,
+    pub reason: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sibling {
+    /// May contain `{envelope}`.
+    pub name: String,
+    pub reason: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Alias {
+    pub name: String,
+    pub alias: String,
+    pub reason: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldOverride {
+    #[serde(default)]
+    pub params: Vec<String>,
+    pub name_prefix: Option<String>,
+    pub operations: Option<Vec<String>>,
+    pub required: Option<bool>,
+    pub nullable: Option<bool>,
+    #[serde(rename = "enum")]
+    pub enum_values: Option<Vec<Value>>,
+    pub format: Option<String>,
+    pub empty_string: Option<bool>,
+    pub map_values: Option<Value>,
+    pub schema: Option<Value>,
+    pub string_values: Option<Vec<String>>,
+    pub string_values_from: Option<Microversion>,
+    pub reason: String,
+    pub source: String,
+}
+
+/// What the overrides say about one field, merged from every matching entry.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tweak {
+    pub required: Option<bool>,
+    pub nullable: bool,
+    pub enum_values: Option<Vec<Value>>,
+    pub format: Option<String>,
+    pub empty_string: bool,
+    pub map_values: Option<Value>,
+    pub schema: Option<Value>,
+    pub string_values: Option<(Vec<String>, Microversion)>,
+}
+
+impl Overrides {
+    pub fn shipped() -> Result<Overrides, String> {
+        Self::parse(OVERRIDES_YAML)
+    }
+
+    pub fn parse(text: &str) -> Result<Overrides, String> {
+        serde_saphyr::from_str(text).map_err(|e| format!("overrides.yaml: {e}"))
+    }
+
+    /// The rest_parameters name after renames.
+    pub fn rename<'a>(&'a self, name: &'a str) -> &'a str {
+        self.renames.iter().find(|r| r.name == name).map(|r| r.to.as_str()).unwrap_or(name)
+    }
+
+    /// Whether `name` (first segment of a dotted name) is a sibling of `envelope`.
+    pub fn is_sibling(&self, name: &str, envelope: &str) -> bool {
+        self.siblings.iter().any(|s| s.name.replace("{envelope}", envelope) == name)
+    }
+
+    pub fn aliases_of(&self, name: &str) -> impl Iterator<Item = &str> {
+        self.aliases.iter().filter(move |a| a.name == name).map(|a| a.alias.as_str())
+    }
+
+    /// Merge every field override matching this field.
+    pub fn tweak(&self, operation: &str, json_name: &str, param_key: &str) -> Tweak {
+        let mut t = Tweak::default();
+        for o in &self.fields {
+            let selected = o.params.iter().any(|p| p == param_key)
+                || o.name_prefix.as_deref().is_some_and(|p| json_name.starts_with(p));
+            let in_operation = o.operations.as_ref().is_none_or(|ops| ops.iter().any(|op| op == operation));
+            if !selected || !in_operation {
+                continue;
+            }
+            if o.required.is_some() {
+                t.required = o.required;
+            }
+            t.nullable |= o.nullable.unwrap_or(false);
+            t.empty_string |= o.empty_string.unwrap_or(false);
+            if o.enum_values.is_some() {
+                t.enum_values.clone_from(&o.enum_values);
+            }
+            if o.format.is_some() {
+                t.format.clone_from(&o.format);
+            }
+            if o.map_values.is_some() {
+                t.map_values.clone_from(&o.map_values);
+            }
+            if o.schema.is_some() {
+                t.schema.clone_from(&o.schema);
+            }
+            if let Some(values) = &o.string_values {
+                t.string_values = Some((values.clone(), o.string_values_from.unwrap_or(Microversion::MIN)));
+            }
+        }
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_table_parses_and_every_entry_has_reason_and_source() {
+        let o = Overrides::shipped().expect("overrides.yaml parses");
+        assert!(o.fields.iter().all(|f| !f.reason.trim().is_empty() && !f.source.trim().is_empty()));
+        assert!(o.renames.iter().all(|f| !f.reason.trim().is_empty() && !f.source.trim().is_empty()));
+        assert_eq!(o.rename("security_group.name"), "security_groups.name");
+        assert!(o.is_sibling("servers_links", "servers"));
+        assert!(!o.is_sibling("servers_links", "flavors"));
+        assert_eq!(o.faults.names.get("404").map(String::as_str), Some("itemNotFound"));
+    }
+
+    #[test]
+    fn tweaks_merge_by_param_prefix_and_operation() {
+        let o = Overrides::shipped().unwrap();
+        let t = o.tweak("show-server-details", "OS-EXT-SRV-ATTR:host", "OS-EXT-SRV-ATTR:host");
+        assert_eq!(t.required, Some(false));
+        assert!(t.nullable);
+        let n = o.tweak("create-server", "networks", "networks");
+        assert_eq!(n.string_values.map(|s| s.1), Some(Microversion::new(2, 37)));
+        assert!(o.tweak("show-server-details", "networks", "networks").string_values.is_none());
+    }
+}
