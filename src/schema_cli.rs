@@ -107,32 +107,49 @@ pub fn run_schemas(cmd: SchemasCommand) -> ExitCode {
 }
 
 fn run_derive(api_ref: &Path, out: &Path) -> ExitCode {
-    let derivation = match derive::derive(api_ref) {
-        Ok(d) => d,
-        Err(e) => return usage(&e.to_string()),
-    };
-    if let Err(e) = derive::emit::write(&derivation, out) {
-        return usage(&e.to_string());
+    match derive_to(api_ref, out) {
+        Ok(summary) => {
+            println!("derived {} operations, {} schemas into {} ({} fields not placed, {} coverage gaps; see REPORT.md)",
+                summary.operations, summary.schemas, out.display(), summary.unplaced, summary.gaps);
+            println!("checked {} api samples: {} valid, {} drift (see {DRIFT_FILE})",
+                summary.samples, summary.samples - summary.drift, summary.drift);
+            ExitCode::SUCCESS
+        }
+        Err(e) => usage(&e),
     }
-    let r = &derivation.report;
-    println!("derived {} operations, {} schemas into {} ({} fields not placed, {} coverage gaps; see REPORT.md)",
-        r.operations, r.schemas, out.display(), r.unplaced.len(), r.gaps.len());
-    let store = match SchemaStore::load_dir(out) {
-        Ok(s) => s,
-        Err(e) => return usage(&e.to_string()),
-    };
-    let samples = match ApiRef::locate(api_ref) {
-        Ok(a) => a.samples,
-        Err(e) => return usage(&e.to_string()),
-    };
+}
+
+/// What one derivation produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeriveSummary {
+    pub operations: usize,
+    pub schemas: usize,
+    pub unplaced: usize,
+    pub gaps: usize,
+    pub samples: usize,
+    pub drift: usize,
+}
+
+/// Derive `out` from `api_ref`, then validate every included api sample against it and write
+/// the drift report beside the schemas.
+pub fn derive_to(api_ref: &Path, out: &Path) -> Result<DeriveSummary, String> {
+    let derivation = derive::derive(api_ref).map_err(|e| e.to_string())?;
+    derive::emit::write(&derivation, out).map_err(|e| e.to_string())?;
+    let store = SchemaStore::load_dir(out).map_err(|e| e.to_string())?;
+    let samples = ApiRef::locate(api_ref).map_err(|e| e.to_string())?.samples;
     let results = sample_check::check_samples(&store, &derivation.operations, &samples);
-    let failing = results.iter().filter(|r| !r.passed()).count();
     let path = out.join(DRIFT_FILE);
-    if let Err(e) = std::fs::write(&path, derive::emit::to_pretty_sorted(&sample_check::drift_json(&results))) {
-        return usage(&format!("{}: {e}", path.display()));
-    }
-    println!("checked {} api samples: {} valid, {} drift (see {DRIFT_FILE})", results.len(), results.len() - failing, failing);
-    ExitCode::SUCCESS
+    std::fs::write(&path, derive::emit::to_pretty_sorted(&sample_check::drift_json(&results)))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let r = &derivation.report;
+    Ok(DeriveSummary {
+        operations: r.operations,
+        schemas: r.schemas,
+        unplaced: r.unplaced.len(),
+        gaps: r.gaps.len(),
+        samples: results.len(),
+        drift: results.iter().filter(|r| !r.passed()).count(),
+    })
 }
 
 pub fn run_validate(args: ValidateArgs) -> ExitCode {

@@ -91,6 +91,9 @@ fn derive_operation(section: &Section, params: &Params, overrides: &Overrides, l
     let request = build_body(&section.id, &section.request, params, overrides);
     let response = build_body(&section.id, &section.response, params, overrides);
     for (direction, body) in [("request", &request), ("response", &response)] {
+        for i in &body.inferences {
+            report.inferences.push(format!("{} {direction}: {i}", section.id));
+        }
         for u in &body.unplaced {
             report.unplaced.push(UnplacedField {
                 operation: section.id.clone(),
@@ -122,7 +125,11 @@ fn derive_operation(section: &Section, params: &Params, overrides: &Overrides, l
             None => report.gaps.push(Gap {
                 operation: section.id.clone(),
                 status: code,
-                reason: "the api-ref lists no response body for a GET".into(),
+                reason: if section.samples.iter().any(|s| s.direction == Direction::Response) {
+                    "the api-ref lists no response parameters but shows a response sample".into()
+                } else {
+                    "the api-ref lists no response body for a GET".into()
+                },
             }),
         }
     }
@@ -149,7 +156,8 @@ fn derive_operation(section: &Section, params: &Params, overrides: &Overrides, l
 }
 
 fn response_schemas(section: &Section, body: &Body, code: u16, min: Microversion, max: Microversion) -> Option<Vec<RangedSchema>> {
-    if code == 204 || (!body.has_fields() && section.method != "GET") {
+    let has_sample = section.samples.iter().any(|s| s.direction == Direction::Response);
+    if code == 204 || (!body.has_fields() && !has_sample && section.method != "GET") {
         let schema = serde_json::json!({"$schema": render::DRAFT, "type": "null"});
         return Some(vec![RangedSchema { min_version: min, max_version: max, schema }]);
     }

@@ -41,6 +41,8 @@ pub struct Body {
     /// Header entries listed in the body list (e.g. `Location`): not body properties.
     pub headers: Vec<String>,
     pub unplaced: Vec<Unplaced>,
+    /// Inferences made about this body that the tables do not state (for the report).
+    pub inferences: Vec<String>,
 }
 
 impl Body {
@@ -53,6 +55,8 @@ impl Body {
 pub fn build_body(operation: &str, entries: &[ParamRef], params: &Params, overrides: &Overrides) -> Body {
     let mut body = Body::default();
     let mut envelope: Option<usize> = None;
+    // The first body entry, a candidate envelope until a member follows it.
+    let mut candidate: Option<usize> = None;
     for entry in entries {
         let Some(param) = params.get(&entry.key) else {
             body.unplaced.push(unplaced(entry, format!("`{}` is not in parameters.yaml", entry.key)));
@@ -74,6 +78,25 @@ pub fn build_body(operation: &str, entries: &[ParamRef], params: &Params, overri
         let field = make_field(operation, segments[segments.len() - 1], entry, param, overrides);
 
         if segments.len() == 1 {
+            // A plain name after the first body entry makes that entry an envelope if it can
+            // hold members, or if it is a dedicated entry (`name: name`, like every real
+            // envelope) typed as a scalar by mistake: the tables type `addTenantAccess`,
+            // `security_group`, `interfaceAttachment`, `version` as strings.
+            if envelope.is_none() && !sibling_of(overrides, &segments, candidate.map(|i| body.fields[i].name.as_str()))
+                && let Some(i) = candidate
+                && (matches!(body.fields[i].ty, ParamType::None) || body.fields[i].name == body.fields[i].param)
+            {
+                let env = &mut body.fields[i];
+                if !matches!(env.ty, ParamType::Object | ParamType::Array | ParamType::None) {
+                    body.inferences.push(format!(
+                        "`{}` (`{}`) is typed {:?} but has members (`{}`, line {}): treated as an object",
+                        env.name, env.param, env.ty, entry.name, entry.line));
+                    env.ty = ParamType::Object;
+                }
+                envelope = Some(i);
+            }
+            let env_name = envelope.map(|i| body.fields[i].name.clone());
+            let sibling = env_name.as_deref().is_some_and(|e| overrides.is_sibling(segments[0], e));
             let in_envelope = envelope.filter(|_| !sibling);
             let target = match in_envelope {
                 Some(i) => &mut body.fields[i].children,
@@ -84,8 +107,11 @@ pub fn build_body(operation: &str, entries: &[ParamRef], params: &Params, overri
                 continue;
             }
             target.push(field);
-            if first_is_body && matches!(param.ty, ParamType::Object | ParamType::Array) {
-                envelope = Some(0);
+            if first_is_body {
+                candidate = Some(0);
+                if matches!(param.ty, ParamType::Object | ParamType::Array) {
+                    envelope = Some(0);
+                }
             }
             continue;
         }
@@ -128,6 +154,11 @@ fn overlaps(a: &Field, b: &Field) -> bool {
 }
 
 fn make_field(operation: &str, name: &str, entry: &ParamRef, param: &Param, overrides: &Overrides) -> Field {
+    let mut tweak = overrides.tweak(operation, name, &param.key);
+    // `type: none` is the null of a no-body action: not "nullable" in the prose sense.
+    if param.ty != ParamType::None && overrides.nullable_in_prose(&param.key, &param.description) {
+        tweak.nullable = true;
+    }
     Field {
         name: name.to_string(),
         param: param.key.clone(),
@@ -137,12 +168,16 @@ fn make_field(operation: &str, name: &str, entry: &ParamRef, param: &Param, over
         max_version: param.max_version,
         line: entry.line,
         children: Vec::new(),
-        tweak: overrides.tweak(operation, name, &param.key),
+        tweak,
     }
 }
 
 /// Find the field at `path` (segments), allowing a key that itself contains dots: the longest
 /// run of segments that names an existing child wins.
+fn sibling_of(overrides: &Overrides, segments: &[&str], envelope: Option<&str>) -> bool {
+    envelope.is_some_and(|e| overrides.is_sibling(segments[0], e))
+}
+
 fn find_mut<'a>(fields: &'a mut [Field], path: &[&str]) -> Option<&'a mut Field> {
     if path.is_empty() {
         return None;

@@ -1,5 +1,8 @@
 //! The reviewed table of inferences beyond the api-ref tables (`overrides.yaml`).
 
+use std::sync::OnceLock;
+
+use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -20,7 +23,21 @@ pub struct Overrides {
     pub aliases: Vec<Alias>,
     #[serde(default)]
     pub fields: Vec<FieldOverride>,
+    pub nullable_from_prose: Option<ProseRule>,
     pub faults: FaultsFile,
+    #[serde(skip)]
+    prose_regex: OnceLock<Option<Regex>>,
+}
+
+/// A rule reading the parameter descriptions (the only place some facts are stated).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProseRule {
+    pub pattern: String,
+    #[serde(default, rename = "except")]
+    pub except_params: Vec<String>,
+    pub reason: String,
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -58,6 +75,7 @@ pub struct FieldOverride {
     pub name_prefix: Option<String>,
     pub operations: Option<Vec<String>>,
     pub required: Option<bool>,
+    pub required_from: Option<Microversion>,
     pub nullable: Option<bool>,
     #[serde(rename = "enum")]
     pub enum_values: Option<Vec<Value>>,
@@ -75,6 +93,8 @@ pub struct FieldOverride {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tweak {
     pub required: Option<bool>,
+    /// Required only from this microversion on.
+    pub required_from: Option<Microversion>,
     pub nullable: bool,
     pub enum_values: Option<Vec<Value>>,
     pub format: Option<String>,
@@ -108,6 +128,13 @@ impl Overrides {
     }
 
     /// Merge every field override matching this field.
+    /// Whether the description says the value may be null.
+    pub fn nullable_in_prose(&self, param_key: &str, description: &str) -> bool {
+        let Some(rule) = &self.nullable_from_prose else { return false };
+        let re = self.prose_regex.get_or_init(|| Regex::new(&rule.pattern).ok());
+        re.as_ref().is_some_and(|re| re.is_match(description)) && !rule.except_params.iter().any(|p| p == param_key)
+    }
+
     pub fn tweak(&self, operation: &str, json_name: &str, param_key: &str) -> Tweak {
         let mut t = Tweak::default();
         for o in &self.fields {
@@ -119,6 +146,9 @@ impl Overrides {
             }
             if o.required.is_some() {
                 t.required = o.required;
+            }
+            if o.required_from.is_some() {
+                t.required_from = o.required_from;
             }
             t.nullable |= o.nullable.unwrap_or(false);
             t.empty_string |= o.empty_string.unwrap_or(false);

@@ -38,7 +38,11 @@ fn object_schema(fields: &[Field], mv: Microversion) -> Option<Value> {
     let mut required = Vec::new();
     for f in present {
         properties.insert(f.name.clone(), render_field(f, mv));
-        if f.tweak.required.unwrap_or(f.required) {
+        let is_required = match f.tweak.required_from {
+            Some(from) => mv >= from,
+            None => f.tweak.required.unwrap_or(f.required),
+        };
+        if is_required {
             required.push(json!(f.name));
         }
     }
@@ -68,7 +72,14 @@ fn render_field(field: &Field, mv: Microversion) -> Value {
         (ParamType::Integer, _) => json!({"type": "integer"}),
         (ParamType::Float, _) => json!({"type": "number"}),
         (ParamType::Boolean, _) => json!({"type": "boolean"}),
-        (ParamType::None, _) => json!({"type": "null"}),
+        // A no-body action that later gained members (`unshelve` from 2.77): null or object.
+        (ParamType::None, _) => match object_schema(&field.children, mv) {
+            Some(mut object) => {
+                object["type"] = json!(["object", "null"]);
+                object
+            }
+            None => json!({"type": "null"}),
+        },
     };
     let Some(map) = schema.as_object_mut() else { return schema };
     let mut types = vec![map.get("type").cloned().unwrap_or(Value::Null)];

@@ -13,6 +13,8 @@ pub struct Report {
     pub gaps: Vec<Gap>,
     /// Operation ids made unique because two sections share a title.
     pub renamed: Vec<String>,
+    /// Inferences beyond the tables made by general rules (not per-field overrides).
+    pub inferences: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +50,10 @@ impl Report {
         let _ = writeln!(out, "## Operation ids made unique (duplicate titles)\n");
         for r in &self.renamed {
             let _ = writeln!(out, "- {r}");
+        }
+        let _ = writeln!(out, "\n## Inferences beyond the tables\n");
+        for i in &self.inferences {
+            let _ = writeln!(out, "- {i}");
         }
         let _ = writeln!(out, "\n## Fields not placed\n");
         let _ = writeln!(out, "| operation | direction | where | name | parameter | reason |");
