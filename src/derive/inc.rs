@@ -47,6 +47,9 @@ pub struct Section {
     pub request: Vec<ParamRef>,
     pub response: Vec<ParamRef>,
     pub samples: Vec<SampleInclude>,
+    /// The section's prose (and the file's preamble), whitespace collapsed: some facts, such
+    /// as the microversions an operation exists in, are stated only there.
+    pub prose: String,
 }
 
 /// Parse one `.inc` file into its operations (sections without `rest_method` are prose).
@@ -59,6 +62,7 @@ pub fn parse_inc(text: &str, file: &Path) -> Result<Vec<Section>, DeriveError> {
     let mut current: Option<Section> = None;
     let mut direction: Option<Direction> = None;
     let mut in_param_list = false;
+    let mut preamble = String::new();
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
@@ -82,6 +86,7 @@ pub fn parse_inc(text: &str, file: &Path) -> Result<Vec<Section>, DeriveError> {
                 request: Vec::new(),
                 response: Vec::new(),
                 samples: Vec::new(),
+                prose: preamble.clone(),
             });
             direction = None;
             in_param_list = false;
@@ -101,11 +106,17 @@ pub fn parse_inc(text: &str, file: &Path) -> Result<Vec<Section>, DeriveError> {
             i += 2;
             continue;
         }
+        let trimmed = line.trim();
         let Some(section) = current.as_mut() else {
+            if sections.is_empty() {
+                push_words(&mut preamble, trimmed);
+            }
             i += 1;
             continue;
         };
-        let trimmed = line.trim();
+        if !in_param_list {
+            push_words(&mut section.prose, trimmed);
+        }
         if let Some(rest) = trimmed.strip_prefix(".. rest_method::") {
             let mut parts = rest.split_whitespace();
             section.method = parts.next().unwrap_or_default().to_ascii_uppercase();
@@ -161,6 +172,15 @@ pub fn parse_inc(text: &str, file: &Path) -> Result<Vec<Section>, DeriveError> {
         finish(s, &mut sections, file)?;
     }
     Ok(sections)
+}
+
+fn push_words(text: &mut String, line: &str) {
+    for word in line.split_whitespace() {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(word);
+    }
 }
 
 fn finish(section: Section, sections: &mut Vec<Section>, file: &Path) -> Result<(), DeriveError> {

@@ -112,9 +112,11 @@ fn derive_operation(section: &Section, params: &Params, overrides: &Overrides, l
     };
     // The operation exists from its `versionadded` and within its action key's range.
     let action_field = action.as_ref().and_then(|_| request.fields.first());
-    let min = [Some(Microversion::MIN), section.version_added, action_field.and_then(|f| f.min_version)]
+    let (prose_min, prose_max) = overrides.prose_range(&section.prose);
+    let min = [Some(Microversion::MIN), section.version_added, prose_min, action_field.and_then(|f| f.min_version)]
         .into_iter().flatten().max().unwrap_or(Microversion::MIN);
-    let max = action_field.and_then(|f| f.max_version).map_or(latest, |m| m.min(latest));
+    let max = [Some(latest), prose_max, action_field.and_then(|f| f.max_version)]
+        .into_iter().flatten().min().unwrap_or(latest);
     let request_schemas = if request.has_fields() { ranges::ranged_schemas(&request.fields, min, max) } else { Vec::new() };
     let mut responses = BTreeMap::new();
     for &code in &section.normal_codes {

@@ -24,9 +24,33 @@ pub struct Overrides {
     #[serde(default)]
     pub fields: Vec<FieldOverride>,
     pub nullable_from_prose: Option<ProseRule>,
+    #[serde(default)]
+    pub ranges_from_prose: Vec<RangeRule>,
     pub faults: FaultsFile,
     #[serde(skip)]
     prose_regex: OnceLock<Option<Regex>>,
+}
+
+/// Operation microversion bounds stated in an operation's prose.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeRule {
+    /// A regex whose first group is a microversion.
+    pub pattern: String,
+    pub bound: Bound,
+    pub reason: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    /// The operation exists from this version.
+    Min,
+    /// The operation exists up to and including this version.
+    Max,
+    /// The operation exists up to the version before this one (404 from it).
+    MaxBefore,
 }
 
 /// A rule reading the parameter descriptions (the only place some facts are stated).
@@ -135,6 +159,24 @@ impl Overrides {
         re.as_ref().is_some_and(|re| re.is_match(description)) && !rule.except_params.iter().any(|p| p == param_key)
     }
 
+    /// Bounds the prose states for an operation: (min, max).
+    pub fn prose_range(&self, prose: &str) -> (Option<Microversion>, Option<Microversion>) {
+        let (mut min, mut max) = (None, None);
+        for rule in &self.ranges_from_prose {
+            let Ok(re) = Regex::new(&rule.pattern) else { continue };
+            let Some(v) = re.captures(prose).and_then(|c| c.get(1)?.as_str().parse::<Microversion>().ok()) else { continue };
+            match rule.bound {
+                Bound::Min => min = min.max(Some(v)),
+                Bound::Max => max = Some(max.map_or(v, |m: Microversion| m.min(v))),
+                Bound::MaxBefore => {
+                    let before = Microversion::new(v.major, v.minor.saturating_sub(1));
+                    max = Some(max.map_or(before, |m: Microversion| m.min(before)));
+                }
+            }
+        }
+        (min, max)
+    }
+
     pub fn tweak(&self, operation: &str, json_name: &str, param_key: &str) -> Tweak {
         let mut t = Tweak::default();
         for o in &self.fields {
@@ -185,6 +227,15 @@ mod tests {
         assert!(o.is_sibling("servers_links", "servers"));
         assert!(!o.is_sibling("servers_links", "flavors"));
         assert_eq!(o.faults.names.get("404").map(String::as_str), Some("itemNotFound"));
+    }
+
+    #[test]
+    fn operation_ranges_from_prose() {
+        let o = Overrides::shipped().unwrap();
+        let v = |s: &str| s.parse::<Microversion>().unwrap();
+        assert_eq!(o.prose_range("This API is deprecated and will fail with a 404 starting from microversion 2.44. This is"), (None, Some(v("2.43"))));
+        assert_eq!(o.prose_range(".. note:: Microversion 2.23 or greater is required for this API."), (Some(v("2.23")), None));
+        assert_eq!(o.prose_range("Lists servers."), (None, None));
     }
 
     #[test]
