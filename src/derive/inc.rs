@@ -125,7 +125,7 @@ pub fn parse_inc(text: &str, file: &Path) -> Result<Vec<Section>, DeriveError> {
             section.version_added = Some(rest.trim().parse().map_err(|e| {
                 DeriveError::new(file, i + 1, format!("versionadded: {e}"))
             })?);
-        } else if trimmed.starts_with("Normal response codes:") || trimmed.starts_with("Error response codes:") {
+        } else if starts_with_ignore_case(trimmed, "Normal response codes:") || starts_with_ignore_case(trimmed, "Error response codes:") {
             // Codes may wrap onto following lines, until a blank line.
             let mut text = trimmed.to_string();
             while let Some(more) = lines.get(i + 1).filter(|l| !l.trim().is_empty()) {
@@ -134,7 +134,7 @@ pub fn parse_inc(text: &str, file: &Path) -> Result<Vec<Section>, DeriveError> {
                 i += 1;
             }
             let codes: Vec<u16> = code.captures_iter(&text).filter_map(|c| c[1].parse().ok()).collect();
-            if text.starts_with("Normal") {
+            if starts_with_ignore_case(&text, "normal") {
                 section.normal_codes.extend(codes);
             } else {
                 section.error_codes.extend(codes);
@@ -172,6 +172,10 @@ pub fn parse_inc(text: &str, file: &Path) -> Result<Vec<Section>, DeriveError> {
         finish(s, &mut sections, file)?;
     }
     Ok(sections)
+}
+
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }
 
 fn push_words(text: &mut String, line: &str) {
@@ -264,7 +268,7 @@ Show Thing
 
 .. versionadded:: 2.100
 
-Normal response codes: 200
+Normal Response Codes: 200
 ";
 
     #[test]
@@ -290,6 +294,7 @@ Normal response codes: 200
         assert_eq!(reboot.samples[1].path, "servers/v2.100/server-get-resp.json");
         assert_eq!(reboot.samples[1].direction, Direction::Response);
         assert_eq!(s[1].version_added, Some(Microversion::new(2, 100)));
+        assert_eq!(s[1].normal_codes, vec![200]);
         assert_eq!(s[1].line, 44);
     }
 

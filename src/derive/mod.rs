@@ -117,8 +117,15 @@ fn derive_operation(section: &Section, params: &Params, overrides: &Overrides, l
         .into_iter().flatten().max().unwrap_or(Microversion::MIN);
     let max = [Some(latest), prose_max, action_field.and_then(|f| f.max_version)]
         .into_iter().flatten().min().unwrap_or(latest);
-    let request_schemas = if request.has_fields() { ranges::ranged_schemas(&request.fields, min, max) } else { Vec::new() };
+    let request_schemas = if request.has_fields() { ranges::ranged_schemas(&request.fields, request.map_values.as_ref(), min, max) } else { Vec::new() };
     let mut responses = BTreeMap::new();
+    if section.normal_codes.is_empty() {
+        report.gaps.push(Gap {
+            operation: section.id.clone(),
+            status: 0,
+            reason: "the section has no `Normal response codes` line: no response can be validated".into(),
+        });
+    }
     for &code in &section.normal_codes {
         match response_schemas(section, &response, code, min, max) {
             Some(schemas) => {
@@ -166,7 +173,7 @@ fn response_schemas(section: &Section, body: &Body, code: u16, min: Microversion
     if !body.has_fields() {
         return None;
     }
-    Some(ranges::ranged_schemas(&body.fields, min, max))
+    Some(ranges::ranged_schemas(&body.fields, body.map_values.as_ref(), min, max))
 }
 
 /// `servers/v2.100/x.json` → 2.100; no version folder → 2.1.

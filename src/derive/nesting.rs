@@ -41,13 +41,15 @@ pub struct Body {
     /// Header entries listed in the body list (e.g. `Location`): not body properties.
     pub headers: Vec<String>,
     pub unplaced: Vec<Unplaced>,
+    /// The whole body is a map (`{"hw:numa_nodes": "1"}`): the schema of its values.
+    pub map_values: Option<serde_json::Value>,
     /// Inferences made about this body that the tables do not state (for the report).
     pub inferences: Vec<String>,
 }
 
 impl Body {
     pub fn has_fields(&self) -> bool {
-        !self.fields.is_empty()
+        !self.fields.is_empty() || self.map_values.is_some()
     }
 }
 
@@ -70,11 +72,23 @@ pub fn build_body(operation: &str, entries: &[ParamRef], params: &Params, overri
             Location::Path | Location::Query => continue,
             Location::Body => {}
         }
+        // Map placeholders: the key entry makes its container a map; value entries are absorbed.
+        if let Some(map) = overrides.map_by_key(&param.key) {
+            let holder = match envelope {
+                Some(i) => &mut body.fields[i].tweak.map_values,
+                None => &mut body.map_values,
+            };
+            *holder = Some(map.value_schema.clone());
+            continue;
+        }
+        if overrides.is_map_value(&param.key) {
+            continue;
+        }
         let name = overrides.rename(&entry.name).to_string();
         let segments: Vec<&str> = name.split('.').collect();
         let first_is_body = body.fields.is_empty();
         let env_name = envelope.map(|i| body.fields[i].name.clone());
-        let sibling = env_name.as_deref().is_some_and(|e| overrides.is_sibling(segments[0], e));
+        let sibling = env_name.as_deref().is_some_and(|e| overrides.is_sibling(segments[0], &param.key, e));
         let field = make_field(operation, segments[segments.len() - 1], entry, param, overrides);
 
         if segments.len() == 1 {
@@ -82,7 +96,7 @@ pub fn build_body(operation: &str, entries: &[ParamRef], params: &Params, overri
             // hold members, or if it is a dedicated entry (`name: name`, like every real
             // envelope) typed as a scalar by mistake: the tables type `addTenantAccess`,
             // `security_group`, `interfaceAttachment`, `version` as strings.
-            if envelope.is_none() && !sibling_of(overrides, &segments, candidate.map(|i| body.fields[i].name.as_str()))
+            if envelope.is_none() && !sibling_of(overrides, &segments, &param.key, candidate.map(|i| body.fields[i].name.as_str()))
                 && let Some(i) = candidate
                 && (matches!(body.fields[i].ty, ParamType::None) || body.fields[i].name == body.fields[i].param)
             {
@@ -96,7 +110,7 @@ pub fn build_body(operation: &str, entries: &[ParamRef], params: &Params, overri
                 envelope = Some(i);
             }
             let env_name = envelope.map(|i| body.fields[i].name.clone());
-            let sibling = env_name.as_deref().is_some_and(|e| overrides.is_sibling(segments[0], e));
+            let sibling = env_name.as_deref().is_some_and(|e| overrides.is_sibling(segments[0], &param.key, e));
             let in_envelope = envelope.filter(|_| !sibling);
             let target = match in_envelope {
                 Some(i) => &mut body.fields[i].children,
@@ -174,8 +188,8 @@ fn make_field(operation: &str, name: &str, entry: &ParamRef, param: &Param, over
 
 /// Find the field at `path` (segments), allowing a key that itself contains dots: the longest
 /// run of segments that names an existing child wins.
-fn sibling_of(overrides: &Overrides, segments: &[&str], envelope: Option<&str>) -> bool {
-    envelope.is_some_and(|e| overrides.is_sibling(segments[0], e))
+fn sibling_of(overrides: &Overrides, segments: &[&str], param_key: &str, envelope: Option<&str>) -> bool {
+    envelope.is_some_and(|e| overrides.is_sibling(segments[0], param_key, e))
 }
 
 fn find_mut<'a>(fields: &'a mut [Field], path: &[&str]) -> Option<&'a mut Field> {

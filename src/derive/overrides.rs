@@ -26,9 +26,24 @@ pub struct Overrides {
     pub nullable_from_prose: Option<ProseRule>,
     #[serde(default)]
     pub ranges_from_prose: Vec<RangeRule>,
+    #[serde(default)]
+    pub map_entries: Vec<MapEntries>,
     pub faults: FaultsFile,
     #[serde(skip)]
     prose_regex: OnceLock<Option<Regex>>,
+}
+
+/// Entries such as `key: flavor_extra_spec_key2` / `value: flavor_extra_spec_value` that stand
+/// for "an object whose keys are arbitrary": the object holding them is a map.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MapEntries {
+    pub key_param: String,
+    #[serde(default)]
+    pub value_params: Vec<String>,
+    pub value_schema: Value,
+    pub reason: String,
+    pub source: String,
 }
 
 /// Operation microversion bounds stated in an operation's prose.
@@ -78,6 +93,8 @@ pub struct Rename {
 pub struct Sibling {
     /// May contain `{envelope}`.
     pub name: String,
+    /// Only when the entry is this parameters.yaml key.
+    pub param: Option<String>,
     pub reason: String,
     pub source: String,
 }
@@ -143,8 +160,20 @@ impl Overrides {
     }
 
     /// Whether `name` (first segment of a dotted name) is a sibling of `envelope`.
-    pub fn is_sibling(&self, name: &str, envelope: &str) -> bool {
-        self.siblings.iter().any(|s| s.name.replace("{envelope}", envelope) == name)
+    pub fn is_sibling(&self, name: &str, param_key: &str, envelope: &str) -> bool {
+        self.siblings.iter().any(|s| {
+            s.name.replace("{envelope}", envelope) == name && s.param.as_deref().is_none_or(|p| p == param_key)
+        })
+    }
+
+    /// The map rule whose key entry is this parameter.
+    pub fn map_by_key(&self, param_key: &str) -> Option<&MapEntries> {
+        self.map_entries.iter().find(|m| m.key_param == param_key)
+    }
+
+    /// Whether this parameter describes the values of a map (absorbed by the map rule).
+    pub fn is_map_value(&self, param_key: &str) -> bool {
+        self.map_entries.iter().any(|m| m.value_params.iter().any(|p| p == param_key))
     }
 
     pub fn aliases_of(&self, name: &str) -> impl Iterator<Item = &str> {
@@ -224,8 +253,10 @@ mod tests {
         assert!(o.fields.iter().all(|f| !f.reason.trim().is_empty() && !f.source.trim().is_empty()));
         assert!(o.renames.iter().all(|f| !f.reason.trim().is_empty() && !f.source.trim().is_empty()));
         assert_eq!(o.rename("security_group.name"), "security_groups.name");
-        assert!(o.is_sibling("servers_links", "servers"));
-        assert!(!o.is_sibling("servers_links", "flavors"));
+        assert!(o.is_sibling("servers_links", "servers_links", "servers"));
+        assert!(!o.is_sibling("servers_links", "servers_links", "flavors"));
+        assert!(o.is_sibling("links", "instance_actions_next_links", "instanceActions"));
+        assert!(!o.is_sibling("links", "links", "server"));
         assert_eq!(o.faults.names.get("404").map(String::as_str), Some("itemNotFound"));
     }
 

@@ -17,11 +17,13 @@ pub fn active(field: &Field, mv: Microversion) -> bool {
     field.min_version.is_none_or(|min| mv >= min) && field.max_version.is_none_or(|max| mv <= max)
 }
 
-/// The whole body at `mv`; `{"type": "null"}` when no field is present (no body).
-pub fn render_body(fields: &[Field], mv: Microversion) -> Value {
-    let mut schema = match object_schema(fields, mv) {
-        Some(s) => s,
-        None => json!({"type": "null"}),
+/// The whole body at `mv`; `{"type": "null"}` when no field is present (no body). A body
+/// that is a map (`map_values`) has arbitrary keys.
+pub fn render_body(fields: &[Field], map_values: Option<&Value>, mv: Microversion) -> Value {
+    let mut schema = match (object_schema(fields, mv), map_values) {
+        (Some(s), _) => s,
+        (None, Some(values)) => json!({"type": "object", "additionalProperties": values, "minProperties": 1}),
+        (None, None) => json!({"type": "null"}),
     };
     if let Some(map) = schema.as_object_mut() {
         map.insert("$schema".into(), json!(DRAFT));
@@ -139,13 +141,15 @@ mod tests {
         let mut desc = field("description", ParamType::String, Some("2.19"));
         desc.tweak.nullable = true;
         server.children = vec![image, desc];
-        let at = |v: &str| render_body(std::slice::from_ref(&server), v.parse().unwrap());
+        let at = |v: &str| render_body(std::slice::from_ref(&server), None, v.parse().unwrap());
         let old = at("2.18");
         assert_eq!(old["properties"]["server"]["required"], json!(["image"]));
         assert_eq!(old["properties"]["server"]["properties"]["image"], json!({"type": ["object", "string"], "maxLength": 0}));
         let new = at("2.19");
         assert_eq!(new["properties"]["server"]["properties"]["description"]["type"], json!(["string", "null"]));
         assert_eq!(new["additionalProperties"], json!(false));
-        assert_eq!(render_body(&[], Microversion::MIN)["type"], json!("null"));
+        assert_eq!(render_body(&[], None, Microversion::MIN)["type"], json!("null"));
+        let map = render_body(&[], Some(&json!({"type": "string"})), Microversion::MIN);
+        assert_eq!(map["additionalProperties"], json!({"type": "string"}));
     }
 }
