@@ -140,13 +140,14 @@ fn top_level_key_lines(text: &str) -> BTreeMap<&str, usize> {
         if line.starts_with([' ', '#', '-']) || line.is_empty() {
             continue;
         }
-        if let Some((key, _)) = line.split_once(':') {
-            // keys such as `OS-EXT-STS:power_state:` contain a colon themselves: take the
-            // last `:` that ends the key (followed by a space, an anchor, or end of line).
-            let key = match line.trim_end().rsplit_once(": ") {
-                Some((k, _)) => k,
-                None => line.trim_end().strip_suffix(':').unwrap_or(key),
-            };
+        // Keys such as `OS-EXT-STS:power_state` contain a colon themselves: the key ends at
+        // the first `: ` (value, anchor or flow mapping follows) or at a final `:`.
+        let line = line.trim_end();
+        let key = match line.split_once(": ") {
+            Some((k, _)) => Some(k),
+            None => line.strip_suffix(':'),
+        };
+        if let Some(key) = key {
             lines.entry(key).or_insert(index + 1);
         }
     }
@@ -190,8 +191,10 @@ mod tests {
     fn keys_keep_colons_and_dots() {
         let p = parse(
             "OS-EXT-STS:power_state:\n  in: body\n  required: true\n  type: integer\n\
-             os-extended-volumes:volumes_attached.id:\n  in: body\n  required: true\n  type: string\n",
+             os-extended-volumes:volumes_attached.id:\n  in: body\n  required: true\n  type: string\n\
+             flow: {in: body, required: true, type: string}\n",
         );
+        assert_eq!(p.get("flow").unwrap().line, 9);
         assert_eq!(p.get("OS-EXT-STS:power_state").unwrap().line, 1);
         assert_eq!(p.get("os-extended-volumes:volumes_attached.id").unwrap().line, 5);
     }
