@@ -51,3 +51,13 @@ fn schemas_list_shows_ranges() {
     let line = out.lines().find(|l| l.starts_with("trigger-crash-dump-in-server ")).expect("listed");
     assert!(line.contains("2.17–2.104") && line.contains("[trigger_crash_dump]"), "{line}");
 }
+
+#[test]
+fn invalid_server_report_reads_well() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc = file(&dir, "server.json", r#"{"server": {"id": "not-a-uuid", "status": "RUNNING", "OS-EXT-STS:power_state": "1",
+        "config_drive": true, "image": "", "accessIPv4": "300.1.1.1", "created": "yesterday", "vendor:x": 1}}"#);
+    let (code, out, _) = tapedeck(&["validate", "--operation", "show-server-details", "--microversion", "2.1", &doc]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(out.replace(&doc, "[FILE]"));
+}

@@ -8,6 +8,24 @@ use super::Derivation;
 use super::error::DeriveError;
 use crate::schema_format::{FAULTS_FILE, OPERATIONS_DIR, REPORT_FILE};
 
+const README: &str = "\
+# schemas/ — derived, do not edit
+
+Written by `tapedeck schemas derive --api-ref <nova source tree> --out schemas` from nova's
+api-ref (`parameters.yaml` + `*.inc`) and the reviewed overrides in
+`src/derive/overrides.yaml`. Tests re-derive from the nova 34.0.0 sdist and fail on any
+difference. Embedded into the `tapedeck` binary at build time.
+
+- `operations/<id>.json` — one api-ref operation (`id` is the api-ref anchor): method, path
+  template, microversion range, normal / error codes, action key, included samples, and JSON
+  Schemas (draft 2020-12) for the request and for each normal status, per microversion range.
+  `{\"type\": \"null\"}` means no body.
+- `faults.json` — the error body format for 4xx/5xx (`{\"itemNotFound\": {\"code\", \"message\"}}`).
+- `REPORT.md` — the derivation report: fields not placed, coverage gaps, inferences.
+- `DRIFT.json` — api samples that do not validate (documentation drift), each with its
+  reviewed note from `src/derive/drift_notes.yaml`.
+";
+
 /// Pretty JSON, keys sorted at every level, trailing newline.
 pub fn to_pretty_sorted(value: &Value) -> String {
     let mut text = serde_json::to_string_pretty(&sorted(value)).unwrap_or_default();
@@ -50,6 +68,8 @@ pub fn write(derivation: &Derivation, out: &Path) -> Result<(), DeriveError> {
     let faults = serde_json::to_value(&derivation.faults).map_err(|e| DeriveError::new(out, 0, e.to_string()))?;
     let path = out.join(FAULTS_FILE);
     std::fs::write(&path, to_pretty_sorted(&faults)).map_err(|e| io(&path, e))?;
+    let path = out.join("README.md");
+    std::fs::write(&path, README).map_err(|e| io(&path, e))?;
     let path = out.join(REPORT_FILE);
     std::fs::write(&path, derivation.report.to_markdown()).map_err(|e| io(&path, e))?;
     Ok(())

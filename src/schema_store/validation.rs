@@ -48,6 +48,11 @@ pub struct SchemaError {
 impl std::fmt::Display for SchemaError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let pointer = if self.pointer.is_empty() { "/" } else { &self.pointer };
+        // For `required` the offending value is the whole parent object: the message already
+        // names what is missing.
+        if self.rule == "required" {
+            return write!(f, "{pointer}: [{}] {}", self.rule, self.message);
+        }
         write!(f, "{pointer}: [{}] {} (value: {})", self.rule, self.message, self.value)
     }
 }
