@@ -173,6 +173,9 @@ fn make_field(operation: &str, name: &str, entry: &ParamRef, param: &Param, over
     if param.ty != ParamType::None && overrides.nullable_in_prose(&param.key, &param.description) {
         tweak.nullable = true;
     }
+    if tweak.format.is_none() && matches!(param.ty, ParamType::String) {
+        tweak.format = overrides.format_in_prose(&param.description).map(str::to_string);
+    }
     Field {
         name: name.to_string(),
         param: param.key.clone(),

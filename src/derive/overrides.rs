@@ -28,6 +28,8 @@ pub struct Overrides {
     pub ranges_from_prose: Vec<RangeRule>,
     #[serde(default)]
     pub map_entries: Vec<MapEntries>,
+    #[serde(default)]
+    pub formats_from_prose: Vec<FormatRule>,
     pub faults: FaultsFile,
     #[serde(skip)]
     prose_regex: OnceLock<Option<Regex>>,
@@ -42,6 +44,16 @@ pub struct MapEntries {
     #[serde(default)]
     pub value_params: Vec<String>,
     pub value_schema: Value,
+    pub reason: String,
+    pub source: String,
+}
+
+/// A format stated only in the description (`The date and time stamp format is ISO 8601`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormatRule {
+    pub pattern: String,
+    pub format: String,
     pub reason: String,
     pub source: String,
 }
@@ -188,6 +200,13 @@ impl Overrides {
         re.as_ref().is_some_and(|re| re.is_match(description)) && !rule.except_params.iter().any(|p| p == param_key)
     }
 
+    /// The format the description states, if a rule says so.
+    pub fn format_in_prose(&self, description: &str) -> Option<&str> {
+        self.formats_from_prose.iter()
+            .find(|r| Regex::new(&r.pattern).is_ok_and(|re| re.is_match(description)))
+            .map(|r| r.format.as_str())
+    }
+
     /// Bounds the prose states for an operation: (min, max).
     pub fn prose_range(&self, prose: &str) -> (Option<Microversion>, Option<Microversion>) {
         let (mut min, mut max) = (None, None);
@@ -267,6 +286,16 @@ mod tests {
         assert_eq!(o.prose_range("This API is deprecated and will fail with a 404 starting from microversion 2.44. This is"), (None, Some(v("2.43"))));
         assert_eq!(o.prose_range(".. note:: Microversion 2.23 or greater is required for this API."), (Some(v("2.23")), None));
         assert_eq!(o.prose_range("Lists servers."), (None, None));
+    }
+
+    #[test]
+    fn facts_read_from_descriptions() {
+        let o = Overrides::shipped().unwrap();
+        assert_eq!(o.format_in_prose("The date and time stamp format is ISO 8601"), Some("iso8601"));
+        assert_eq!(o.format_in_prose("The server name."), None);
+        assert!(o.nullable_in_prose("OS-SRV-USG:terminated_at", "If not set, its value is ``null``."));
+        // key_name's prose says null is *not* accepted any more.
+        assert!(!o.nullable_in_prose("key_name", "The ``null`` value was allowed in the Nova legacy v2 API"));
     }
 
     #[test]
