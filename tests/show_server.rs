@@ -41,6 +41,8 @@ fn samples_valid_exactly_at_their_microversions() {
     // an extra key at 2.98; the 2.1 sample lacks `locked` (required from 2.9).
     let newest = sample(&nova, "v2.100/server-get-resp.json");
     assert!(errors(&check(&newest, "2.98")).contains(&("/server/scheduler_hints".into(), "additionalProperties".into())));
+    let v298 = sample(&nova, "v2.98/server-get-resp.json");
+    assert!(errors(&check(&v298, "2.96")).contains(&("/server/image/properties".into(), "additionalProperties".into())));
     let oldest = sample(&nova, "server-get-resp.json");
     assert!(errors(&check(&oldest, "2.9")).iter().any(|(p, r)| p == "/server" && r == "required"));
 }

@@ -61,7 +61,7 @@ pub fn build_body(operation: &str, entries: &[ParamRef], params: &Params, overri
     let mut candidate: Option<usize> = None;
     for entry in entries {
         let Some(param) = params.get(&entry.key) else {
-            body.unplaced.push(unplaced(entry, format!("`{}` is not in parameters.yaml", entry.key)));
+            body.unplaced.push(unplaced_entry(entry, format!("`{}` is not in parameters.yaml", entry.key)));
             continue;
         };
         match param.location {
@@ -117,7 +117,7 @@ pub fn build_body(operation: &str, entries: &[ParamRef], params: &Params, overri
                 None => &mut body.fields,
             };
             if target.iter().any(|f| f.name == field.name && overlaps(f, &field)) {
-                body.unplaced.push(unplaced(entry, "listed twice at the same level".into()));
+                body.unplaced.push(unplaced_entry(entry, "listed twice at the same level".into()));
                 continue;
             }
             target.push(field);
@@ -141,17 +141,18 @@ pub fn build_body(operation: &str, entries: &[ParamRef], params: &Params, overri
             find_mut(&mut body.fields, parent_path)
         };
         match parent {
-            None => body.unplaced.push(unplaced(entry, format!("parent `{}` is not listed before it", parent_path.join(".")))),
+            None => body.unplaced.push(unplaced_entry(entry, format!("parent `{}` is not listed before it", parent_path.join(".")))),
             Some(p) if !matches!(p.ty, ParamType::Object | ParamType::Array) => {
                 let reason = format!("parent `{}` is a {:?}, not an object or array", p.name, p.ty);
-                body.unplaced.push(unplaced(entry, reason));
+                body.unplaced.push(unplaced_entry(entry, reason));
             }
             Some(p) if p.children.iter().any(|c| c.name == field.name && overlaps(c, &field)) => {
-                body.unplaced.push(unplaced(entry, "listed twice at the same level".into()));
+                body.unplaced.push(unplaced_entry(entry, "listed twice at the same level".into()));
             }
             Some(p) => p.children.push(field),
         }
     }
+    add_members(operation, &mut body.fields, params, overrides, &mut body.unplaced);
     add_aliases(&mut body.fields, overrides);
     body
 }
@@ -209,6 +210,23 @@ fn find_mut<'a>(fields: &'a mut [Field], path: &[&str]) -> Option<&'a mut Field>
     None
 }
 
+/// Members an override adds where the lists leave them out (e.g. `image.properties`).
+fn add_members(operation: &str, fields: &mut [Field], params: &Params, overrides: &Overrides, unplaced: &mut Vec<Unplaced>) {
+    for field in fields.iter_mut() {
+        for member in field.tweak.members.clone() {
+            if field.children.iter().any(|c| c.name == member.name) {
+                continue;
+            }
+            let entry = ParamRef { name: member.name.clone(), key: member.param.clone(), line: field.line };
+            match params.get(&member.param) {
+                Some(param) => field.children.push(make_field(operation, &member.name, &entry, param, overrides)),
+                None => unplaced.push(unplaced_entry(&entry, format!("override member `{}` is not in parameters.yaml", member.param))),
+            }
+        }
+        add_members(operation, &mut field.children, params, overrides, unplaced);
+    }
+}
+
 fn add_aliases(fields: &mut Vec<Field>, overrides: &Overrides) {
     let mut extra = Vec::new();
     for f in fields.iter() {
@@ -222,7 +240,7 @@ fn add_aliases(fields: &mut Vec<Field>, overrides: &Overrides) {
     fields.extend(extra);
 }
 
-fn unplaced(entry: &ParamRef, reason: String) -> Unplaced {
+fn unplaced_entry(entry: &ParamRef, reason: String) -> Unplaced {
     Unplaced { name: entry.name.clone(), param: entry.key.clone(), line: entry.line, reason }
 }
 

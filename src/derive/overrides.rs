@@ -138,8 +138,18 @@ pub struct FieldOverride {
     pub schema: Option<Value>,
     pub string_values: Option<Vec<String>>,
     pub string_values_from: Option<Microversion>,
+    /// Members the lists leave out: JSON name → parameters.yaml key.
+    #[serde(default)]
+    pub members: Vec<Member>,
     pub reason: String,
     pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    pub name: String,
+    pub param: String,
 }
 
 /// What the overrides say about one field, merged from every matching entry.
@@ -155,6 +165,7 @@ pub struct Tweak {
     pub map_values: Option<Value>,
     pub schema: Option<Value>,
     pub string_values: Option<(Vec<String>, Microversion)>,
+    pub members: Vec<Member>,
 }
 
 impl Overrides {
@@ -254,6 +265,7 @@ impl Overrides {
             if o.schema.is_some() {
                 t.schema.clone_from(&o.schema);
             }
+            t.members.extend(o.members.iter().cloned());
             if let Some(values) = &o.string_values {
                 t.string_values = Some((values.clone(), o.string_values_from.unwrap_or(Microversion::MIN)));
             }
