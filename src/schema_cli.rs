@@ -17,6 +17,9 @@ pub enum SchemasCommand {
         api_ref: PathBuf,
         #[arg(long, value_name = "DIR", default_value = "schemas")]
         out: PathBuf,
+        /// Do not write: exit 1 if OUT differs from a fresh derivation (for CI).
+        #[arg(long)]
+        check: bool,
     },
     /// List the operations with their microversion ranges.
     List {
@@ -77,7 +80,8 @@ fn store(dir: Option<&Path>) -> Result<&'static SchemaStore, String> {
 
 pub fn run_schemas(cmd: SchemasCommand) -> ExitCode {
     match cmd {
-        SchemasCommand::Derive { api_ref, out } => run_derive(&api_ref, &out),
+        SchemasCommand::Derive { api_ref, out, check: false } => run_derive(&api_ref, &out),
+        SchemasCommand::Derive { api_ref, out, check: true } => run_check(&api_ref, &out),
         SchemasCommand::List { schemas } => {
             let store = match store(schemas.as_deref()) {
                 Ok(s) => s,
@@ -117,6 +121,59 @@ fn run_derive(api_ref: &Path, out: &Path) -> ExitCode {
         }
         Err(e) => usage(&e),
     }
+}
+
+fn run_check(api_ref: &Path, out: &Path) -> ExitCode {
+    let fresh = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => return usage(&format!("temporary directory: {e}")),
+    };
+    if let Err(e) = derive_to(api_ref, fresh.path()) {
+        return usage(&e);
+    }
+    let differences = compare_dirs(out, fresh.path());
+    if differences.is_empty() {
+        println!("{} is up to date", out.display());
+        return ExitCode::SUCCESS;
+    }
+    for d in &differences {
+        println!("{d}");
+    }
+    println!("{} differs from a fresh derivation: run `tapedeck schemas derive --api-ref {} --out {}` and review",
+        out.display(), api_ref.display(), out.display());
+    ExitCode::from(1)
+}
+
+/// Files that differ between two derived trees (relative paths, with what differs).
+pub fn compare_dirs(committed: &Path, fresh: &Path) -> Vec<String> {
+    let (a, b) = (list_files(committed), list_files(fresh));
+    let mut out = Vec::new();
+    for (name, text) in &b {
+        match a.get(name) {
+            None => out.push(format!("missing: {name}")),
+            Some(old) if old != text => out.push(format!("changed: {name}")),
+            Some(_) => {}
+        }
+    }
+    out.extend(a.keys().filter(|k| !b.contains_key(*k)).map(|k| format!("stale: {k}")));
+    out
+}
+
+fn list_files(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(text) = std::fs::read_to_string(&path) {
+                let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().into_owned();
+                files.insert(rel, text);
+            }
+        }
+    }
+    files
 }
 
 /// What one derivation produced.

@@ -148,3 +148,17 @@ fn bad_input_is_reported_with_file_and_line() {
     let err = tapedeck::derive::derive(Path::new("/nonexistent")).expect_err("no api-ref");
     assert!(err.to_string().contains("no parameters.yaml"), "{err}");
 }
+
+#[test]
+fn check_mode_reports_stale_schemas() {
+    let nova = tree(PARAMS);
+    let out = tempfile::tempdir().expect("tempdir");
+    tapedeck::schema_cli::derive_to(nova.path(), out.path()).expect("derives");
+    let fresh = tempfile::tempdir().expect("tempdir");
+    tapedeck::schema_cli::derive_to(nova.path(), fresh.path()).expect("derives");
+    assert!(tapedeck::schema_cli::compare_dirs(out.path(), fresh.path()).is_empty());
+    std::fs::write(out.path().join("operations/show-server.json"), "{}").expect("write");
+    std::fs::write(out.path().join("operations/gone.json"), "{}").expect("write");
+    assert_eq!(tapedeck::schema_cli::compare_dirs(out.path(), fresh.path()),
+        vec!["changed: operations/show-server.json".to_string(), "stale: operations/gone.json".to_string()]);
+}
