@@ -55,106 +55,132 @@ impl Body {
 
 /// Build the body tree of one direction of one operation.
 pub fn build_body(operation: &str, entries: &[ParamRef], params: &Params, overrides: &Overrides) -> Body {
-    let mut body = Body::default();
-    let mut envelope: Option<usize> = None;
-    // The first body entry, a candidate envelope until a member follows it.
-    let mut candidate: Option<usize> = None;
+    let mut builder = Builder { operation, overrides, body: Body::default(), envelope: None, candidate: None };
     for entry in entries {
         let Some(param) = params.get(&entry.key) else {
-            body.unplaced.push(unplaced_entry(entry, format!("`{}` is not in parameters.yaml", entry.key)));
+            builder.body.unplaced.push(unplaced_entry(entry, format!("`{}` is not in parameters.yaml", entry.key)));
             continue;
         };
-        match param.location {
-            Location::Header => {
-                body.headers.push(entry.name.clone());
-                continue;
-            }
-            Location::Path | Location::Query => continue,
-            Location::Body => {}
-        }
-        // Map placeholders: the key entry makes its container a map; value entries are absorbed.
-        if let Some(map) = overrides.map_by_key(&param.key) {
-            let holder = match envelope {
-                Some(i) => &mut body.fields[i].tweak.map_values,
-                None => &mut body.map_values,
-            };
-            *holder = Some(map.value_schema.clone());
-            continue;
-        }
-        if overrides.is_map_value(&param.key) {
-            continue;
-        }
-        let name = overrides.rename(&entry.name).to_string();
-        let segments: Vec<&str> = name.split('.').collect();
-        let first_is_body = body.fields.is_empty();
-        let env_name = envelope.map(|i| body.fields[i].name.clone());
-        let sibling = env_name.as_deref().is_some_and(|e| overrides.is_sibling(segments[0], &param.key, e));
-        let field = make_field(operation, segments[segments.len() - 1], entry, param, overrides);
-
-        if segments.len() == 1 {
-            // A plain name after the first body entry makes that entry an envelope if it can
-            // hold members, or if it is a dedicated entry (`name: name`, like every real
-            // envelope) typed as a scalar by mistake: the tables type `addTenantAccess`,
-            // `security_group`, `interfaceAttachment`, `version` as strings.
-            if envelope.is_none() && !sibling_of(overrides, &segments, &param.key, candidate.map(|i| body.fields[i].name.as_str()))
-                && let Some(i) = candidate
-                && (matches!(body.fields[i].ty, ParamType::None) || body.fields[i].name == body.fields[i].param)
-            {
-                let env = &mut body.fields[i];
-                if !matches!(env.ty, ParamType::Object | ParamType::Array | ParamType::None) {
-                    body.inferences.push(format!(
-                        "`{}` (`{}`) is typed {:?} but has members (`{}`, line {}): treated as an object",
-                        env.name, env.param, env.ty, entry.name, entry.line));
-                    env.ty = ParamType::Object;
-                }
-                envelope = Some(i);
-            }
-            let env_name = envelope.map(|i| body.fields[i].name.clone());
-            let sibling = env_name.as_deref().is_some_and(|e| overrides.is_sibling(segments[0], &param.key, e));
-            let in_envelope = envelope.filter(|_| !sibling);
-            let target = match in_envelope {
-                Some(i) => &mut body.fields[i].children,
-                None => &mut body.fields,
-            };
-            if target.iter().any(|f| f.name == field.name && overlaps(f, &field)) {
-                body.unplaced.push(unplaced_entry(entry, "listed twice at the same level".into()));
-                continue;
-            }
-            target.push(field);
-            if first_is_body {
-                candidate = Some(0);
-                if matches!(param.ty, ParamType::Object | ParamType::Array) {
-                    envelope = Some(0);
-                }
-            }
-            continue;
-        }
-        // Dotted: resolve the parent inside the envelope first, then at the top level.
-        let parent_path = &segments[..segments.len() - 1];
-        let resolved = match envelope.filter(|_| !sibling) {
-            Some(i) => find_mut(&mut body.fields[i].children, parent_path).is_some(),
-            None => false,
-        };
-        let parent = if resolved {
-            envelope.and_then(|i| find_mut(&mut body.fields[i].children, parent_path))
-        } else {
-            find_mut(&mut body.fields, parent_path)
-        };
-        match parent {
-            None => body.unplaced.push(unplaced_entry(entry, format!("parent `{}` is not listed before it", parent_path.join(".")))),
-            Some(p) if !matches!(p.ty, ParamType::Object | ParamType::Array) => {
-                let reason = format!("parent `{}` is a {:?}, not an object or array", p.name, p.ty);
-                body.unplaced.push(unplaced_entry(entry, reason));
-            }
-            Some(p) if p.children.iter().any(|c| c.name == field.name && overlaps(c, &field)) => {
-                body.unplaced.push(unplaced_entry(entry, "listed twice at the same level".into()));
-            }
-            Some(p) => p.children.push(field),
-        }
+        builder.place(entry, param);
     }
+    let mut body = builder.body;
     add_members(operation, &mut body.fields, params, overrides, &mut body.unplaced);
     add_aliases(&mut body.fields, overrides);
     body
+}
+
+/// Placement state while reading one rest_parameters list.
+struct Builder<'a> {
+    operation: &'a str,
+    overrides: &'a Overrides,
+    body: Body,
+    /// Index (in `body.fields`) of the envelope, once known.
+    envelope: Option<usize>,
+    /// The first body entry: a candidate envelope until a member follows it.
+    candidate: Option<usize>,
+}
+
+impl Builder<'_> {
+    fn place(&mut self, entry: &ParamRef, param: &Param) {
+        match param.location {
+            Location::Header => return self.body.headers.push(entry.name.clone()),
+            Location::Path | Location::Query => return,
+            Location::Body => {}
+        }
+        // Map placeholders: the key entry makes its container a map; value entries are absorbed.
+        if let Some(map) = self.overrides.map_by_key(&param.key) {
+            let holder = match self.envelope {
+                Some(i) => &mut self.body.fields[i].tweak.map_values,
+                None => &mut self.body.map_values,
+            };
+            *holder = Some(map.value_schema.clone());
+            return;
+        }
+        if self.overrides.is_map_value(&param.key) {
+            return;
+        }
+        let name = self.overrides.rename(&entry.name).to_string();
+        let segments: Vec<&str> = name.split('.').collect();
+        let field = make_field(self.operation, segments[segments.len() - 1], entry, param, self.overrides);
+        if segments.len() == 1 {
+            self.place_plain(entry, param, field);
+        } else {
+            self.place_dotted(entry, param, &segments[..segments.len() - 1], field);
+        }
+    }
+
+    /// Whether `first_segment` is a top-level sibling of the envelope (`servers_links`).
+    fn is_sibling(&self, first_segment: &str, param: &Param, envelope: Option<usize>) -> bool {
+        envelope.is_some_and(|i| self.overrides.is_sibling(first_segment, &param.key, &self.body.fields[i].name))
+    }
+
+    /// A name without dots: a member of the envelope, or a top-level field.
+    fn place_plain(&mut self, entry: &ParamRef, param: &Param, field: Field) {
+        let first_is_body = self.body.fields.is_empty();
+        if self.envelope.is_none() && !self.is_sibling(&field.name, param, self.candidate) {
+            self.promote_candidate(entry);
+        }
+        let in_envelope = self.envelope.filter(|_| !self.is_sibling(&field.name, param, self.envelope));
+        let target = match in_envelope {
+            Some(i) => &mut self.body.fields[i].children,
+            None => &mut self.body.fields,
+        };
+        if target.iter().any(|f| f.name == field.name && overlaps(f, &field)) {
+            return self.body.unplaced.push(unplaced_entry(entry, "listed twice at the same level".into()));
+        }
+        target.push(field);
+        if first_is_body {
+            self.candidate = Some(0);
+            if matches!(param.ty, ParamType::Object | ParamType::Array) {
+                self.envelope = Some(0);
+            }
+        }
+    }
+
+    /// A plain name after the first body entry makes that entry an envelope if it can hold
+    /// members, or if it is a dedicated entry (`name: name`, like every real envelope) typed
+    /// as a scalar by mistake: the tables type `addTenantAccess`, `security_group`,
+    /// `interfaceAttachment`, `version` as strings.
+    fn promote_candidate(&mut self, member: &ParamRef) {
+        let Some(i) = self.candidate else { return };
+        let env = &mut self.body.fields[i];
+        if !(matches!(env.ty, ParamType::None) || env.name == env.param) {
+            return;
+        }
+        if !matches!(env.ty, ParamType::Object | ParamType::Array | ParamType::None) {
+            self.body.inferences.push(format!(
+                "`{}` (`{}`) is typed {:?} but has members (`{}`, line {}): treated as an object",
+                env.name, env.param, env.ty, member.name, member.line));
+            env.ty = ParamType::Object;
+        }
+        self.envelope = Some(i);
+    }
+
+    /// A dotted name: resolve the parent inside the envelope first, then at the top level.
+    fn place_dotted(&mut self, entry: &ParamRef, param: &Param, parent_path: &[&str], field: Field) {
+        let envelope = self.envelope.filter(|_| !self.is_sibling(parent_path[0], param, self.envelope));
+        let in_envelope = envelope.is_some_and(|i| find_mut(&mut self.body.fields[i].children, parent_path).is_some());
+        let parent = match envelope {
+            Some(i) if in_envelope => find_mut(&mut self.body.fields[i].children, parent_path),
+            _ => find_mut(&mut self.body.fields, parent_path),
+        };
+        let problem = match parent {
+            None => Some(format!("parent `{}` is not listed before it", parent_path.join("."))),
+            Some(p) if !matches!(p.ty, ParamType::Object | ParamType::Array) => {
+                Some(format!("parent `{}` is a {:?}, not an object or array", p.name, p.ty))
+            }
+            Some(p) if p.children.iter().any(|c| c.name == field.name && overlaps(c, &field)) => {
+                Some("listed twice at the same level".into())
+            }
+            Some(p) => {
+                p.children.push(field);
+                None
+            }
+        };
+        if let Some(reason) = problem {
+            self.body.unplaced.push(unplaced_entry(entry, reason));
+        }
+    }
 }
 
 /// Two entries with one name are variants when their microversion ranges do not overlap
@@ -192,10 +218,6 @@ fn make_field(operation: &str, name: &str, entry: &ParamRef, param: &Param, over
 
 /// Find the field at `path` (segments), allowing a key that itself contains dots: the longest
 /// run of segments that names an existing child wins.
-fn sibling_of(overrides: &Overrides, segments: &[&str], param_key: &str, envelope: Option<&str>) -> bool {
-    envelope.is_some_and(|e| overrides.is_sibling(segments[0], param_key, e))
-}
-
 fn find_mut<'a>(fields: &'a mut [Field], path: &[&str]) -> Option<&'a mut Field> {
     if path.is_empty() {
         return None;
