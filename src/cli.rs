@@ -35,6 +35,11 @@ pub struct Cli {
 pub enum Command {
     /// Run suites: replay them from cassettes (default), run them live, or record them.
     Run(RunArgs),
+    /// Derive schemas from the api-ref, list or show them.
+    #[command(subcommand)]
+    Schemas(crate::schema_cli::SchemasCommand),
+    /// Validate JSON documents against the derived schema of an operation.
+    Validate(crate::schema_cli::ValidateArgs),
     /// Compare two cassettes or cassette directories by behaviour (statuses, traces, steps).
     Diff {
         a: PathBuf,
@@ -113,6 +118,8 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => run_command(args),
         Command::Diff { a, b } => crate::diff::run(&a, &b),
+        Command::Schemas(cmd) => crate::schema_cli::run_schemas(cmd),
+        Command::Validate(args) => crate::schema_cli::run_validate(args),
     }
 }
 

@@ -120,6 +120,6 @@ mod tests {
     fn snippet_points_at_column() {
         let src = "a: 1\nb: 2\nc: oops\n";
         let s = render_snippet(src, &Pos { line: 3, column: 4 });
-        assert_eq!(s, "2 | b: 2\n3 | c: oops\n  |    ^");
+        assert_eq!(s, "1 | a: 1\n2 | b: 2\n3 | c: oops\n  |    ^");
     }
 }

@@ -1,11 +1,13 @@
 //! tapedeck: record/replay contract tests and conformance checks for the OpenStack Compute API.
 //!
 //! Data flows one way: `suite` (parsed, positions kept) → `plan` → `runner` → `transport`
-//! (live | record | replay) → `exchange` → `check` → `outcome` → `report`.
+//! (live | record | replay) → `exchange` → `check` → `outcome` → `report`. The api-ref deriver
+//! (`derive`) stands apart and meets the runner only through the derived `schemas/`.
 
 pub mod cassette;
 pub mod check;
 pub mod cli;
+pub mod derive;
 pub mod diff;
 pub mod exchange;
 pub mod input_error;
@@ -16,6 +18,10 @@ pub mod plan;
 pub mod provider;
 pub mod report;
 pub mod runner;
+pub mod sample_check;
+pub mod schema_cli;
+pub mod schema_format;
+pub mod schema_store;
 pub mod status_model;
 pub mod suite;
 pub mod transport;

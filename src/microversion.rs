@@ -19,7 +19,7 @@ impl Microversion {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a microversion (expected MAJOR.MINOR such as 2.1 or 2.104, )")]
+#[error("`{0}` is not a microversion (expected MAJOR.MINOR such as 2.1 or 2.104)")]
 pub struct MicroversionError(pub String);
 
 impl FromStr for Microversion {

@@ -2,6 +2,9 @@
 //! error handling and redaction (never as a stand-in for Nova's behaviour: that is the sandbox).
 #![allow(dead_code)]
 
+mod sdist;
+pub use sdist::*;
+
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 use std::process::Command;

@@ -1,0 +1,64 @@
+//! Matching a concrete request (`POST /servers/5c1e…/action`) to its api-ref operation.
+
+use super::operation::OperationInfo;
+
+/// How well `template` matches `path`: `None` if it does not, else the number of literal
+/// segments (so `/servers/detail` beats `/servers/{server_id}`).
+pub fn template_score(template: &str, path: &str) -> Option<usize> {
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let t: Vec<&str> = template.trim_matches('/').split('/').collect();
+    let p: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if t.len() != p.len() {
+        return None;
+    }
+    let mut literals = 0;
+    for (ts, ps) in t.iter().zip(&p) {
+        if ts.starts_with('{') && ts.ends_with('}') {
+            if ps.is_empty() {
+                return None;
+            }
+        } else if ts == ps {
+            literals += 1;
+        } else {
+            return None;
+        }
+    }
+    Some(literals)
+}
+
+/// The best operation for a request; among actions sharing a path, the one whose action key
+/// the body holds.
+pub fn best_match<'a>(ops: impl Iterator<Item = &'a OperationInfo>, method: &str, path: &str, body: Option<&serde_json::Value>) -> Option<&'a OperationInfo> {
+    let mut candidates: Vec<(usize, &OperationInfo)> = ops
+        .filter(|op| op.method.eq_ignore_ascii_case(method))
+        .filter_map(|op| template_score(&op.path, path).map(|s| (s, op)))
+        .collect();
+    let best = candidates.iter().map(|(s, _)| *s).max()?;
+    candidates.retain(|(s, _)| *s == best);
+    let keys: Vec<&str> = body.and_then(|b| b.as_object()).map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
+    if candidates.iter().any(|(_, op)| op.action.is_some()) {
+        return candidates.iter().map(|(_, op)| *op)
+            .find(|op| op.action.as_deref().is_some_and(|a| keys.contains(&a)));
+    }
+    // Several non-action operations on one path (e.g. create server / create multiple
+    // servers): the first in api-ref order.
+    candidates.iter().map(|(_, op)| *op).min_by_key(|op| source_order(&op.source))
+}
+
+fn source_order(source: &str) -> (String, usize) {
+    let (file, line) = source.rsplit_once(':').unwrap_or((source, "0"));
+    (file.to_string(), line.parse().unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_segments_win_and_queries_are_ignored() {
+        assert_eq!(template_score("/servers/{server_id}", "/servers/abc?x=1"), Some(1));
+        assert_eq!(template_score("/servers/detail", "/servers/detail?limit=1"), Some(2));
+        assert_eq!(template_score("/servers/{server_id}", "/servers"), None);
+        assert_eq!(template_score("/servers/{server_id}/action", "/servers//action"), None);
+    }
+}

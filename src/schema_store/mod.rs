@@ -1,0 +1,193 @@
+//! The derived schema set (`schemas/`), embedded in the binary or loaded from a directory,
+//! with validators compiled once, lazily, and reused.
+
+mod embedded;
+pub mod formats;
+mod matching;
+mod operation;
+mod validation;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use serde_json::{Value, json};
+
+pub use matching::template_score;
+pub use operation::OperationInfo;
+pub use validation::{ExtraKeys, SchemaError, Target, Validation};
+
+use crate::microversion::Microversion;
+use crate::schema_format::{FAULTS_FILE, FaultsFile, OPERATIONS_DIR, OperationFile};
+use operation::{CompiledRange, StoredOperation};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaStoreError {
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+}
+
+pub struct SchemaStore {
+    operations: Vec<StoredOperation>,
+    faults: FaultsFile,
+    /// Compiled fault validators by fault name.
+    fault_validators: BTreeMap<String, OnceLock<Result<jsonschema::Validator, String>>>,
+}
+
+impl SchemaStore {
+    /// The schemas embedded at build time from `schemas/`.
+    pub fn embedded() -> &'static SchemaStore {
+        static STORE: OnceLock<SchemaStore> = OnceLock::new();
+        STORE.get_or_init(|| {
+            let files = embedded::FILES.iter().map(|(p, t)| (p.to_string(), t.to_string()));
+            // The embedded set is checked by the test suite; a broken build should say so loudly.
+            SchemaStore::from_files(files).unwrap_or_else(|e| panic!("embedded schemas are invalid: {e}"))
+        })
+    }
+
+    /// Load a schema set written by `tapedeck schemas derive`.
+    pub fn load_dir(dir: &Path) -> Result<SchemaStore, SchemaStoreError> {
+        fn io(p: &Path) -> impl FnOnce(std::io::Error) -> SchemaStoreError + '_ {
+            move |source| SchemaStoreError::Io { path: p.display().to_string(), source }
+        }
+        let mut files = Vec::new();
+        let faults = dir.join(FAULTS_FILE);
+        files.push((FAULTS_FILE.to_string(), std::fs::read_to_string(&faults).map_err(io(&faults))?));
+        let ops = dir.join(OPERATIONS_DIR);
+        let mut paths: Vec<_> = std::fs::read_dir(&ops).map_err(io(&ops))?.flatten().map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+        paths.sort();
+        for p in paths {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            files.push((format!("{OPERATIONS_DIR}/{name}"), std::fs::read_to_string(&p).map_err(io(&p))?));
+        }
+        Self::from_files(files.into_iter())
+    }
+
+    fn from_files(files: impl Iterator<Item = (String, String)>) -> Result<SchemaStore, SchemaStoreError> {
+        let mut operations = Vec::new();
+        let mut faults = None;
+        for (path, text) in files {
+            let invalid = |message: String| SchemaStoreError::Invalid { path: path.clone(), message };
+            if path == FAULTS_FILE {
+                faults = Some(serde_json::from_str::<FaultsFile>(&text).map_err(|e| invalid(e.to_string()))?);
+            } else if path.starts_with(OPERATIONS_DIR) {
+                let file: OperationFile = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+                operations.push(StoredOperation::from_file(file).map_err(invalid)?);
+            }
+        }
+        let faults = faults.ok_or_else(|| SchemaStoreError::Invalid { path: FAULTS_FILE.into(), message: "missing".into() })?;
+        let mut names: Vec<String> = faults.names.values().cloned().collect();
+        names.push(faults.default_name.clone());
+        let fault_validators = names.into_iter().map(|n| (n, OnceLock::new())).collect();
+        Ok(SchemaStore { operations, faults, fault_validators })
+    }
+
+    /// Every operation, ordered by id.
+    pub fn operations(&self) -> impl Iterator<Item = &OperationInfo> {
+        self.operations.iter().map(|o| &o.info)
+    }
+
+    pub fn operation(&self, id: &str) -> Option<&OperationInfo> {
+        self.find(id).map(|o| &o.info)
+    }
+
+    fn find(&self, id: &str) -> Option<&StoredOperation> {
+        self.operations.iter().find(|o| o.info.id == id)
+    }
+
+    /// Match a concrete request (path relative to the compute endpoint, query allowed) to its
+    /// operation; the body's top-level key picks among actions sharing a path.
+    pub fn match_request(&self, method: &str, path: &str, body: Option<&Value>) -> Option<&OperationInfo> {
+        matching::best_match(self.operations(), method, path, body)
+    }
+
+    /// The fault key nova uses for an error status (`404` → `itemNotFound`).
+    pub fn fault_name(&self, status: u16) -> &str {
+        self.faults.names.get(&status.to_string()).unwrap_or(&self.faults.default_name)
+    }
+
+    /// The fault schema for an error status.
+    pub fn fault_schema(&self, status: u16) -> Value {
+        let name = self.fault_name(status);
+        json!({
+            "$schema": crate::derive::render::DRAFT,
+            "type": "object",
+            "properties": {name: self.faults.body.clone()},
+            "required": [name],
+            "additionalProperties": false,
+        })
+    }
+
+    /// The schema that applies, if any (for display and tools).
+    pub fn schema(&self, op_id: &str, target: Target, mv: Microversion) -> Result<Value, String> {
+        if let Target::Response { status } = target
+            && status >= 400
+        {
+            return Ok(self.fault_schema(status));
+        }
+        let op = self.find(op_id).ok_or_else(|| format!("unknown operation `{op_id}`"))?;
+        self.range(op, target, mv).map(|r| r.range.schema.clone())
+    }
+
+    fn range<'a>(&self, op: &'a StoredOperation, target: Target, mv: Microversion) -> Result<&'a CompiledRange, String> {
+        let info = &op.info;
+        if !info.supports(mv) {
+            return Err(format!("`{}` exists only in {}–{}, not at {mv}", info.id, info.min_version, info.max_version));
+        }
+        let ranges = match target {
+            Target::Request => &op.request,
+            Target::Response { status } => match op.responses.iter().find(|(s, _)| *s == status) {
+                Some((_, r)) => r,
+                None => return Err(format!("`{}` documents no response with status {status} (normal: {:?})", info.id, info.normal_codes)),
+            },
+        };
+        ranges.iter()
+            .find(|r| r.range.min_version <= mv && mv <= r.range.max_version)
+            .ok_or_else(|| match target {
+                Target::Request => format!("`{}` documents no request body", info.id),
+                Target::Response { .. } => format!("`{}` has no response schema at {mv}", info.id),
+            })
+    }
+
+    /// Validate a body (an empty body is JSON `null`). Error statuses validate against the
+    /// fault format.
+    pub fn validate(&self, op_id: &str, target: Target, mv: Microversion, doc: &Value, extra: ExtraKeys) -> Validation {
+        let Some(op) = self.find(op_id) else { return Validation::UnknownOperation };
+        if let Target::Response { status } = target
+            && status >= 400
+        {
+            let name = self.fault_name(status).to_string();
+            let Some(cell) = self.fault_validators.get(&name) else {
+                return Validation::NoSchema { reason: format!("no fault schema for `{name}`") };
+            };
+            let compiled = cell.get_or_init(|| compile(&self.fault_schema(status)));
+            return run(compiled, doc, extra);
+        }
+        match self.range(op, target, mv) {
+            Ok(range) => run(range.validator.get_or_init(|| compile(&range.range.schema)), doc, extra),
+            Err(_) if target == Target::Request && op.request.is_empty() && doc.is_null() => Validation::Valid { warnings: vec![] },
+            Err(reason) => Validation::NoSchema { reason },
+        }
+    }
+}
+
+fn run(compiled: &Result<jsonschema::Validator, String>, doc: &Value, extra: ExtraKeys) -> Validation {
+    match compiled {
+        Ok(v) => validation::collect(v, doc, extra),
+        Err(e) => Validation::NoSchema { reason: format!("schema does not compile: {e}") },
+    }
+}
+
+/// Draft 2020-12 with formats asserted (nova's own schemas rely on it: `oneOf` ipv4/ipv6)
+/// plus nova's zone-optional ISO 8601.
+pub fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .with_format("iso8601", formats::is_iso8601)
+        .build(schema)
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,63 @@
+//! `tapedeck validate` and `tapedeck schemas list` as users run them: exit codes and messages.
+
+use std::process::Command;
+
+fn tapedeck(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tapedeck"))
+        .args(args)
+        .current_dir(std::env::temp_dir()) // embedded schemas: works from any directory
+        .output()
+        .expect("runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+fn file(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("write");
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn valid_invalid_and_usage_exit_codes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = file(&dir, "ok.json", r#"{"reboot": {"type": "HARD"}}"#);
+    let bad = file(&dir, "bad.json", r#"{"reboot": {"type": "GENTLE", "force": true}}"#);
+    let (code, out, _) = tapedeck(&["validate", "--operation", "reboot-server-reboot-action", "--request", "--microversion", "2.1", &good]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = tapedeck(&["validate", "--operation", "reboot-server-reboot-action", "--request", "--microversion", "2.1", &bad]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("/reboot/type: [enum]") && out.contains("\"GENTLE\""), "{out}");
+    assert!(out.contains("/reboot/force: [additionalProperties]"), "{out}");
+    let (code, out, _) = tapedeck(&["validate", "--operation", "reboot-server-reboot-action", "--request", "--microversion", "2.1", "--extra-keys", "warn", &bad]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("warning: /reboot/force"), "{out}");
+}
+
+#[test]
+fn unknown_operation_suggests_close_ids() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc = file(&dir, "doc.json", "{}");
+    let (code, _, err) = tapedeck(&["validate", "--operation", "show-server-detail", "--microversion", "2.1", &doc]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean") && err.contains("show-server-details"), "{err}");
+    let (code, _, err) = tapedeck(&["validate", "--operation", "show-server-details", "--microversion", "2.1.5", &doc]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn schemas_list_shows_ranges() {
+    let (code, out, _) = tapedeck(&["schemas", "list"]);
+    assert_eq!(code, 0);
+    let line = out.lines().find(|l| l.starts_with("trigger-crash-dump-in-server ")).expect("listed");
+    assert!(line.contains("2.17–2.104") && line.contains("[trigger_crash_dump]"), "{line}");
+}
+
+#[test]
+fn invalid_server_report_reads_well() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let doc = file(&dir, "server.json", r#"{"server": {"id": "not-a-uuid", "status": "RUNNING", "OS-EXT-STS:power_state": "1",
+        "config_drive": true, "image": "", "accessIPv4": "300.1.1.1", "created": "yesterday", "vendor:x": 1}}"#);
+    let (code, out, _) = tapedeck(&["validate", "--operation", "show-server-details", "--microversion", "2.1", &doc]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(out.replace(&doc, "[FILE]"));
+}
