@@ -16,6 +16,7 @@ use crate::plan::{self, LiveInfo, PlanRequest, RecordMode};
 use crate::provider::{self, Provider};
 use crate::report::{self, human, ReportKind, ReportTarget};
 use crate::runner::{self, Cancel, Event, RunnerConfig};
+use crate::schema_store::{ExtraKeys, SchemaStore};
 use crate::suite;
 use crate::transport::live::{Endpoint, Identity};
 use crate::transport::Outgoing;
@@ -60,6 +61,13 @@ pub enum RecordModeArg {
     All,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExtraKeysArg {
+    Deny,
+    Warn,
+    Allow,
+}
+
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
     /// Suite files or directories of suites [default: suites/]
@@ -102,6 +110,13 @@ pub struct RunArgs {
     /// Timeout of one HTTP request.
     #[arg(long, default_value = "60s")]
     pub request_timeout: String,
+    /// Validate responses against the schemas in DIR instead of the embedded ones.
+    #[arg(long)]
+    pub schemas: Option<PathBuf>,
+    /// Keys a schema does not list: `deny` fails the step (Nova 2.1+ returns complete,
+    /// unmodified responses), `warn` reports them, `allow` ignores them.
+    #[arg(long, value_enum, default_value = "deny")]
+    pub extra_keys: ExtraKeysArg,
     /// List suites, capabilities and microversions without running anything.
     #[arg(long)]
     pub list: bool,
@@ -145,6 +160,8 @@ struct Prepared {
     reports: Vec<ReportTarget>,
     provider: Option<Provider>,
     timeout: Duration,
+    schemas: &'static SchemaStore,
+    extra_keys: ExtraKeys,
 }
 
 /// Everything that can be checked before anything runs (exit 2 on any problem).
@@ -188,7 +205,17 @@ fn prepare(args: &RunArgs) -> Result<Prepared, InputErrors> {
         (_, None, None) if args.list => None,
         (_, None, None) => return Err(InputError::new("live and record mode need a provider: --provider FILE, or --endpoint URL (with --token TOKEN)").into()),
     };
-    Ok(Prepared { suites, cli_vars, microversion, reports, provider, timeout })
+    let schemas: &'static SchemaStore = match &args.schemas {
+        // Loaded once for the life of the process.
+        Some(dir) => Box::leak(Box::new(SchemaStore::load_dir(dir).map_err(|e| InputError::new(format!("--schemas: {e}")))?)),
+        None => SchemaStore::embedded(),
+    };
+    let extra_keys = match args.extra_keys {
+        ExtraKeysArg::Deny => ExtraKeys::Deny,
+        ExtraKeysArg::Warn => ExtraKeys::Warn,
+        ExtraKeysArg::Allow => ExtraKeys::Allow,
+    };
+    Ok(Prepared { suites, cli_vars, microversion, reports, provider, timeout, schemas, extra_keys })
 }
 
 fn execute(args: RunArgs, p: Prepared) -> ExitCode {
@@ -267,7 +294,7 @@ async fn execute_async(args: RunArgs, p: Prepared) -> ExitCode {
             }
         }
     });
-    let config = RunnerConfig { mode, jobs: args.jobs, endpoint, cancel: cancel.clone(), events: Some(tx) };
+    let config = RunnerConfig { mode, jobs: args.jobs, endpoint, cancel: cancel.clone(), events: Some(tx), schemas: p.schemas, extra_keys: p.extra_keys };
     let outcome = runner::execute(plans, config).await;
     let _ = printer.await;
     finish(&outcome, &p.reports)

@@ -43,12 +43,13 @@ fn nova_like(script: &Script, base_placeholder: &str) {
 fn setup() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("scripted.yaml"), SUITE).unwrap();
+    common::schemas_without_operations(dir.path());
     dir
 }
 
 fn record(dir: &Path, base: &str) -> (i32, String, String) {
     tapedeck(
-        &["run", "--mode", "record", "--endpoint", &format!("{base}/v2.1"), "--token", TOKEN, "--secret", SECRET, "--cassettes", "cassettes", "scripted.yaml"],
+        &["run", "--schemas", "schemas-none", "--mode", "record", "--endpoint", &format!("{base}/v2.1"), "--token", TOKEN, "--secret", SECRET, "--cassettes", "cassettes", "scripted.yaml"],
         dir,
     )
 }
@@ -82,7 +83,7 @@ async fn record_redacts_and_replay_reproduces_the_polls() {
 
     // Replay: no server, same verdict, the three polls in recorded order.
     drop(script);
-    let (code, out, err) = tapedeck(&["run", "--cassettes", "cassettes", "--report", "json=report.json", "--report", "junit=junit.xml", "scripted.yaml"], dir.path());
+    let (code, out, err) = tapedeck(&["run", "--schemas", "schemas-none", "--cassettes", "cassettes", "--report", "json=report.json", "--report", "junit=junit.xml", "scripted.yaml"], dir.path());
     assert_eq!(code, 0, "{out}\n{err}");
     let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
     assert!(junit.starts_with("<?xml"), "{junit}");
@@ -138,14 +139,14 @@ async fn stale_incomplete_and_broken_cassettes_are_reported() {
     let last_poll = exchanges.iter().rposition(|e| e["request"]["method"] == "GET").unwrap();
     exchanges.remove(last_poll);
     std::fs::write(&cassette_path, serde_saphyr::to_string(&doc).unwrap()).unwrap();
-    let (code, out, _) = tapedeck(&["run", "--cassettes", "cassettes", "scripted.yaml"], dir.path());
+    let (code, out, _) = tapedeck(&["run", "--schemas", "schemas-none", "--cassettes", "cassettes", "scripted.yaml"], dir.path());
     assert_eq!(code, 1);
     assert!(out.contains("step `active`") && out.contains("recorded fewer times") && out.contains("re-record"), "{out}");
 
     // Stale: the suite changed after recording.
     std::fs::write(&cassette_path, &cassette).unwrap();
     std::fs::write(dir.path().join("scripted.yaml"), SUITE.replace("interval: 50ms", "interval: 100ms")).unwrap();
-    let (code, out, _) = tapedeck(&["run", "--cassettes", "cassettes", "--report", "junit=junit.xml", "scripted.yaml"], dir.path());
+    let (code, out, _) = tapedeck(&["run", "--schemas", "schemas-none", "--cassettes", "cassettes", "--report", "junit=junit.xml", "scripted.yaml"], dir.path());
     assert_eq!(code, 1);
     assert!(out.contains("stale cassette"), "{out}");
     let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
@@ -153,12 +154,12 @@ async fn stale_incomplete_and_broken_cassettes_are_reported() {
 
     // A comment does not change the suite's meaning: not stale.
     std::fs::write(dir.path().join("scripted.yaml"), format!("# a comment\n{SUITE}")).unwrap();
-    let (code, out, _) = tapedeck(&["run", "--cassettes", "cassettes", "scripted.yaml"], dir.path());
+    let (code, out, _) = tapedeck(&["run", "--schemas", "schemas-none", "--cassettes", "cassettes", "scripted.yaml"], dir.path());
     assert_eq!(code, 0, "{out}");
 
     // Truncated by hand: an input error with file:line:column, exit 2, nothing run.
     std::fs::write(&cassette_path, &cassette[..cassette.len() * 2 / 3]).unwrap();
-    let (code, out, err) = tapedeck(&["run", "--cassettes", "cassettes", "scripted.yaml"], dir.path());
+    let (code, out, err) = tapedeck(&["run", "--schemas", "schemas-none", "--cassettes", "cassettes", "scripted.yaml"], dir.path());
     assert_eq!(code, 2, "{out}{err}");
     assert!(out.is_empty());
     assert!(err.contains("cassettes/scripted@2.1.yaml:") && err.contains("broken cassette"), "{err}");

@@ -5,3 +5,4 @@
 pub mod capture;
 pub mod expect;
 pub mod path;
+pub mod schema;

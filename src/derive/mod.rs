@@ -78,6 +78,13 @@ pub fn derive(dir: &Path) -> Result<Derivation, DeriveError> {
             section.id = renamed;
         }
         seen.insert(section.id.clone(), where_);
+        for u in overrides.unlisted.iter().filter(|u| u.operation == section.id) {
+            let entry = inc::ParamRef { name: u.name.clone(), key: u.param.clone(), line: 0 };
+            match u.direction {
+                overrides::UnlistedDirection::Request => section.request.push(entry),
+                overrides::UnlistedDirection::Response => section.response.push(entry),
+            }
+        }
         let op = derive_operation(&section, &params, &overrides, latest, &mut report);
         operations.push(op);
     }

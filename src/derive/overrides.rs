@@ -30,9 +30,31 @@ pub struct Overrides {
     pub map_entries: Vec<MapEntries>,
     #[serde(default)]
     pub formats_from_prose: Vec<FormatRule>,
+    #[serde(default)]
+    pub unlisted: Vec<Unlisted>,
     pub faults: FaultsFile,
     #[serde(skip)]
     prose_regex: OnceLock<Option<Regex>>,
+}
+
+/// A field an operation's rest_parameters list leaves out although nova sends (or takes) it,
+/// added to that list as if it were written there.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unlisted {
+    pub operation: String,
+    pub direction: UnlistedDirection,
+    pub name: String,
+    pub param: String,
+    pub reason: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnlistedDirection {
+    Request,
+    Response,
 }
 
 /// Entries such as `key: flavor_extra_spec_key2` / `value: flavor_extra_spec_value` that stand

@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, Semaphore};
 use crate::cassette::{Cassette, FORMAT_VERSION};
 use crate::outcome::{Mode, Outcome, RunOutcome, Summary, OUTCOME_FORMAT};
 use crate::plan::{RunPlan, Source};
+use crate::schema_store::{ExtraKeys, SchemaStore};
 use crate::transport::live::{Endpoint, LiveTransport};
 use crate::transport::record::RecordTransport;
 use crate::transport::replay::ReplayTransport;
@@ -36,6 +37,9 @@ pub struct RunnerConfig {
     /// Present in live and record mode.
     pub endpoint: Option<Arc<Endpoint>>,
     pub cancel: Arc<Cancel>,
+    /// The derived schemas every response is validated against.
+    pub schemas: &'static SchemaStore,
+    pub extra_keys: ExtraKeys,
     pub events: Option<mpsc::UnboundedSender<Event>>,
 }
 
@@ -50,13 +54,14 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
         let endpoint = config.endpoint.clone();
         let cancel = config.cancel.clone();
         let events = config.events.clone();
+        let (schemas, extra_keys) = (config.schemas, config.extra_keys);
         handles.push(tokio::spawn(async move {
             let _permit = semaphore.acquire_owned().await.ok();
             if let Some(tx) = &events {
                 let _ = tx.send(Event::RunStarted { index, suite: plan.suite.name.clone(), microversion: plan.microversion.to_string() });
             }
             let transport = transport_for(&plan, endpoint);
-            let outcome = run::run(plan, transport, &cancel).await;
+            let outcome = run::run(plan, transport, &cancel, schemas, extra_keys).await;
             if let Some(tx) = &events {
                 let _ = tx.send(Event::RunFinished { index, outcome: Box::new(outcome.clone()) });
             }

@@ -8,6 +8,7 @@ use super::{step, wait};
 use crate::exchange::Exchange;
 use crate::outcome::{CassetteRef, CassetteState, RunOutcome, StepKind, StepOutcome, Verdict};
 use crate::plan::{RunPlan, Source};
+use crate::schema_store::{ExtraKeys, SchemaStore};
 use crate::suite::template::Vars;
 use crate::suite::{Action, RequestSpec, Step};
 use crate::transport::{millis, RunEnd, Transport};
@@ -20,6 +21,8 @@ pub struct RunCtx<'a> {
     pub exchanges: Vec<Exchange>,
     pub cleanups: Vec<PendingCleanup>,
     pub cancel: &'a Cancel,
+    pub schemas: &'a SchemaStore,
+    pub extra_keys: ExtraKeys,
     /// Set when the provider could not be reached: a recording is then not complete.
     pub transport_failed: bool,
 }
@@ -33,7 +36,7 @@ pub struct PendingCleanup {
     pub done: bool,
 }
 
-pub async fn run(plan: RunPlan, transport: Option<Box<dyn Transport>>, cancel: &Cancel) -> RunOutcome {
+pub async fn run(plan: RunPlan, transport: Option<Box<dyn Transport>>, cancel: &Cancel, schemas: &SchemaStore, extra_keys: ExtraKeys) -> RunOutcome {
     let wall = Instant::now();
     let suite = plan.suite.clone();
     let mut outcome = RunOutcome {
@@ -94,7 +97,17 @@ pub async fn run(plan: RunPlan, transport: Option<Box<dyn Transport>>, cancel: &
         return outcome;
     }
 
-    let mut ctx = RunCtx { plan: &plan, transport, vars: plan.vars.clone(), exchanges: Vec::new(), cleanups: Vec::new(), cancel, transport_failed: false };
+    let mut ctx = RunCtx {
+        plan: &plan,
+        transport,
+        vars: plan.vars.clone(),
+        exchanges: Vec::new(),
+        cleanups: Vec::new(),
+        cancel,
+        schemas,
+        extra_keys,
+        transport_failed: false,
+    };
     let mut stop: Option<String> = None;
     for s in &suite.steps {
         if let Some(why) = &stop {

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::run::{location, PendingCleanup, RunCtx};
-use crate::check::{capture::capture, expect::check_response};
+use crate::check::{capture::capture, expect::check_response, schema::check_exchange};
 use crate::outcome::{CheckKind, CheckOutcome, CheckState, StepKind, StepOutcome, Verdict};
 use crate::suite::template::{render_json, Vars};
 use crate::suite::{MicroversionSetting, RequestSpec, Step};
@@ -37,6 +37,7 @@ pub async fn request(ctx: &mut RunCtx<'_>, s: &Step, spec: &RequestSpec) -> Step
     };
     out.duration_ms = exchange.duration_ms;
     out.checks = check_response(&s.expect, &exchange.response, &ctx.vars);
+    out.checks.extend(check_exchange(ctx.schemas, &exchange, ctx.extra_keys, s.expect.operation.as_deref()));
     for c in &s.captures {
         match capture(c, &exchange.response) {
             Ok(value) => {
@@ -103,9 +104,13 @@ pub async fn cleanup(ctx: &mut RunCtx<'_>, pending: &PendingCleanup) -> StepOutc
                     .expected("2xx or 404")
                     .actual(status.to_string()),
             );
+            let exchange = ctx.exchanges[index].clone();
+            out.checks.extend(check_exchange(ctx.schemas, &exchange, ctx.extra_keys, None));
             if !ok {
                 out.verdict = Verdict::Failed;
                 out.reason = Some(format!("{} answered {status}: the resource may remain", outgoing.describe()));
+            } else if out.checks.iter().any(CheckOutcome::failed) {
+                out.verdict = Verdict::Failed;
             }
         }
         Err(e) => {

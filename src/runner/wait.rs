@@ -11,6 +11,7 @@ use super::poll::PollSchedule;
 use super::run::{location, RunCtx};
 use super::step::{microversion_headers, send, value_str};
 use crate::check::path::check_path;
+use crate::check::schema::check_exchange;
 use crate::json_util::excerpt;
 use crate::outcome::{CheckKind, CheckOutcome, CheckState, Observation, StepKind, StepOutcome, Trace, Verdict};
 use crate::status_model::GONE;
@@ -63,6 +64,13 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
         };
         out.exchanges.push(index);
         let exchange = &ctx.exchanges[index];
+        // Every poll's response is validated too; only what is not a plain pass is kept.
+        let schema = check_exchange(ctx.schemas, exchange, ctx.extra_keys, None);
+        let schema_failed = schema.iter().any(CheckOutcome::failed);
+        out.checks.extend(schema.into_iter().filter(|c| c.state != CheckState::Passed));
+        if schema_failed {
+            break Err(format!("the response to poll {} does not match its schema", out.exchanges.len()));
+        }
         let response = &exchange.response;
         let server_doc = response.body.as_ref().and_then(|b| b.get("server"));
         let status = match (response.status, server_doc.and_then(|d| d.get("status")).and_then(Value::as_str)) {

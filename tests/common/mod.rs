@@ -133,3 +133,12 @@ pub async fn serve(script: Script) -> String {
     });
     format!("http://{addr}")
 }
+
+/// A schema set with the fault format and no operations: every response of a scripted server
+/// is a coverage gap rather than a schema failure, so a test sees the logic it is about.
+pub fn schemas_without_operations(dir: &Path) -> std::path::PathBuf {
+    let schemas = dir.join("schemas-none");
+    std::fs::create_dir_all(schemas.join("operations")).unwrap();
+    std::fs::copy(repo().join("schemas/faults.json"), schemas.join("faults.json")).unwrap();
+    schemas
+}

@@ -1,0 +1,644 @@
+#!/usr/bin/env python3
+"""Serve the real nova-api (Nova 34.0.0) on a loopback port, backed by Nova's
+own functional-test environment.
+
+Real: the nova-api WSGI app (api-paste pipeline, routing, microversions,
+JSON-schema validation, policy, response validation), conductor, scheduler,
+two nova-compute services, Placement (in-process), SQLAlchemy on in-memory
+sqlite.  Faked: the virt driver (nova.virt.fake.FakeDriver), the message bus
+(oslo.messaging fake transport, still asynchronous), Glance/Neutron/Cinder
+(in-memory fixtures) and Keystone (identity comes from request headers).
+
+Usage:
+    python sandbox.py --host 127.0.0.1 --port 0 --provider FILE [--log FILE]
+
+Writes the provider file FILE (JSON, also valid YAML) atomically once the API
+answers, serves until SIGTERM/SIGINT, then tears the environment down and
+exits 0.  Exit 2 on usage errors (e.g. a non-loopback --host).
+"""
+
+import argparse
+import datetime
+import ipaddress
+import json
+import os
+import socket
+import sys
+
+LABEL = 'nova-34.0.0'
+# The second image the sandbox adds to the Glance fixture (see Sandbox.setUp).
+IMAGE_ALT_ID = 'c0ffee00-7a9e-4dec-8000-0000000000a1'
+DEFAULT_USER = 'tapedeck'
+DEFAULT_PROJECT = 'tapedeck'
+DEFAULT_ROLES = 'member'
+ADMIN_USER = 'admin'
+CLEANUP_TIMEOUT = 10  # seconds; stop.sh waits 20 s before SIGKILL
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        description='Run the real nova-api from Nova\'s functional-test '
+                    'environment on a loopback port.')
+    p.add_argument('--host', default='127.0.0.1',
+                   help='loopback address to listen on (default 127.0.0.1)')
+    p.add_argument('--port', type=int, default=0,
+                   help='TCP port, 0 = pick a free one (default 0)')
+    p.add_argument('--provider', required=True, metavar='FILE',
+                   help='provider file to write once the API answers')
+    p.add_argument('--log', metavar='FILE',
+                   help='append nova\'s log here (default: stderr)')
+    p.add_argument('--concurrency', choices=['eventlet', 'threading'],
+                   default='eventlet',
+                   help='nova concurrency backend (default eventlet, as '
+                        'nova\'s functional tests; threading is for '
+                        'experiments only: it deadlocked in the test DB '
+                        'fixtures under 5 concurrent create/delete cycles)')
+    args = p.parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        p.error('--port must be in 0..65535')
+    return args
+
+
+def loopback_addr(host):
+    """Return (family, address) for a loopback host, or None."""
+    if host == 'localhost':
+        host = '127.0.0.1'
+    try:
+        ip = ipaddress.ip_address(host.strip('[]'))
+    except ValueError:
+        return None
+    if not ip.is_loopback:
+        return None
+    fam = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+    return fam, str(ip)
+
+
+args = parse_args(sys.argv[1:])
+_lb = loopback_addr(args.host)
+if _lb is None:
+    sys.stderr.write(
+        'sandbox.py: refusing to listen on %r: only loopback addresses '
+        '(127.0.0.0/8, ::1, localhost) are allowed; this sandbox has no '
+        'authentication.\n' % args.host)
+    sys.exit(2)
+
+# Environment for nova's test machinery, decided before nova is imported.
+os.environ['OS_NOVA_DISABLE_EVENTLET_PATCHING'] = (
+    '1' if args.concurrency == 'threading' else '0')
+for _var in ('OS_TEST_TIMEOUT', 'OS_STDOUT_CAPTURE', 'OS_STDERR_CAPTURE',
+             'OS_LOG_CAPTURE', 'OS_DEBUG'):
+    os.environ.pop(_var, None)
+os.environ.pop('http_proxy', None)
+# Apply (or forbid) eventlet monkey patching now, before any socket exists,
+# exactly as importing nova.tests.functional would do later.
+import warnings  # noqa: E402
+warnings.filterwarnings('ignore', message='.*Eventlet is deprecated')
+from nova import monkey_patch  # noqa: E402
+monkey_patch.patch()
+
+
+# Bind before the (slow) environment setup: fails fast on a busy port and
+# makes --port 0 pick a free port without races.
+_family, _addr = _lb
+_listen = socket.socket(_family, socket.SOCK_STREAM)
+_listen.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    _listen.bind((_addr, args.port))
+except OSError as e:
+    sys.stderr.write('sandbox.py: cannot bind %s:%d: %s\n'
+                     % (_addr, args.port, e))
+    sys.exit(2)
+_listen.listen(128)
+PORT = _listen.getsockname()[1]
+HOSTPORT = ('[%s]:%d' if _family == socket.AF_INET6 else '%s:%d') % (_addr,
+                                                                        PORT)
+
+# Where nova's log lines go (instead of the in-memory test logger).
+if args.log:
+    args.log = os.path.abspath(args.log)
+    LOG_STREAM = open(args.log, 'a', buffering=1)
+else:
+    LOG_STREAM = sys.stderr
+
+import http.client  # noqa: E402
+import http.server  # noqa: E402
+import io  # noqa: E402
+import logging  # noqa: E402
+import signal  # noqa: E402
+import socketserver  # noqa: E402
+import sysconfig  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import urllib.parse  # noqa: E402
+import warnings  # noqa: E402
+
+# Importing the functional tests package applies (or forbids) eventlet
+# monkey patching according to OS_NOVA_DISABLE_EVENTLET_PATCHING.
+from nova.tests.functional import integrated_helpers  # noqa: E402
+from nova.tests import fixtures as nova_fixtures  # noqa: E402
+from nova import utils as nova_utils  # noqa: E402
+
+
+def api_paste_ini():
+    cands = [os.path.join(sys.prefix, 'etc', 'nova', 'api-paste.ini'),
+             os.path.join(sysconfig.get_path('data'), 'etc', 'nova',
+                          'api-paste.ini')]
+    for c in cands:
+        if os.path.exists(c):
+            return c
+    raise SystemExit('sandbox.py: api-paste.ini not found in %s' % cands)
+
+
+class NovaSandbox(integrated_helpers._IntegratedTestBase):
+    CAST_AS_CALL = False   # RPC casts stay asynchronous: BUILD etc. visible
+    STUB_KEYSTONE = True   # identity from X-Auth-User/-Project-Id/X-Roles
+    api_major_version = 'v2.1'
+    ADMIN_API = False
+    USE_PROJECT_ID = False
+
+    def runTest(self):  # testtools needs a test method; never run
+        pass
+
+    def setUp(self):
+        self.flags(api_paste_config=api_paste_ini(), group='wsgi')
+        self.flags(compute_driver='fake.FakeDriver')
+        # Nova's default quota (10 instances) is too tight for several suites running in
+        # parallel (--jobs) while earlier servers are still being deleted.
+        self.flags(instances=100, cores=400, ram=400 * 2048, group='quota')
+        super().setUp()
+        # The functional env's Glance fixture ends up holding one bootable image; a second
+        # one (a copy of it under another id and name) lets suites rebuild to another image
+        # and filter lists by image.
+        import copy
+        from nova.tests.fixtures import glance as glance_fixture
+        alt = copy.deepcopy(glance_fixture.GlanceFixture.image1)
+        alt.update(id=IMAGE_ALT_ID, name='tapedeck-alt')
+        self.glance.create(None, alt)
+
+    def _setup_compute_service(self):
+        # Two computes: with one, resize finds no other host and silently
+        # stays on the old flavor.
+        c1 = self._start_compute('compute1')
+        self._start_compute('compute2')
+        return c1
+
+
+def real_policy_defaults():
+    """Nova 34 enforces the new (role-based) policy defaults.  The
+    functional env ends up with enforce_new_defaults=False because the
+    Placement fixture changes that option's default process-wide; undo it
+    for nova so policy behaves as in a real deployment (reader may only
+    read, member may act, admin may do everything)."""
+    import nova.policy
+    from oslo_config import cfg
+    cfg.CONF.set_override('enforce_new_defaults', True, group='oslo_policy')
+    nova.policy.reset()
+    nova.policy.init(suppress_deprecation_warnings=True)
+
+
+def glance_fixture_tweaks(env):
+    """The Glance fixture's `detail` ignores filters, so nova's backup rotation (createBackup
+    with `rotation`), which lists "backups of this server" and deletes all but the newest,
+    deleted every image of the fixture. Apply the `property-*` filters nova passes, as
+    Glance does."""
+    glance = env.glance
+    plain_detail = glance.detail
+
+    def detail(context, **kwargs):
+        images = plain_detail(context, **kwargs)
+        filters = kwargs.get('filters') or {}
+        wanted = {k[len('property-'):]: str(v) for k, v in filters.items() if k.startswith('property-')}
+        return [i for i in images
+                if all(str(i.get('properties', {}).get(k)) == v for k, v in wanted.items())]
+
+    glance.detail = detail
+
+
+def neutron_fixture_tweaks(env):
+    """Two data-level adjustments to nova's in-memory Neutron fixture so that
+    any project (not only the fixture's hard-coded one) gets working
+    networking:
+    - network_1 ('private') is marked shared, as a cloud's shared tenant
+      network would be, so it is usable (and auto-selected at 2.1 without
+      'networks') from every project;
+    - a port created for a server keeps the requesting project's id (the
+      fixture overwrote it with its own project, so nova, which lists ports
+      by the instance's project, found none and 'addresses' stayed {})."""
+    neutron = env.neutron
+    for net_id, net in list(neutron._networks.items()):
+        net = dict(net)
+        net['shared'] = True
+        neutron._networks[net_id] = net
+    orig_create_port = neutron.create_port
+
+    def create_port(body=None):
+        result = orig_create_port(body)
+        req = (body or {}).get('port', {})
+        project = req.get('project_id') or req.get('tenant_id')
+        if project:
+            port_id = result['port']['id']
+            for d in (neutron._ports.get(port_id), result['port']):
+                if d is not None:
+                    d['tenant_id'] = d['project_id'] = project
+        return result
+
+    neutron.create_port = create_port
+
+
+def quiet_sqlalchemy_warnings():
+    # nova's WarningsFixture turns some SQLAlchemy warnings into errors
+    # (SQLAlchemy 2.1 deprecates orm.noload -> HTTP 500).  Prepending
+    # 'ignore' filters makes them win.
+    try:
+        from sqlalchemy import exc as sa_exc
+        warnings.filterwarnings('ignore', category=sa_exc.SADeprecationWarning)
+        warnings.filterwarnings('ignore', category=sa_exc.SAWarning)
+    except Exception:
+        pass
+
+
+def redirect_test_logging(env, stream):
+    """nova's StandardLogging fixture keeps every log line in an in-memory
+    stream (fixtures.FakeLogger); send them to the log file instead."""
+    mem = env.stdlog.logger._output
+    moved = 0
+    for lg in [logging.getLogger()] + [
+            logging.getLogger(n) for n in list(logging.root.manager.loggerDict)]:
+        for h in list(getattr(lg, 'handlers', [])):
+            if getattr(h, 'stream', None) is mem:
+                h.setStream(stream)
+                moved += 1
+    try:
+        mem.seek(0)
+        stream.write(mem.read())
+        mem.seek(0)
+        mem.truncate()
+    except Exception:
+        pass
+    if not moved:
+        stream.write('sandbox.py: WARNING: could not redirect nova test '
+                     'logging to the log file; logs stay in memory\n')
+    return moved
+
+
+# --------------------------------------------------------------------------
+# WSGI: identity defaults
+# --------------------------------------------------------------------------
+
+IMPLIED_ROLES = {'admin': ('member', 'reader'), 'member': ('reader',),
+                 'manager': ('member', 'reader')}
+
+
+def expand_roles(roles):
+    """Keystone's default implied roles (admin > member > reader), as a
+    real token would carry them."""
+    out = []
+    for r in roles:
+        for x in (r,) + IMPLIED_ROLES.get(r, ()):
+            if x and x not in out:
+                out.append(x)
+    return out
+
+
+def identity_middleware(app):
+    """Fill X-Auth-User / X-Auth-Project-Id / X-Roles for the stubbed
+    keystone context.  Explicit headers win; otherwise a noauth-style
+    'X-Auth-Token: user:project' is honoured; otherwise defaults."""
+    def wrapped(environ, start_response):
+        user = environ.get('HTTP_X_AUTH_USER', '').strip()
+        project = environ.get('HTTP_X_AUTH_PROJECT_ID', '').strip()
+        token = environ.get('HTTP_X_AUTH_TOKEN', '').strip()
+        if token and not (user and project):
+            tu, _, tp = token.partition(':')
+            user = user or tu
+            project = project or tp or tu
+        user = user or DEFAULT_USER
+        project = project or DEFAULT_PROJECT
+        roles = [r.strip() for r in
+                 environ.get('HTTP_X_ROLES', '').split(',') if r.strip()]
+        if not roles:
+            roles = ['admin'] if user == ADMIN_USER else [DEFAULT_ROLES]
+        environ['HTTP_X_AUTH_USER'] = user
+        environ['HTTP_X_AUTH_PROJECT_ID'] = project
+        environ['HTTP_X_ROLES'] = ','.join(expand_roles(roles))
+        return app(environ, start_response)
+    return wrapped
+
+
+# --------------------------------------------------------------------------
+# HTTP/1.1 keep-alive WSGI server on native (or green) threads
+# --------------------------------------------------------------------------
+
+class WSGIHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    server_version = 'tapedeck-nova-sandbox'
+    sys_version = ''
+    app = None
+    timeout = 300  # idle keep-alive connections
+
+    def log_message(self, fmt, *a):
+        pass  # nova's request_log middleware already logs each request
+
+    def _run(self):
+        try:
+            length = int(self.headers.get('Content-Length') or 0)
+        except ValueError:
+            self.send_error(400, 'bad Content-Length')
+            return
+        if self.headers.get('Transfer-Encoding', '').lower() == 'chunked':
+            body = self._read_chunked()
+        else:
+            body = self.rfile.read(length) if length > 0 else b''
+        path, _, query = self.path.partition('?')
+        if '://' in path:  # absolute-form request target
+            path = '/' + path.split('://', 1)[1].partition('/')[2]
+        env = {
+            'REQUEST_METHOD': self.command,
+            'SCRIPT_NAME': '',
+            'PATH_INFO': urllib.parse.unquote(path, 'latin-1'),
+            'QUERY_STRING': query,
+            'SERVER_NAME': _addr,
+            'SERVER_PORT': str(PORT),
+            'SERVER_PROTOCOL': self.request_version,
+            'REMOTE_ADDR': self.client_address[0],
+            'CONTENT_LENGTH': str(len(body)),
+            'wsgi.version': (1, 0),
+            'wsgi.url_scheme': 'http',
+            'wsgi.input': io.BytesIO(body),
+            'wsgi.errors': LOG_STREAM,
+            'wsgi.multithread': True,
+            'wsgi.multiprocess': False,
+            'wsgi.run_once': False,
+        }
+        ctype = self.headers.get('Content-Type')
+        if ctype:
+            env['CONTENT_TYPE'] = ctype
+        for k, v in self.headers.items():
+            k = k.replace('-', '_').upper()
+            if k in ('CONTENT_TYPE', 'CONTENT_LENGTH'):
+                continue
+            key = 'HTTP_' + k
+            env[key] = (env[key] + ',' + v) if key in env else v
+
+        status_headers = []
+
+        def start_response(status, headers, exc_info=None):
+            if exc_info and status_headers:
+                raise exc_info[1].with_traceback(exc_info[2])
+            status_headers[:] = [status, headers]
+            return lambda data: chunks.append(data)
+
+        chunks = []
+        try:
+            result = self.server.wsgi_app(env, start_response)
+            try:
+                for data in result:
+                    if data:
+                        chunks.append(data)
+            finally:
+                if hasattr(result, 'close'):
+                    result.close()
+        except Exception:
+            import traceback
+            LOG_STREAM.write('sandbox.py: unhandled error in WSGI app:\n%s'
+                             % traceback.format_exc())
+            chunks = [b'{"computeFault": {"code": 500, "message": '
+                      b'"sandbox: unhandled error, see the log"}}']
+            status_headers[:] = ['500 Internal Server Error',
+                                 [('Content-Type', 'application/json')]]
+        payload = b''.join(chunks)
+        status, headers = status_headers
+        code, _, reason = status.partition(' ')
+        self.send_response_only(int(code), reason)
+        for k, v in headers:
+            if k.lower() in ('content-length', 'connection',
+                             'transfer-encoding', 'keep-alive'):
+                continue
+            self.send_header(k, v)
+        self.send_header('Date', self.date_time_string())
+        if self.command == 'HEAD' or int(code) in (204, 304) or \
+                int(code) < 200:
+            if self.command == 'HEAD':
+                self.send_header('Content-Length', str(len(payload)))
+            payload = b''
+        else:
+            self.send_header('Content-Length', str(len(payload)))
+        if self.close_connection:
+            self.send_header('Connection', 'close')
+        self.end_headers()
+        if payload:
+            self.wfile.write(payload)
+        self.wfile.flush()
+
+    def _read_chunked(self):
+        out = []
+        while True:
+            line = self.rfile.readline(65537)
+            size = int(line.split(b';')[0].strip() or b'0', 16)
+            if size == 0:
+                while self.rfile.readline(65537) not in (b'\r\n', b'\n', b''):
+                    pass
+                return b''.join(out)
+            out.append(self.rfile.read(size))
+            self.rfile.readline(3)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = \
+        do_OPTIONS = _run
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, sock, app):
+        socketserver.TCPServer.__init__(self, sock.getsockname(), WSGIHandler,
+                                        bind_and_activate=False)
+        self.socket.close()
+        self.socket = sock
+        self.server_name, self.server_port = _addr, PORT
+        self.wsgi_app = app
+
+    def handle_error(self, request, client_address):
+        import traceback
+        LOG_STREAM.write('sandbox.py: error serving %s:\n%s'
+                         % (client_address, traceback.format_exc()))
+
+
+# --------------------------------------------------------------------------
+
+def http_get(path, timeout=10):
+    c = http.client.HTTPConnection(_addr, PORT, timeout=timeout)
+    try:
+        c.request('GET', path)
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+
+def write_atomic(path, text):
+    path = os.path.abspath(path)
+    d = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.',
+                               dir=d)
+    try:
+        with os.fdopen(fd, 'w') as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def main():
+    t0 = time.monotonic()
+    stop = threading.Event()
+
+    def on_signal(signum, frame):
+        if stop.is_set():  # second signal: give up on clean teardown
+            os._exit(1)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    env = NovaSandbox('runTest')
+    env.setUp()
+    real_policy_defaults()
+    neutron_fixture_tweaks(env)
+    glance_fixture_tweaks(env)
+    quiet_sqlalchemy_warnings()
+    redirect_test_logging(env, LOG_STREAM)
+
+    from nova.tests.fixtures import glance as glance_fixture
+    from nova.tests.fixtures import neutron as neutron_fixture
+    image_ref = glance_fixture.GlanceFixture.image1['id']
+    image_ref_alt = IMAGE_ALT_ID
+    network = neutron_fixture.NeutronFixture.network_1['id']
+
+    app = identity_middleware(env.api_fixture.app())
+    server = Server(_listen, app)
+    th = threading.Thread(target=server.serve_forever,
+                          kwargs={'poll_interval': 0.2}, daemon=True)
+    th.start()
+
+    status, body = None, b''
+    for _ in range(100):
+        try:
+            status, body = http_get('/')
+            if status == 200:
+                status2, _ = http_get('/v2.1')
+                if status2 == 200:
+                    break
+        except OSError:
+            pass
+        time.sleep(0.1)
+    if status != 200:
+        LOG_STREAM.write('sandbox.py: API did not answer GET / (%s)\n'
+                         % status)
+        return 1
+    versions = {}
+    for v in json.loads(body).get('versions', []):
+        if v.get('id') == 'v2.1':
+            versions = {'min': v.get('min_version'), 'max': v.get('version')}
+
+    endpoint = 'http://%s/v2.1' % HOSTPORT
+    provider = {
+        'label': LABEL,
+        'endpoint': endpoint,
+        'identities': {
+            'user': {'headers': {'X-Auth-User': DEFAULT_USER,
+                                 'X-Auth-Project-Id': DEFAULT_PROJECT,
+                                 'X-Roles': DEFAULT_ROLES}},
+            'admin': {'headers': {'X-Auth-User': ADMIN_USER,
+                                  'X-Auth-Project-Id': DEFAULT_PROJECT,
+                                  'X-Roles': 'admin'}},
+        },
+        'variables': {
+            'image_ref': image_ref,
+            'image_ref_alt': image_ref_alt,
+            'flavor_ref': '1',
+            'flavor_ref_alt': '2',
+            'network': network,
+        },
+        'unsupported': {
+            'compute-security-groups':
+                "nova's in-memory Neutron fixture lacks what the "
+                "security-group endpoints need: POST /os-security-groups, "
+                "GET /servers/{id}/os-security-groups and the "
+                "addSecurityGroup/removeSecurityGroup actions return 500; "
+                "a fixture limit, not Nova behaviour",
+            'compute-floating-ips':
+                "nova's in-memory Neutron fixture has no external network "
+                "or floating-IP pool: GET /os-floating-ip-pools is empty and "
+                "POST /os-floating-ips returns 404 'Floating IP pool not "
+                "found', so no floating IP can be allocated or associated; "
+                "a fixture limit, not Nova behaviour",
+        },
+        'sandbox': {
+            'pid': os.getpid(),
+            'log': args.log,
+            'versions': versions,
+            'started_at': datetime.datetime.now(datetime.timezone.utc)
+            .replace(microsecond=0).isoformat().replace('+00:00', 'Z'),
+        },
+    }
+    write_atomic(args.provider, json.dumps(provider, indent=2) + '\n')
+    LOG_STREAM.write('sandbox.py: nova-api ready at %s (pid %d, %.1fs, %s)\n'
+                     % (endpoint, os.getpid(), time.monotonic() - t0,
+                        'threading' if nova_utils.concurrency_mode_threading()
+                        else 'eventlet'))
+    LOG_STREAM.flush()
+    print(endpoint, flush=True)
+
+    # Serve until signalled; drop collected test notifications now and then
+    # so memory stays bounded.
+    while not stop.wait(30):
+        try:
+            env.notifier.reset()
+        except Exception:
+            pass
+
+    LOG_STREAM.write('sandbox.py: stopping\n')
+    LOG_STREAM.flush()
+
+    def cleanup_timeout():
+        LOG_STREAM.write('sandbox.py: teardown did not finish within %ds; '
+                         'exiting anyway\n' % CLEANUP_TIMEOUT)
+        LOG_STREAM.flush()
+        os._exit(0)
+
+    watchdog = threading.Timer(CLEANUP_TIMEOUT, cleanup_timeout)
+    watchdog.daemon = True
+    watchdog.start()
+    server.shutdown()
+    server.server_close()
+    try:
+        env.doCleanups()
+    except Exception as e:  # teardown problems must not hide a clean stop
+        LOG_STREAM.write('sandbox.py: cleanup error: %r\n' % (e,))
+    LOG_STREAM.write('sandbox.py: stopped\n')
+    LOG_STREAM.flush()
+    return 0
+
+
+if __name__ == '__main__':
+    try:
+        rc = main()
+    except BaseException:
+        # Exit hard: nova's non-daemon worker threads would otherwise keep a
+        # failed process alive forever.
+        import traceback
+        traceback.print_exc()
+        if LOG_STREAM is not sys.stderr:
+            traceback.print_exc(file=LOG_STREAM)
+        rc = 1
+    sys.stdout.flush()
+    os._exit(rc)
