@@ -1,3 +1,10 @@
 fn main() -> std::process::ExitCode {
+    // Die quietly when the reader goes away (`tapedeck schemas list | head`), as Unix tools do,
+    // instead of panicking on a broken pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     tapedeck::cli::main()
 }

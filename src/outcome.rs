@@ -118,6 +118,28 @@ pub struct StepOutcome {
     pub trace: Option<Trace>,
 }
 
+impl StepOutcome {
+    /// A step that starts now and has passed so far.
+    pub fn start(name: impl Into<String>, kind: StepKind, location: Option<String>, offset_ms: u64) -> Self {
+        StepOutcome {
+            name: name.into(),
+            kind,
+            location,
+            verdict: Verdict::Passed,
+            reason: None,
+            offset_ms,
+            duration_ms: 0,
+            exchanges: vec![],
+            checks: vec![],
+            trace: None,
+        }
+    }
+
+    pub fn skipped(name: impl Into<String>, kind: StepKind, reason: impl Into<String>) -> Self {
+        StepOutcome { verdict: Verdict::Skipped, reason: Some(reason.into()), ..StepOutcome::start(name, kind, None, 0) }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckKind {

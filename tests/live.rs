@@ -60,9 +60,18 @@ async fn assert_no_servers_left(e: &Endpoint, needle: &str) {
     }
 }
 
-fn run_blocking(args: Vec<String>, dir: PathBuf) -> (i32, String, String) {
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    tapedeck(&refs, &dir)
+/// `tapedeck run --mode record --provider FILE ARGS…` in `dir`, off the async runtime.
+async fn record(provider: &Path, args: &[&str], dir: &Path) -> (i32, String, String) {
+    let mut all: Vec<String> = ["run", "--mode", "record", "--provider"].iter().map(|s| s.to_string()).collect();
+    all.push(provider.display().to_string());
+    all.extend(args.iter().map(|s| s.to_string()));
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        tapedeck(&refs, &dir)
+    })
+    .await
+    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -71,17 +80,8 @@ async fn shipped_suites_record_replay_and_match_the_committed_cassettes() {
     let p = provider::load(&file).unwrap();
     let out = tempfile::tempdir().unwrap();
     let cassettes = out.path().join("cassettes");
-    let args = vec![
-        "run".into(),
-        "--mode".into(),
-        "record".into(),
-        "--provider".into(),
-        file.display().to_string(),
-        "--cassettes".into(),
-        cassettes.display().to_string(),
-        "suites".into(),
-    ];
-    let (code, stdout, stderr) = tokio::task::spawn_blocking(move || run_blocking(args, repo().to_path_buf())).await.unwrap();
+    let target = cassettes.display().to_string();
+    let (code, stdout, stderr) = record(&file, &["--cassettes", &target, "suites"], repo()).await;
     assert_eq!(code, 0, "live record failed:\n{stdout}\n{stderr}");
 
     // What was just recorded replays offline...
@@ -118,22 +118,8 @@ async fn a_failing_step_still_cleans_up_and_secrets_stay_out() {
     let p = provider::load(&file).unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("failing.yaml"), FAILING).unwrap();
-    let args = vec![
-        "run".into(),
-        "--mode".into(),
-        "record".into(),
-        "--provider".into(),
-        file.display().to_string(),
-        "--secret".into(),
-        "CANARY-d41d8cd9".into(),
-        "--cassettes".into(),
-        "c".into(),
-        "--report".into(),
-        "json=report.json".into(),
-        "failing.yaml".into(),
-    ];
-    let d = dir.path().to_path_buf();
-    let (code, stdout, _) = tokio::task::spawn_blocking(move || run_blocking(args, d)).await.unwrap();
+    let args = ["--secret", "CANARY-d41d8cd9", "--cassettes", "c", "--report", "json=report.json", "failing.yaml"];
+    let (code, stdout, _) = record(&file, &args, dir.path()).await;
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.contains("step `impossible`") && stdout.contains("expected 418"), "{stdout}");
 
@@ -146,5 +132,4 @@ async fn a_failing_step_still_cleans_up_and_secrets_stay_out() {
     assert!(!cassette.contains(&p.endpoint));
     assert!(cassette.contains("adminPass: <redacted>"));
     assert_no_servers_left(&endpoint(&p), "-failing").await;
-    let _ = Path::new("");
 }

@@ -180,21 +180,11 @@ pub fn location(plan: &RunPlan, s: &Step) -> Option<String> {
 }
 
 fn skipped(s: &Step, why: &str) -> StepOutcome {
-    StepOutcome {
-        name: s.name.clone(),
-        kind: match s.action {
-            Action::Request(_) => StepKind::Request,
-            Action::Wait(_) => StepKind::Wait,
-        },
-        location: None,
-        verdict: Verdict::Skipped,
-        reason: Some(why.to_string()),
-        offset_ms: 0,
-        duration_ms: 0,
-        exchanges: vec![],
-        checks: vec![],
-        trace: None,
-    }
+    let kind = match s.action {
+        Action::Request(_) => StepKind::Request,
+        Action::Wait(_) => StepKind::Wait,
+    };
+    StepOutcome::skipped(&s.name, kind, why)
 }
 
 fn short(hash: &str) -> &str {

@@ -12,18 +12,7 @@ use crate::transport::target::relative_target;
 use crate::transport::{millis, Outgoing, TransportErrorKind};
 
 pub async fn request(ctx: &mut RunCtx<'_>, s: &Step, spec: &RequestSpec) -> StepOutcome {
-    let mut out = StepOutcome {
-        name: s.name.clone(),
-        kind: StepKind::Request,
-        location: location(ctx.plan, s),
-        verdict: Verdict::Passed,
-        reason: None,
-        offset_ms: millis(ctx.transport.elapsed()),
-        duration_ms: 0,
-        exchanges: vec![],
-        checks: vec![],
-        trace: None,
-    };
+    let mut out = StepOutcome::start(&s.name, StepKind::Request, location(ctx.plan, s), millis(ctx.transport.elapsed()));
     let outgoing = match render(ctx.plan, &s.name, spec, &ctx.vars) {
         Ok(o) => o,
         Err(e) => return fail(out, CheckOutcome::new(CheckKind::Render, "request", CheckState::Failed).message(e)),
@@ -71,18 +60,7 @@ pub async fn request(ctx: &mut RunCtx<'_>, s: &Step, spec: &RequestSpec) -> Step
 
 pub async fn cleanup(ctx: &mut RunCtx<'_>, pending: &PendingCleanup) -> StepOutcome {
     let name = format!("cleanup of `{}`", pending.step);
-    let mut out = StepOutcome {
-        name: name.clone(),
-        kind: StepKind::Cleanup,
-        location: None,
-        verdict: Verdict::Passed,
-        reason: None,
-        offset_ms: millis(ctx.transport.elapsed()),
-        duration_ms: 0,
-        exchanges: vec![],
-        checks: vec![],
-        trace: None,
-    };
+    let mut out = StepOutcome::start(&name, StepKind::Cleanup, None, millis(ctx.transport.elapsed()));
     let outgoing = match render(ctx.plan, &name, &pending.spec, &pending.vars) {
         Ok(o) => o,
         // The step failed before capturing what the cleanup names: nothing was created.

@@ -20,18 +20,7 @@ use crate::transport::{millis, Outgoing};
 
 pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcome {
     let started = ctx.transport.elapsed();
-    let mut out = StepOutcome {
-        name: s.name.clone(),
-        kind: StepKind::Wait,
-        location: location(ctx.plan, s),
-        verdict: Verdict::Passed,
-        reason: None,
-        offset_ms: millis(started),
-        duration_ms: 0,
-        exchanges: vec![],
-        checks: vec![],
-        trace: None,
-    };
+    let mut out = StepOutcome::start(&s.name, StepKind::Wait, location(ctx.plan, s), millis(started));
     let server = match spec.server.render(&ctx.vars) {
         Ok(id) => id,
         Err(e) => return finish(out, None, Err(e), started, ctx),

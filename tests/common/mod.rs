@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 mod sdist;
+#[allow(unused_imports)]
 pub use sdist::*;
 
 use std::collections::{HashMap, VecDeque};
