@@ -8,18 +8,17 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::cassette::VersionRange;
 use crate::input_error::{InputError, InputErrors};
 use crate::microversion::Microversion;
 use crate::outcome::{Mode, Outcome, Verdict};
-use crate::plan::{self, LiveInfo, PlanRequest, RecordMode};
-use crate::provider::{self, Provider};
+use crate::plan::{self, PlanRequest, RecordMode};
+use crate::auth::clouds;
+use crate::connect::{connect, ConnectOptions};
+use crate::provider::{self, IdentitySpec, Provider};
 use crate::report::{self, human, ReportKind, ReportTarget};
 use crate::runner::{self, Cancel, Event, RunnerConfig};
 use crate::schema_store::{ExtraKeys, SchemaStore};
 use crate::suite;
-use crate::transport::live::{Endpoint, Identity};
-use crate::transport::Outgoing;
 
 /// The cassette directory replay uses when none is given.
 pub const DEFAULT_CASSETTES: &str = "cassettes/nova-34.0.0";
@@ -95,15 +94,23 @@ pub struct RunArgs {
     /// Provider file (endpoint, identities, variables) for live and record mode.
     #[arg(long)]
     pub provider: Option<PathBuf>,
+    /// A cloud from clouds.yaml (OS_CLIENT_CONFIG_FILE, ./clouds.yaml, ~/.config/openstack/,
+    /// /etc/openstack/) for live and record mode. Without it, the OS_* variables are used.
+    #[arg(long, env = "OS_CLOUD")]
+    pub os_cloud: Option<String>,
+    /// Do not verify TLS certificates (only when asked: verification is on by default).
+    #[arg(long)]
+    pub insecure: bool,
     /// Compute endpoint URL for live and record mode (instead of --provider).
     #[arg(long)]
     pub endpoint: Option<String>,
     /// Static token sent as X-Auth-Token (e.g. from `openstack token issue`).
     #[arg(long, env = "OS_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// Provider label with --endpoint: names the cassette directory.
-    #[arg(long, default_value = "custom")]
-    pub label: String,
+    /// Provider label with --endpoint or --os-cloud: names the cassette directory
+    /// [default: the cloud's name, or `custom`].
+    #[arg(long)]
+    pub label: Option<String>,
     /// A value to redact from cassettes and reports. Repeatable.
     #[arg(long = "secret", value_name = "VALUE")]
     pub secrets: Vec<String>,
@@ -192,18 +199,26 @@ fn prepare(args: &RunArgs) -> Result<Prepared, InputErrors> {
     let names: Vec<String> = cli_vars.iter().map(|(n, _)| n.clone()).collect();
     let suites = suite::load_all(&files, &names)?.into_iter().map(Arc::new).collect();
     let provider = match (args.mode, &args.provider, &args.endpoint) {
+        _ if args.list => None,
         (ModeArg::Replay, None, None) => None,
         (ModeArg::Replay, _, _) => return Err(InputError::new("--provider and --endpoint are for --mode live or record; replay reads cassettes").into()),
         (_, Some(_), Some(_)) => return Err(InputError::new("give --provider FILE or --endpoint URL, not both").into()),
         (_, Some(file), None) => Some(provider::load(file)?),
         (_, None, Some(url)) => Some(Provider {
-            label: args.label.clone(),
-            endpoint: url.clone(),
-            identities: args.token.iter().map(|t| ("user".to_string(), Identity { headers: vec![], token: Some(t.clone()) })).collect(),
+            label: args.label.clone().unwrap_or_else(|| "custom".into()),
+            endpoint: Some(url.clone()),
+            identities: args.token.iter().map(|t| ("user".to_string(), IdentitySpec { token: Some(t.clone()), ..IdentitySpec::default() })).collect(),
             ..Provider::default()
         }),
-        (_, None, None) if args.list => None,
-        (_, None, None) => return Err(InputError::new("live and record mode need a provider: --provider FILE, or --endpoint URL (with --token TOKEN)").into()),
+        (_, None, None) => match clouds::resolve(args.os_cloud.as_deref(), &clouds::process_env)? {
+            Some(cloud) => Some(provider::from_cloud(cloud, args.label.as_deref())?),
+            None => {
+                return Err(InputError::new(
+                    "live and record mode need a provider: --provider FILE, --os-cloud NAME (or OS_CLOUD / the OS_* variables), or --endpoint URL with --token TOKEN",
+                )
+                .into());
+            }
+        },
     };
     let schemas: &'static SchemaStore = match &args.schemas {
         // Loaded once for the life of the process.
@@ -245,26 +260,17 @@ async fn execute_async(args: RunArgs, p: Prepared) -> ExitCode {
     };
     let mut endpoint = None;
     let mut live_info = None;
+    let mut default_microversion = None;
     if let Some(provider) = &p.provider {
-        let mut secrets = args.secrets.clone();
-        secrets.extend(provider.secrets.iter().cloned());
-        let e = match Endpoint::new(&provider.endpoint, provider.identities.clone(), secrets, p.timeout) {
-            Ok(e) => Arc::new(e),
-            Err(e) => return usage_error(format!("provider endpoint: {e}")),
-        };
-        let api_versions = match probe_versions(&e).await {
-            Ok(range) => range,
-            Err(message) => return usage_error(format!("cannot reach the provider {}: {message}", provider.label)),
-        };
-        live_info = Some(LiveInfo {
-            label: provider.label.clone(),
-            endpoint_path: e.base_path.clone(),
-            variables: provider.variables.clone(),
-            identities: provider.identities.keys().cloned().collect(),
-            unsupported: provider.unsupported.clone(),
-            api_versions,
-        });
-        endpoint = Some(e);
+        let options = ConnectOptions { secrets: args.secrets.clone(), timeout: p.timeout, insecure: args.insecure };
+        match connect(provider, &options).await {
+            Ok(c) => {
+                endpoint = Some(c.endpoint);
+                live_info = Some(c.info);
+                default_microversion = c.default_microversion;
+            }
+            Err(message) => return usage_error(format!("provider {}: {message}", provider.label)),
+        }
     }
     let cassette_dir = args.cassettes.clone().unwrap_or_else(|| match &live_info {
         Some(info) if mode == Mode::Record => PathBuf::from("cassettes").join(&info.label),
@@ -275,7 +281,15 @@ async fn execute_async(args: RunArgs, p: Prepared) -> ExitCode {
         (Mode::Record, RecordModeArg::All) => Some(RecordMode::All),
         _ => None,
     };
-    let request = PlanRequest { suites: &p.suites, cassette_dir: &cassette_dir, live: live_info.as_ref(), record, microversion: p.microversion, cli_vars: &p.cli_vars };
+    let request = PlanRequest {
+        suites: &p.suites,
+        cassette_dir: &cassette_dir,
+        live: live_info.as_ref(),
+        record,
+        microversion: p.microversion,
+        default_microversion: default_microversion.unwrap_or(plan::DEFAULT_MICROVERSION),
+        cli_vars: &p.cli_vars,
+    };
     let plans = match plan::plan(&request) {
         Ok(plans) => plans,
         Err(errors) => {
@@ -333,18 +347,6 @@ fn finish(outcome: &Outcome, reports: &[ReportTarget]) -> ExitCode {
         }
     }
     if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
-}
-
-/// `GET` on the compute endpoint: its version document gives the microversion range.
-async fn probe_versions(endpoint: &Endpoint) -> Result<Option<VersionRange>, String> {
-    let request = Outgoing { step: "version probe".into(), identity: None, method: "GET".into(), target: "/".into(), headers: vec![], body: None };
-    let exchange = endpoint.exchange(&request, std::time::Instant::now()).await.map_err(|e| e.message)?;
-    let doc = exchange.response.body.as_ref().and_then(|b| b.get("version"));
-    let field = |name: &str| doc.and_then(|d| d.get(name)).and_then(|v| v.as_str()).and_then(|s| s.parse::<Microversion>().ok());
-    Ok(match (field("min_version"), field("version")) {
-        (Some(min), Some(max)) => Some(VersionRange { min, max }),
-        _ => None,
-    })
 }
 
 fn spawn_interrupt_handler(cancel: Arc<Cancel>) {

@@ -4,9 +4,11 @@
 //! (live | record | replay) → `exchange` → `check` → `outcome` → `report`. The api-ref deriver
 //! (`derive`) stands apart and meets the runner only through the derived `schemas/`.
 
+pub mod auth;
 pub mod cassette;
 pub mod check;
 pub mod cli;
+pub mod connect;
 pub mod derive;
 pub mod diff;
 pub mod exchange;

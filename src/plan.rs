@@ -71,6 +71,8 @@ pub struct PlanRequest<'a> {
     pub live: Option<&'a LiveInfo>,
     pub record: Option<RecordMode>,
     pub microversion: Option<Microversion>,
+    /// For suites that list no microversions.
+    pub default_microversion: Microversion,
     pub cli_vars: &'a [(String, String)],
 }
 
@@ -80,7 +82,7 @@ pub fn plan(req: &PlanRequest) -> Result<Vec<RunPlan>, InputErrors> {
     for suite in req.suites {
         let microversions = match req.microversion {
             Some(v) => vec![v],
-            None if suite.microversions.is_empty() => vec![DEFAULT_MICROVERSION],
+            None if suite.microversions.is_empty() => vec![req.default_microversion],
             None => suite.microversions.clone(),
         };
         for mv in microversions {

@@ -1,22 +1,28 @@
-//! Provider files: where the cloud is, who to be, and the variables suites need
-//! (`image_ref`, `flavor_ref`, `flavor_ref_alt`, `network`, …). The local sandbox writes one;
-//! users write one for their own cloud, as they would a tempest.conf.
+//! Providers: where the cloud is, who to be, and the variables suites need (`image_ref`,
+//! `flavor_ref`, `flavor_ref_alt`, `network`, …). From a provider file (the local sandbox writes
+//! one; users write one for their own cloud, as they would a tempest.conf), from a clouds.yaml
+//! cloud or the `OS_*` variables, or from `--endpoint` and `--token`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use crate::auth::clouds::{self, Cloud};
 use crate::input_error::InputError;
-use crate::transport::live::Identity;
 use crate::yaml;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ProviderDoc {
     label: Spanned<String>,
+    /// The compute endpoint; optional when an identity names a cloud (then: the catalog).
     endpoint: Option<Spanned<String>>,
+    /// Shorthand for `identities: {user: {cloud: NAME}}`.
+    cloud: Option<String>,
+    /// clouds.yaml to read clouds from, relative to this file (default: the standard places).
+    clouds_file: Option<String>,
     #[serde(default)]
     identities: BTreeMap<String, IdentityDoc>,
     #[serde(default)]
@@ -38,13 +44,24 @@ struct IdentityDoc {
     #[serde(default)]
     headers: BTreeMap<String, String>,
     token: Option<String>,
+    /// A clouds.yaml cloud: Keystone issues (and renews) this identity's tokens.
+    cloud: Option<String>,
+}
+
+/// How one identity authenticates.
+#[derive(Debug, Clone, Default)]
+pub struct IdentitySpec {
+    pub headers: Vec<(String, String)>,
+    pub token: Option<String>,
+    pub cloud: Option<Cloud>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct Provider {
     pub label: String,
-    pub endpoint: String,
-    pub identities: BTreeMap<String, Identity>,
+    /// `None`: take it from the service catalog of the `user` identity's cloud.
+    pub endpoint: Option<String>,
+    pub identities: BTreeMap<String, IdentitySpec>,
     pub variables: BTreeMap<String, String>,
     pub unsupported: BTreeMap<String, String>,
     pub secrets: Vec<String>,
@@ -53,27 +70,55 @@ pub struct Provider {
 pub fn load(path: &Path) -> Result<Provider, InputError> {
     let (doc, source): (ProviderDoc, String) = yaml::read_file(path)?;
     let label = doc.label.value.clone();
-    if label.is_empty() || !label.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-        return Err(InputError::at(path, &source, yaml::pos(&doc.label), format!("label `{label}` must be letters, digits, `-`, `_` or `.` (it names the cassette directory)")));
-    }
-    let Some(endpoint) = doc.endpoint else {
-        return Err(InputError::in_file(path, "the provider file needs `endpoint` (the compute endpoint URL, e.g. http://127.0.0.1:8774/v2.1)"));
-    };
-    if !(endpoint.value.starts_with("http://") || endpoint.value.starts_with("https://")) {
-        return Err(InputError::at(path, &source, yaml::pos(&endpoint), format!("`{}` is not an http(s) URL", endpoint.value)));
+    check_label(&label).map_err(|e| InputError::at(path, &source, yaml::pos(&doc.label), e))?;
+    if let Some(e) = &doc.endpoint {
+        if !(e.value.starts_with("http://") || e.value.starts_with("https://")) {
+            return Err(InputError::at(path, &source, yaml::pos(e), format!("`{}` is not an http(s) URL", e.value)));
+        }
     }
     let _ = doc.sandbox;
-    let identities = doc
-        .identities
-        .into_iter()
-        .map(|(name, i)| (name, Identity { headers: i.headers.into_iter().collect(), token: i.token }))
-        .collect();
+    let clouds_file: Option<PathBuf> = doc.clouds_file.as_ref().map(|f| path.parent().unwrap_or(Path::new(".")).join(f));
+    let mut docs = doc.identities;
+    if let Some(cloud) = doc.cloud {
+        docs.entry("user".into()).or_insert(IdentityDoc { headers: BTreeMap::new(), token: None, cloud: None }).cloud = Some(cloud);
+    }
+    let mut identities = BTreeMap::new();
+    for (name, i) in docs {
+        let cloud = match &i.cloud {
+            Some(c) => Some(clouds::from_clouds_yaml(c, clouds_file.as_deref(), &clouds::process_env).map_err(|e| {
+                InputError::in_file(path, format!("identity `{name}`: {e}"))
+            })?),
+            None => None,
+        };
+        identities.insert(name, IdentitySpec { headers: i.headers.into_iter().collect(), token: i.token, cloud });
+    }
+    let has_cloud = identities.values().any(|i| i.cloud.is_some());
+    if doc.endpoint.is_none() && !identities.get("user").is_some_and(|i| i.cloud.is_some()) {
+        let why = if has_cloud { "the `user` identity names no cloud to take it from" } else { "no identity names a cloud" };
+        return Err(InputError::in_file(path, format!("the provider file needs `endpoint` (the compute endpoint URL, e.g. http://127.0.0.1:8774/v2.1): {why}")));
+    }
     Ok(Provider {
         label,
-        endpoint: endpoint.value,
+        endpoint: doc.endpoint.map(|e| e.value),
         identities,
         variables: doc.variables,
         unsupported: doc.unsupported,
         secrets: doc.secrets,
     })
+}
+
+/// A provider for one cloud (`--os-cloud`, or the `OS_*` variables).
+pub fn from_cloud(cloud: Cloud, label: Option<&str>) -> Result<Provider, InputError> {
+    let label = label.map(str::to_string).unwrap_or_else(|| cloud.name.clone());
+    check_label(&label).map_err(InputError::new)?;
+    let mut identities = BTreeMap::new();
+    identities.insert("user".to_string(), IdentitySpec { cloud: Some(cloud), ..IdentitySpec::default() });
+    Ok(Provider { label, identities, ..Provider::default() })
+}
+
+fn check_label(label: &str) -> Result<(), String> {
+    if label.is_empty() || !label.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        return Err(format!("label `{label}` must be letters, digits, `-`, `_` or `.` (it names the cassette directory)"));
+    }
+    Ok(())
 }

@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 
 use common::{repo, tapedeck};
 use tapedeck::provider::{self, Provider};
+use std::sync::Arc;
+
+use tapedeck::connect::{connect, ConnectOptions};
 use tapedeck::transport::live::Endpoint;
 use tapedeck::transport::Outgoing;
 
@@ -23,8 +26,9 @@ fn provider_file() -> Option<PathBuf> {
     }
 }
 
-fn endpoint(p: &Provider) -> Endpoint {
-    Endpoint::new(&p.endpoint, p.identities.clone(), vec![], Duration::from_secs(30)).unwrap()
+async fn endpoint(p: &Provider) -> Arc<Endpoint> {
+    let options = ConnectOptions { secrets: vec![], timeout: Duration::from_secs(30), insecure: false };
+    connect(p, &options).await.unwrap().endpoint
 }
 
 /// Servers whose name contains `needle`, as admin across all projects.
@@ -90,7 +94,7 @@ async fn shipped_suites_record_replay_and_match_the_committed_cassettes() {
     // ...and behaves like the committed cassettes (the CI staleness check).
     let (code, stdout, stderr) = tapedeck(&["diff", "cassettes/nova-34.0.0", &cassettes.display().to_string()], repo());
     assert_eq!(code, 0, "the real Nova no longer behaves as the committed cassettes say:\n{stdout}\n{stderr}");
-    assert_no_servers_left(&endpoint(&p), "td-").await;
+    assert_no_servers_left(&*endpoint(&p).await, "td-").await;
 }
 
 const FAILING: &str = r#"
@@ -129,7 +133,8 @@ async fn a_failing_step_still_cleans_up_and_secrets_stay_out() {
     assert_eq!(run["cleanups"][0]["verdict"], "passed", "{}", run["cleanups"]);
     let cassette = std::fs::read_to_string(dir.path().join("c/live-failing@2.1.yaml")).unwrap();
     assert!(!cassette.contains("CANARY-d41d8cd9"));
-    assert!(!cassette.contains(&p.endpoint));
+    let real = endpoint(&p).await;
+    assert!(!cassette.contains(&real.origin));
     assert!(cassette.contains("adminPass: <redacted>"));
-    assert_no_servers_left(&endpoint(&p), "-failing").await;
+    assert_no_servers_left(&*endpoint(&p).await, "-failing").await;
 }

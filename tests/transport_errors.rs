@@ -15,7 +15,7 @@ fn get(target: &str) -> Outgoing {
 }
 
 fn endpoint(base: &str, timeout: Duration) -> Endpoint {
-    Endpoint::new(&format!("{base}/v2.1"), BTreeMap::new(), vec![], timeout).unwrap()
+    Endpoint::plain(&format!("{base}/v2.1"), BTreeMap::new(), vec![], timeout).unwrap()
 }
 
 #[tokio::test]

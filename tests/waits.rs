@@ -73,7 +73,7 @@ async fn run(suite_text: &str, polls: Vec<Exchange>) -> Outcome {
     };
     cassette::write_atomic(&cassette::cassette_path(dir.path(), "waits", c.microversion), &c).unwrap();
     let suites = [Arc::new(s)];
-    let req = PlanRequest { suites: &suites, cassette_dir: dir.path(), live: None, record: None, microversion: None, cli_vars: &[] };
+    let req = PlanRequest { suites: &suites, cassette_dir: dir.path(), live: None, record: None, microversion: None, default_microversion: plan::DEFAULT_MICROVERSION, cli_vars: &[] };
     let plans = plan::plan(&req).unwrap();
     // No operations in this schema set: the fabricated bodies are coverage gaps, not failures,
     // so these tests see the wait logic alone.

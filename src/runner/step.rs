@@ -107,7 +107,7 @@ pub async fn send(ctx: &mut RunCtx<'_>, outgoing: Outgoing) -> Result<usize, Str
             Ok(ctx.exchanges.len() - 1)
         }
         Err(e) => {
-            if matches!(e.kind, TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io) {
+            if matches!(e.kind, TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io | TransportErrorKind::Auth) {
                 ctx.transport_failed = true;
             }
             Err(e.message)

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::redact::Redactor;
+use crate::auth::keystone::Keystone;
 use super::target::relative_target;
 use super::{millis, BoxFuture, Outgoing, Transport, TransportError, TransportErrorKind};
 use crate::exchange::{Exchange, Request, Response};
@@ -15,11 +16,13 @@ use crate::exchange::{Exchange, Request, Response};
 /// Largest response body read; beyond it the step fails instead of the process swelling.
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
-/// Credentials of one identity: headers to add (noauth-style sandboxes) and/or a token.
+/// Credentials of one identity: headers to add (noauth-style sandboxes), a static token, or a
+/// Keystone session that issues and renews tokens.
 #[derive(Debug, Clone, Default)]
 pub struct Identity {
     pub headers: Vec<(String, String)>,
     pub token: Option<String>,
+    pub keystone: Option<Arc<Keystone>>,
 }
 
 /// What every run against one provider shares: the client, the endpoint, the identities.
@@ -37,24 +40,25 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    pub fn new(url: &str, identities: BTreeMap<String, Identity>, extra_secrets: Vec<String>, timeout: Duration) -> Result<Endpoint, String> {
+    /// `redactor` already holds the secrets; the endpoint adds its origin (replaced by the
+    /// placeholder everywhere).
+    pub fn new(url: &str, identities: BTreeMap<String, Identity>, client: reqwest::Client, redactor: Redactor) -> Result<Endpoint, String> {
         let parsed = reqwest::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
             return Err(format!("`{url}` is not an http(s) URL"));
         }
         let origin = parsed.origin().ascii_serialization();
         let base_path = parsed.path().trim_end_matches('/').to_string();
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10).min(timeout))
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("tapedeck/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        let mut secrets = extra_secrets;
-        secrets.extend(identities.values().filter_map(|i| i.token.clone()));
-        let redactor = Redactor::new(Some(origin.clone()), secrets);
+        for token in identities.values().filter_map(|i| i.token.clone()) {
+            redactor.add_secret(token);
+        }
+        let redactor = redactor.with_origin(origin.clone());
         Ok(Endpoint { client, url: format!("{origin}{base_path}"), origin, base_path, identities, redactor })
+    }
+
+    /// An endpoint with a default client (TLS verified) and these secrets.
+    pub fn plain(url: &str, identities: BTreeMap<String, Identity>, secrets: Vec<String>, timeout: Duration) -> Result<Endpoint, String> {
+        Endpoint::new(url, identities, default_client(timeout, false)?, Redactor::new(None, secrets))
     }
 
     /// One request, returned as a redacted exchange. `started` is the run's clock origin.
@@ -72,21 +76,23 @@ impl Endpoint {
                 return Err(invalid(format!("the provider has no identity `{identity_name}` (it has: {})", known.join(", "))));
             }
         };
-        let mut builder = self.client.request(method, &url).header("Accept", "application/json");
-        for (k, v) in identity.headers.iter().chain(req.headers.iter()) {
-            builder = builder.header(k, v);
-        }
-        if let Some(token) = &identity.token {
-            builder = builder.header("X-Auth-Token", token);
-        }
-        if let Some(body) = &req.body {
-            builder = builder.json(body);
-        }
         let offset = started.elapsed();
         let sent = Instant::now();
         // The real URL: an error message is for the person at the terminal, not a cassette.
         let describe = || format!("{} {}", req.method, url);
-        let response = builder.send().await.map_err(|e| classify(&e, &describe()))?;
+        let auth_error = |message: String| TransportError { kind: TransportErrorKind::Auth, message: format!("{}: {message}", describe()) };
+        let mut token = match &identity.keystone {
+            Some(k) => Some(k.token().await.map_err(auth_error)?.id),
+            None => identity.token.clone(),
+        };
+        let mut response = self.send_once(&method, &url, req, &identity, token.as_deref()).await.map_err(|e| classify(&e, &describe()))?;
+        // A refused token (expired, revoked): authenticate again, once, and repeat the request.
+        if response.status().as_u16() == 401 {
+            if let (Some(k), Some(refused)) = (&identity.keystone, &token) {
+                token = Some(k.renew(refused).await.map_err(auth_error)?.id);
+                response = self.send_once(&method, &url, req, &identity, token.as_deref()).await.map_err(|e| classify(&e, &describe()))?;
+            }
+        }
         let status = response.status().as_u16();
         let headers: Vec<(String, String)> = response
             .headers()
@@ -120,6 +126,33 @@ impl Endpoint {
             },
         })
     }
+}
+
+impl Endpoint {
+    async fn send_once(&self, method: &reqwest::Method, url: &str, req: &Outgoing, identity: &Identity, token: Option<&str>) -> Result<reqwest::Response, reqwest::Error> {
+        let mut builder = self.client.request(method.clone(), url).header("Accept", "application/json");
+        for (k, v) in identity.headers.iter().chain(req.headers.iter()) {
+            builder = builder.header(k, v);
+        }
+        if let Some(token) = token {
+            builder = builder.header("X-Auth-Token", token);
+        }
+        if let Some(body) = &req.body {
+            builder = builder.json(body);
+        }
+        builder.send().await
+    }
+}
+
+pub fn default_client(timeout: Duration, insecure: bool) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10).min(timeout))
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("tapedeck/", env!("CARGO_PKG_VERSION")))
+        .tls_danger_accept_invalid_certs(insecure)
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))
 }
 
 async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, (TransportErrorKind, String)> {

@@ -48,6 +48,8 @@ pub enum TransportErrorKind {
     Exhausted,
     /// The request itself cannot be sent (bad URL, unknown identity).
     Invalid,
+    /// Keystone could not issue a token for the identity.
+    Auth,
 }
 
 #[derive(Debug, Clone)]

@@ -3,6 +3,7 @@
 //! an exchange reaches the runner, a report or a cassette.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 
@@ -19,24 +20,43 @@ const SECRET_KEYS: &[&str] = &["adminpass", "password", "secret", "new_password"
 const DROPPED_RESPONSE_HEADERS: &[&str] =
     &["date", "content-length", "connection", "keep-alive", "transfer-encoding", "server", "set-cookie"];
 
+/// Clones share their secrets: a token obtained later (Keystone) is added once, for all.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     origin: Option<String>,
-    secrets: Vec<String>,
+    secrets: Arc<RwLock<Vec<String>>>,
 }
 
 impl Redactor {
     pub fn new(origin: Option<String>, secrets: Vec<String>) -> Self {
-        // Longest first, so a secret that contains another is replaced whole.
-        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| s.len() >= 3).collect();
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        secrets.dedup();
-        Redactor { origin, secrets }
+        let r = Redactor { origin, secrets: Arc::default() };
+        for s in secrets {
+            r.add_secret(s);
+        }
+        r
+    }
+
+    /// The same secrets (shared), with this origin replaced by the placeholder.
+    pub fn with_origin(&self, origin: String) -> Redactor {
+        Redactor { origin: Some(origin), secrets: self.secrets.clone() }
+    }
+
+    pub fn add_secret(&self, secret: String) {
+        if secret.len() < 3 {
+            return;
+        }
+        let mut secrets = self.secrets.write().unwrap_or_else(|e| e.into_inner());
+        if !secrets.contains(&secret) {
+            secrets.push(secret);
+            // Longest first, so a secret that contains another is replaced whole.
+            secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        }
     }
 
     pub fn text(&self, text: &str) -> String {
         let mut out = text.to_string();
-        for s in &self.secrets {
+        let secrets = self.secrets.read().unwrap_or_else(|e| e.into_inner());
+        for s in secrets.iter() {
             if out.contains(s.as_str()) {
                 out = out.replace(s.as_str(), SECRET_MARKER);
             }

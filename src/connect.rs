@@ -1,0 +1,99 @@
+//! From a provider to a live connection: HTTP clients (TLS as each cloud says), Keystone
+//! sessions for identities that name a cloud, the compute endpoint (given, or from the
+//! service catalog), and the provider's microversion range from its version document.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::auth::keystone::{client_for, compute_endpoint, Keystone};
+use crate::cassette::VersionRange;
+use crate::microversion::Microversion;
+use crate::plan::LiveInfo;
+use crate::provider::Provider;
+use crate::transport::live::{default_client, Endpoint, Identity};
+use crate::transport::redact::Redactor;
+use crate::transport::Outgoing;
+
+pub struct Connection {
+    pub endpoint: Arc<Endpoint>,
+    pub info: LiveInfo,
+    /// The cloud's `compute_api_version` (`OS_COMPUTE_API_VERSION`), if it sets one.
+    pub default_microversion: Option<Microversion>,
+}
+
+pub struct ConnectOptions {
+    pub secrets: Vec<String>,
+    pub timeout: Duration,
+    /// `--insecure`: skip TLS verification even where the cloud does not say so.
+    pub insecure: bool,
+}
+
+/// Everything that can fail here is the user's configuration or an unreachable cloud: the
+/// message says which identity, which cloud, which URL.
+pub async fn connect(provider: &Provider, options: &ConnectOptions) -> Result<Connection, String> {
+    let mut secrets = options.secrets.clone();
+    secrets.extend(provider.secrets.iter().cloned());
+    let redactor = Redactor::new(None, secrets);
+    let mut identities = BTreeMap::new();
+    let mut user_client = None;
+    for (name, spec) in &provider.identities {
+        let keystone = match &spec.cloud {
+            Some(cloud) => {
+                let mut cloud = cloud.clone();
+                cloud.insecure |= options.insecure;
+                let client = client_for(&cloud, options.timeout).map_err(|e| format!("identity `{name}`: {e}"))?;
+                if name == "user" {
+                    user_client = Some(client.clone());
+                }
+                Some(Arc::new(Keystone::new(cloud, client, redactor.clone()).map_err(|e| format!("identity `{name}`: {e}"))?))
+            }
+            None => None,
+        };
+        identities.insert(name.clone(), Identity { headers: spec.headers.clone(), token: spec.token.clone(), keystone });
+    }
+    let user = identities.get("user").and_then(|i| i.keystone.clone());
+    let url = match (&provider.endpoint, &user) {
+        (Some(url), _) => url.clone(),
+        (None, Some(k)) => {
+            let token = k.token().await?;
+            let cloud = k.cloud();
+            compute_endpoint(&token.catalog, &cloud.interface, cloud.region_name.as_deref()).map_err(|e| format!("cloud `{}`: {e}", cloud.name))?
+        }
+        (None, None) => return Err("no compute endpoint: give one, or an identity `user` with a cloud".into()),
+    };
+    let default_microversion = match user.as_ref().and_then(|k| k.cloud().compute_api_version.clone()) {
+        Some(v) => Some(v.parse::<Microversion>().map_err(|e| format!("compute_api_version: {e}"))?),
+        None => None,
+    };
+    let client = match user_client {
+        Some(c) => c,
+        None => default_client(options.timeout, options.insecure)?,
+    };
+    let endpoint = Arc::new(Endpoint::new(&url, identities, client, redactor)?);
+    let api_versions = probe_versions(&endpoint).await?;
+    let info = LiveInfo {
+        label: provider.label.clone(),
+        endpoint_path: endpoint.base_path.clone(),
+        variables: provider.variables.clone(),
+        identities: provider.identities.keys().cloned().collect(),
+        unsupported: provider.unsupported.clone(),
+        api_versions,
+    };
+    Ok(Connection { endpoint, info, default_microversion })
+}
+
+/// `GET` on the compute endpoint: its version document gives the microversion range.
+async fn probe_versions(endpoint: &Endpoint) -> Result<Option<VersionRange>, String> {
+    let request = Outgoing { step: "version probe".into(), identity: None, method: "GET".into(), target: "/".into(), headers: vec![], body: None };
+    let exchange = endpoint.exchange(&request, Instant::now()).await.map_err(|e| e.message)?;
+    if exchange.response.status == 401 {
+        return Err(format!("the compute endpoint {} refused the credentials (401)", endpoint.url));
+    }
+    let doc = exchange.response.body.as_ref().and_then(|b| b.get("version"));
+    let field = |name: &str| doc.and_then(|d| d.get(name)).and_then(|v| v.as_str()).and_then(|s| s.parse::<Microversion>().ok());
+    Ok(match (field("min_version"), field("version")) {
+        (Some(min), Some(max)) => Some(VersionRange { min, max }),
+        _ => None,
+    })
+}
