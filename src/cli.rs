@@ -88,7 +88,7 @@ pub struct RunArgs {
     /// Runs at once.
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
-    /// Write a report: json=PATH or junit=PATH. Repeatable.
+    /// Write a report: json=PATH, junit=PATH or markdown=PATH. Repeatable.
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub reports: Vec<String>,
     /// Provider file (endpoint, identities, variables) for live and record mode.
@@ -333,6 +333,7 @@ fn finish(outcome: &Outcome, reports: &[ReportTarget]) -> ExitCode {
     for target in reports {
         let text = match target.kind {
             ReportKind::Json => report::json::render(outcome),
+            ReportKind::Markdown => report::markdown::render(outcome),
             ReportKind::Junit => match report::junit::render(outcome) {
                 Ok(xml) => xml,
                 Err(e) => {

@@ -3,6 +3,7 @@
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod markdown;
 
 use std::path::PathBuf;
 
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 pub enum ReportKind {
     Json,
     Junit,
+    Markdown,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +20,7 @@ pub struct ReportTarget {
     pub path: PathBuf,
 }
 
-/// `json=PATH`, `junit=PATH`.
+/// `json=PATH`, `junit=PATH`, `markdown=PATH`.
 pub fn parse_target(text: &str) -> Result<ReportTarget, String> {
     let (kind, path) = text.split_once('=').ok_or_else(|| format!("`{text}`: expected FORMAT=PATH, e.g. json=report.json"))?;
     if path.is_empty() {
@@ -27,7 +29,8 @@ pub fn parse_target(text: &str) -> Result<ReportTarget, String> {
     let kind = match kind {
         "json" => ReportKind::Json,
         "junit" => ReportKind::Junit,
-        other => return Err(format!("`{other}` is not a report format (available: json, junit)")),
+        "markdown" | "md" => ReportKind::Markdown,
+        other => return Err(format!("`{other}` is not a report format (available: json, junit, markdown)")),
     };
     Ok(ReportTarget { kind, path: PathBuf::from(path) })
 }

@@ -1,0 +1,144 @@
+//! `--report markdown=PATH`: a page a person reads — verdicts per capability, each run, the
+//! failures with their evidence, the observed status traces, and which api-ref operations the
+//! run exercised.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use super::human::{secs, step_details};
+use crate::outcome::{CheckKind, CheckState, Outcome, RunOutcome, Verdict};
+
+pub fn render(outcome: &Outcome) -> String {
+    let mut md = String::new();
+    let s = &outcome.summary;
+    let _ = writeln!(md, "# tapedeck report\n");
+    let _ = writeln!(
+        md,
+        "Provider `{}`, {:?} mode, started {}; {} runs: **{} passed, {} failed, {} skipped** in {}.\n",
+        outcome.provider,
+        outcome.mode,
+        outcome.started_at,
+        s.runs,
+        s.passed,
+        s.failed,
+        s.skipped,
+        secs(outcome.duration_ms)
+    );
+    capabilities(&mut md, outcome);
+    runs(&mut md, outcome);
+    failures(&mut md, outcome);
+    traces(&mut md, outcome);
+    coverage(&mut md, outcome);
+    md
+}
+
+fn verdict(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Passed => "✅ passed",
+        Verdict::Failed => "❌ failed",
+        Verdict::Skipped => "⏭ skipped",
+    }
+}
+
+fn capabilities(md: &mut String, outcome: &Outcome) {
+    let mut caps: BTreeMap<&str, Vec<&RunOutcome>> = BTreeMap::new();
+    for run in &outcome.runs {
+        for c in &run.capabilities {
+            caps.entry(c).or_default().push(run);
+        }
+    }
+    let _ = writeln!(md, "## Capabilities\n\n| capability | verdict | runs |\n|---|---|---|");
+    for (cap, runs) in caps {
+        let v = if runs.iter().any(|r| r.verdict == Verdict::Failed) {
+            Verdict::Failed
+        } else if runs.iter().all(|r| r.verdict == Verdict::Skipped) {
+            Verdict::Skipped
+        } else {
+            Verdict::Passed
+        };
+        let names: Vec<String> = runs.iter().map(|r| format!("{}@{}", r.suite, r.microversion)).collect();
+        let _ = writeln!(md, "| `{cap}` | {} | {} |", verdict(v), names.join(", "));
+    }
+    md.push('\n');
+}
+
+fn runs(md: &mut String, outcome: &Outcome) {
+    let _ = writeln!(md, "## Runs\n\n| suite | microversion | verdict | steps | time | note |\n|---|---|---|---|---|---|");
+    for r in &outcome.runs {
+        let ran = r.steps.iter().filter(|s| s.verdict != Verdict::Skipped).count();
+        let note = r.reason.as_deref().map(escape).unwrap_or_default();
+        let _ = writeln!(md, "| `{}` | {} | {} | {ran}/{} | {} | {note} |", r.suite, r.microversion, verdict(r.verdict), r.steps.len(), secs(r.duration_ms));
+    }
+    md.push('\n');
+}
+
+fn failures(md: &mut String, outcome: &Outcome) {
+    let failed: Vec<&RunOutcome> = outcome.runs.iter().filter(|r| r.verdict == Verdict::Failed).collect();
+    if failed.is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "## Failures\n");
+    for r in failed {
+        let _ = writeln!(md, "### `{}` @ {}\n", r.suite, r.microversion);
+        if let Some(reason) = &r.reason {
+            let _ = writeln!(md, "{}\n", escape(reason));
+        }
+        let mut details = String::new();
+        for step in r.steps.iter().chain(&r.cleanups).filter(|s| s.verdict == Verdict::Failed) {
+            step_details(&mut details, r, step);
+        }
+        if !details.is_empty() {
+            let _ = writeln!(md, "```\n{}```\n", details.replace("```", "'''"));
+        }
+    }
+}
+
+fn traces(md: &mut String, outcome: &Outcome) {
+    let _ = writeln!(md, "## Status traces\n\nEvery poll of every wait: status (and `task_state` when visible) at its time offset.\n");
+    for r in &outcome.runs {
+        for step in r.steps.iter().filter(|s| s.trace.is_some()) {
+            let Some(t) = &step.trace else { continue };
+            let polls: Vec<String> = t
+                .observations
+                .iter()
+                .map(|o| match &o.task_state {
+                    Some(task) => format!("{}/{} @{}", o.status, task, secs(o.offset_ms)),
+                    None => format!("{} @{}", o.status, secs(o.offset_ms)),
+                })
+                .collect();
+            let declared = if t.declared_path.is_empty() { "any".to_string() } else { t.declared_path.join(" → ") };
+            let _ = writeln!(md, "- `{}`@{} **{}** ({}; declared {declared}): {}", r.suite, r.microversion, step.name, verdict(step.verdict), polls.join(" · "));
+        }
+    }
+    md.push('\n');
+}
+
+fn coverage(md: &mut String, outcome: &Outcome) {
+    let mut ops: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut gaps: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &outcome.runs {
+        for c in r.steps.iter().chain(&r.cleanups).flat_map(|s| &s.checks).filter(|c| c.kind == CheckKind::Schema) {
+            let op = c.target.split_whitespace().next().unwrap_or("").to_string();
+            match c.state {
+                CheckState::Passed => ops.entry(op).or_default().0 += 1,
+                CheckState::Failed => ops.entry(op).or_default().1 += 1,
+                CheckState::Gap => *gaps.entry(c.message.clone().unwrap_or_default()).or_default() += 1,
+                CheckState::Warning => {}
+            }
+        }
+    }
+    let _ = writeln!(md, "## Operation coverage\n\n| operation | valid responses | schema failures |\n|---|---|---|");
+    for (op, (ok, bad)) in &ops {
+        let _ = writeln!(md, "| `{op}` | {ok} | {bad} |");
+    }
+    if !gaps.is_empty() {
+        let _ = writeln!(md, "\nCoverage gaps (responses with no schema to check):\n");
+        for (why, n) in gaps {
+            let _ = writeln!(md, "- {n}× {}", escape(&why));
+        }
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
