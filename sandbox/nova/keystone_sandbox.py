@@ -9,8 +9,9 @@ rounds, served by werkzeug's threaded development server.
 
 Steps, in this order (all in this one process):
  1. bind 127.0.0.1:PORT (0 = a free port) and write STATE/keystone.json
-    ({"pid", "port", "auth_url"}), so the Nova process can be configured
-    with Keystone's URL before Keystone is ready;
+    ({"pid", "port", "auth_url", "service_user"}: Nova's service user and
+    its password, chosen now), so the Nova process can be configured with
+    Keystone's URL before Keystone is ready;
  2. write STATE/keystone.conf, then what `keystone-manage db_sync`,
     `fernet_setup`, `credential_setup` and `bootstrap` do (same library
     calls, in-process): admin user/project/role, roles member/reader/
@@ -118,9 +119,19 @@ _listen.listen(128)
 HOST, PORT = _listen.getsockname()[:2]
 BASE = 'http://%s:%d' % (HOST, PORT)
 AUTH_URL = BASE + '/v3'
+# Nova's service user password is known from the start, so Nova can be
+# configured (auth_token) while Keystone is still being set up.
+NOVA_PASSWORD = secrets.token_urlsafe(18)
 write_atomic(os.path.join(STATE, 'keystone.json'),
              json.dumps({'pid': os.getpid(), 'port': PORT,
-                         'auth_url': AUTH_URL}) + '\n')
+                         'auth_url': AUTH_URL,
+                         'service_user': {
+                             'username': NOVA_USER,
+                             'password': NOVA_PASSWORD,
+                             'project_name': SERVICE_PROJECT,
+                             'user_domain_name': 'Default',
+                             'project_domain_name': 'Default'}}) + '\n',
+             0o600)
 
 import http.client  # noqa: E402
 
@@ -132,6 +143,8 @@ use_stderr = true
 
 [database]
 connection = sqlite:///{state}/keystone.db
+# no fsync per commit (the state is thrown away on every start anyway)
+sqlite_synchronous = false
 
 [token]
 provider = fernet
@@ -163,6 +176,13 @@ def setup_keystone(admin_password):
     keystone.server.flask.core.initialize_application, in one process."""
     conf_path = os.path.join(STATE, 'keystone.conf')
     write_atomic(conf_path, CONF_TEMPLATE.format(state=STATE), 0o600)
+    phases = []
+    t = [time.monotonic()]
+
+    def phase(name):
+        now = time.monotonic()
+        phases.append('%s %.1fs' % (name, now - t[0]))
+        t[0] = now
 
     import keystone.server
     from keystone.common import fernet_utils
@@ -173,9 +193,11 @@ def setup_keystone(admin_password):
     from keystone.server.flask import core
     import keystone.cmd.bootstrap as ks_bootstrap
     CONF = keystone.conf.CONF
+    phase('imports')
 
     keystone.server.configure(config_files=[conf_path])
     upgrades.offline_sync_database_to_version()
+    phase('db_sync')
     for group, repo, max_keys in (
             ('fernet_tokens', CONF.fernet_tokens.key_repository,
              CONF.fernet_tokens.max_active_keys),
@@ -185,6 +207,7 @@ def setup_keystone(admin_password):
         futils.create_key_directory(None, None)
         if futils.validate_key_repository(requires_write=True):
             futils.initialize_key_repository(None, None)
+    phase('keys')
 
     # Backends may be loaded once per process (the provider registry locks):
     # load them with the app, then let the Bootstrapper reuse them.
@@ -197,6 +220,7 @@ def setup_keystone(admin_password):
         b = ks_bootstrap.Bootstrapper()
     finally:
         ks_bootstrap.backends.load_backends = real_load
+    phase('backends+app')
     b.admin_username = ADMIN_USER
     b.admin_password = admin_password
     b.project_name = ADMIN_PROJECT
@@ -206,7 +230,10 @@ def setup_keystone(admin_password):
     b.region_id = REGION
     b.immutable_roles = True
     b.bootstrap()
-    return core.setup_app_middleware(app)
+    app = core.setup_app_middleware(app)
+    phase('bootstrap')
+    log('setup: ' + ', '.join(phases))
+    return app
 
 
 # --------------------------------------------------------------------------
@@ -283,7 +310,7 @@ def seed(admin_password, nova_url):
              % (project_id, user_id, roles[role]), token=admin)
 
     demo_password = secrets.token_urlsafe(18)
-    nova_password = secrets.token_urlsafe(18)
+    nova_password = NOVA_PASSWORD
     demo_project = project(DEMO_PROJECT, 'tapedeck: the user identity')
     demo_user = user(DEMO_USER, demo_password, demo_project)
     grant(demo_project, demo_user, 'member')

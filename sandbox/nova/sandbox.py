@@ -11,10 +11,18 @@ sqlite.  Faked: the virt driver (nova.virt.fake.FakeDriver), the message bus
 
 Usage:
     python sandbox.py --host 127.0.0.1 --port 0 --provider FILE [--log FILE]
+                      [--keystone STATE_DIR --clouds CLOUDS_YAML]
 
 Writes the provider file FILE (JSON, also valid YAML) atomically once the API
 answers, serves until SIGTERM/SIGINT, then tears the environment down and
 exits 0.  Exit 2 on usage errors (e.g. a non-loopback --host).
+
+With --keystone, Keystone is real too (keystone_sandbox.py, its own process,
+started first by start.sh; STATE_DIR/keystone.json must exist): nova-api runs
+nova's unmodified `keystone` api-paste pipeline (keystonemiddleware
+auth_token + NovaKeystoneContext) against it, the provider file names clouds
+from CLOUDS_YAML instead of an endpoint, and both files are written only once
+Keystone is seeded and Nova answers 401 without a token and 200 with one.
 """
 
 import argparse
@@ -53,9 +61,17 @@ def parse_args(argv):
                         'nova\'s functional tests; threading is for '
                         'experiments only: it deadlocked in the test DB '
                         'fixtures under 5 concurrent create/delete cycles)')
+    p.add_argument('--keystone', metavar='STATE_DIR',
+                   help='authenticate against the real Keystone of '
+                        'keystone_sandbox.py whose state directory this is '
+                        '(needs STATE_DIR/keystone.json)')
+    p.add_argument('--clouds', metavar='FILE',
+                   help='with --keystone: clouds.yaml to write')
     args = p.parse_args(argv)
     if not 0 <= args.port <= 65535:
         p.error('--port must be in 0..65535')
+    if bool(args.keystone) != bool(args.clouds):
+        p.error('--keystone and --clouds go together')
     return args
 
 
@@ -113,6 +129,25 @@ PORT = _listen.getsockname()[1]
 HOSTPORT = ('[%s]:%d' if _family == socket.AF_INET6 else '%s:%d') % (_addr,
                                                                         PORT)
 
+# --keystone: Keystone has bound its port already (keystone.json); tell it
+# ours, so it can put Nova's URL into its catalog while we set up.
+KEYSTONE = None
+if args.keystone:
+    import json as _json
+    args.keystone = os.path.abspath(args.keystone)
+    args.clouds = os.path.abspath(args.clouds)
+    try:
+        with open(os.path.join(args.keystone, 'keystone.json')) as _f:
+            KEYSTONE = _json.load(_f)
+    except (OSError, ValueError) as e:
+        sys.stderr.write('sandbox.py: --keystone %s: %s\n' % (args.keystone, e))
+        sys.exit(2)
+    _tmp = os.path.join(args.keystone, '.nova.json.tmp')
+    with open(_tmp, 'w') as _f:
+        _json.dump({'url': 'http://%s/v2.1' % HOSTPORT, 'pid': os.getpid()},
+                   _f)
+    os.replace(_tmp, os.path.join(args.keystone, 'nova.json'))
+
 # Where nova's log lines go (instead of the in-memory test logger).
 if args.log:
     args.log = os.path.abspath(args.log)
@@ -152,7 +187,10 @@ def api_paste_ini():
 
 class NovaSandbox(integrated_helpers._IntegratedTestBase):
     CAST_AS_CALL = False   # RPC casts stay asynchronous: BUILD etc. visible
-    STUB_KEYSTONE = True   # identity from X-Auth-User/-Project-Id/X-Roles
+    # True: identity from X-Auth-User/-Project-Id/X-Roles.  False (with
+    # --keystone): nova's real `keystone` pipeline, keystonemiddleware
+    # auth_token validating tokens against the local Keystone.
+    STUB_KEYSTONE = KEYSTONE is None
     api_major_version = 'v2.1'
     ADMIN_API = False
     USE_PROJECT_ID = False
@@ -166,6 +204,8 @@ class NovaSandbox(integrated_helpers._IntegratedTestBase):
         # Nova's default quota (10 instances) is too tight for several suites running in
         # parallel (--jobs) while earlier servers are still being deleted.
         self.flags(instances=100, cores=400, ram=400 * 2048, group='quota')
+        if KEYSTONE is not None:
+            self._configure_authtoken()
         super().setUp()
         # The functional env's Glance fixture ends up holding one bootable image; a second
         # one (a copy of it under another id and name) lets suites rebuild to another image
@@ -175,6 +215,32 @@ class NovaSandbox(integrated_helpers._IntegratedTestBase):
         alt = copy.deepcopy(glance_fixture.GlanceFixture.image1)
         alt.update(id=IMAGE_ALT_ID, name='tapedeck-alt')
         self.glance.create(None, alt)
+
+    def _configure_authtoken(self):
+        # [keystone_authtoken] as a deployment would set it.  The password
+        # plugin's options are registered by auth_token only on first use;
+        # register them now so they can be set.
+        from keystoneauth1 import loading as ks_loading
+        from oslo_config import cfg
+        import keystonemiddleware.auth_token  # noqa: F401 (registers group)
+        group = 'keystone_authtoken'
+        cfg.CONF.register_opts(
+            ks_loading.get_auth_plugin_conf_options('password'), group=group)
+        svc = KEYSTONE['service_user']
+        auth_url = KEYSTONE['auth_url']
+        self.flags(group=group,
+                   # WWW-Authenticate: Keystone uri="..." on Nova's 401s;
+                   # keystonemiddleware wants the unversioned public URL.
+                   www_authenticate_uri=auth_url.rsplit('/v3', 1)[0],
+                   auth_type='password', auth_url=auth_url,
+                   username=svc['username'], password=svc['password'],
+                   project_name=svc['project_name'],
+                   user_domain_name=svc['user_domain_name'],
+                   project_domain_name=svc['project_domain_name'],
+                   region_name='RegionOne',
+                   service_token_roles_required=True,
+                   # no token cache: a revoked token is rejected at once
+                   token_cache_time=-1)
 
     def _setup_compute_service(self):
         # Two computes: with one, resize finds no other host and silently
@@ -477,7 +543,7 @@ def http_get(path, timeout=10):
         c.close()
 
 
-def write_atomic(path, text):
+def write_atomic(path, text, mode=0o644):
     path = os.path.abspath(path)
     d = os.path.dirname(path)
     fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.',
@@ -487,7 +553,7 @@ def write_atomic(path, text):
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -495,6 +561,143 @@ def write_atomic(path, text):
         except OSError:
             pass
         raise
+
+
+# --------------------------------------------------------------------------
+# --keystone: wait for the seeded Keystone, check Nova's auth, clouds.yaml
+# --------------------------------------------------------------------------
+
+CLOUD_USER = 'tapedeck'
+CLOUD_APPCRED = 'tapedeck-appcred'
+CLOUD_ADMIN = 'tapedeck-admin'
+KEYSTONE_WAIT = 90  # seconds
+
+
+def keystone_ready(stop):
+    """Wait for keystone_sandbox.py's ready.json (Keystone bootstrapped and
+    seeded with Nova's URL); None if it died, timed out or we were told to
+    stop."""
+    path = os.path.join(args.keystone, 'ready.json')
+    pid = int(KEYSTONE.get('pid') or 0)
+    deadline = time.monotonic() + KEYSTONE_WAIT
+    while not stop.is_set():
+        try:
+            with open(path) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            pass
+        if pid and not os.path.exists('/proc/%d' % pid):
+            LOG_STREAM.write('sandbox.py: Keystone (pid %d) exited before it '
+                             'was ready; see its log\n' % pid)
+            return None
+        if time.monotonic() > deadline:
+            LOG_STREAM.write('sandbox.py: Keystone not ready after %d s\n'
+                             % KEYSTONE_WAIT)
+            return None
+        time.sleep(0.1)
+    return None
+
+
+def http_call(url, method='GET', body=None, headers=None, timeout=30):
+    """(status, headers, body) for a request to a loopback URL."""
+    u = urllib.parse.urlsplit(url)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    try:
+        h = dict(headers or {})
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            h['Content-Type'] = 'application/json'
+        c.request(method, u.path + ('?' + u.query if u.query else ''),
+                  body=data, headers=h)
+        r = c.getresponse()
+        return r.status, r.headers, r.read()
+    finally:
+        c.close()
+
+
+def check_keystone_auth(ready):
+    """Nova must reject a request without a token (401 from auth_token) and
+    accept demo's token (200), and demo's catalog must lead to Nova."""
+    demo = ready['demo']
+    st, hd, body = http_call(ready['auth_url'] + '/auth/tokens', 'POST', {
+        'auth': {'identity': {'methods': ['password'], 'password': {'user': {
+            'name': demo['username'], 'password': demo['password'],
+            'domain': {'name': 'Default'}}}},
+            'scope': {'project': {'name': demo['project_name'],
+                                  'domain': {'name': 'Default'}}}}})
+    if st != 201:
+        LOG_STREAM.write('sandbox.py: demo password auth -> %d\n' % st)
+        return False
+    token = hd.get('X-Subject-Token')
+    urls = [e['url'] for s in json.loads(body)['token'].get('catalog', [])
+            if s.get('type') == 'compute' for e in s.get('endpoints', [])
+            if e.get('interface') == 'public']
+    if not urls:
+        LOG_STREAM.write('sandbox.py: no public compute endpoint in demo\'s '
+                         'catalog\n')
+        return False
+    checks = [(None, 401), ('not-a-token', 401), (token, 200)]
+    for tok, want in checks:
+        h = {'Accept': 'application/json'}
+        if tok:
+            h['X-Auth-Token'] = tok
+        st, _, body = http_call(urls[0] + '/servers', headers=h)
+        if st != want:
+            LOG_STREAM.write('sandbox.py: GET %s/servers with %s token -> %d '
+                             '(expected %d): %r\n'
+                             % (urls[0], 'a valid' if tok == token else
+                                'a garbage' if tok else 'no', st, want,
+                                body[:300]))
+            return False
+    return True
+
+
+def clouds_yaml(ready):
+    """clouds.yaml with one cloud per identity (openstacksdk format)."""
+    import yaml
+    auth_url = ready['auth_url']
+    common = {'region_name': ready['region_name'], 'interface': 'public',
+              'identity_api_version': 3}
+
+    def password_cloud(who):
+        return dict({'auth_type': 'password', 'auth': {
+            'auth_url': auth_url,
+            'username': who['username'],
+            'password': who['password'],
+            'project_name': who['project_name'],
+            'user_domain_name': 'Default',
+            'project_domain_name': 'Default'}}, **common)
+
+    appcred = ready['application_credential']
+    doc = {'clouds': {
+        CLOUD_USER: password_cloud(ready['demo']),
+        CLOUD_APPCRED: dict({'auth_type': 'v3applicationcredential', 'auth': {
+            'auth_url': auth_url,
+            'application_credential_id': appcred['id'],
+            'application_credential_secret': appcred['secret']}}, **common),
+        CLOUD_ADMIN: password_cloud(ready['admin']),
+    }}
+    head = ('# Written by tapedeck sandbox/nova/start.sh --keystone for the '
+            'local Keystone\n# at %s; removed by sandbox/nova/stop.sh.\n'
+            '# tapedeck-sandbox-provider: %s\n'
+            % (auth_url, os.path.abspath(args.provider)))
+    text = head + ''.join(yaml_lines(doc, 0))
+    if yaml.safe_load(text) != doc:  # the emitter below must be exact
+        raise RuntimeError('clouds.yaml does not round-trip')
+    return text
+
+
+def yaml_lines(mapping, indent):
+    """Block-style YAML, strings double-quoted (JSON string syntax is a
+    valid YAML double-quoted scalar): readable, and parseable without a
+    YAML library (leftovers.py)."""
+    for k, v in mapping.items():
+        if isinstance(v, dict):
+            yield '%s%s:\n' % (' ' * indent, k)
+            yield from yaml_lines(v, indent + 2)
+        else:
+            yield '%s%s: %s\n' % (' ' * indent, k, json.dumps(v))
 
 
 def main():
@@ -523,7 +726,9 @@ def main():
     image_ref_alt = IMAGE_ALT_ID
     network = neutron_fixture.NeutronFixture.network_1['id']
 
-    app = identity_middleware(env.api_fixture.app())
+    app = env.api_fixture.app()
+    if KEYSTONE is None:
+        app = identity_middleware(app)
     server = Server(_listen, app)
     th = threading.Thread(target=server.serve_forever,
                           kwargs={'poll_interval': 0.2}, daemon=True)
@@ -550,46 +755,75 @@ def main():
             versions = {'min': v.get('min_version'), 'max': v.get('version')}
 
     endpoint = 'http://%s/v2.1' % HOSTPORT
-    provider = {
-        'label': LABEL,
-        'endpoint': endpoint,
-        'identities': {
-            'user': {'headers': {'X-Auth-User': DEFAULT_USER,
-                                 'X-Auth-Project-Id': DEFAULT_PROJECT,
-                                 'X-Roles': DEFAULT_ROLES}},
-            'admin': {'headers': {'X-Auth-User': ADMIN_USER,
-                                  'X-Auth-Project-Id': DEFAULT_PROJECT,
-                                  'X-Roles': 'admin'}},
-        },
-        'variables': {
-            'image_ref': image_ref,
-            'image_ref_alt': image_ref_alt,
-            'flavor_ref': '1',
-            'flavor_ref_alt': '2',
-            'network': network,
-        },
-        'unsupported': {
-            'compute-security-groups':
-                "nova's in-memory Neutron fixture lacks what the "
-                "security-group endpoints need: POST /os-security-groups, "
-                "GET /servers/{id}/os-security-groups and the "
-                "addSecurityGroup/removeSecurityGroup actions return 500; "
-                "a fixture limit, not Nova behaviour",
-            'compute-floating-ips':
-                "nova's in-memory Neutron fixture has no external network "
-                "or floating-IP pool: GET /os-floating-ip-pools is empty and "
-                "POST /os-floating-ips returns 404 'Floating IP pool not "
-                "found', so no floating IP can be allocated or associated; "
-                "a fixture limit, not Nova behaviour",
-        },
-        'sandbox': {
-            'pid': os.getpid(),
-            'log': args.log,
-            'versions': versions,
-            'started_at': datetime.datetime.now(datetime.timezone.utc)
-            .replace(microsecond=0).isoformat().replace('+00:00', 'Z'),
-        },
+    variables = {
+        'image_ref': image_ref,
+        'image_ref_alt': image_ref_alt,
+        'flavor_ref': '1',
+        'flavor_ref_alt': '2',
+        'network': network,
     }
+    unsupported = {
+        'compute-security-groups':
+            "nova's in-memory Neutron fixture lacks what the "
+            "security-group endpoints need: POST /os-security-groups, "
+            "GET /servers/{id}/os-security-groups and the "
+            "addSecurityGroup/removeSecurityGroup actions return 500; "
+            "a fixture limit, not Nova behaviour",
+        'compute-floating-ips':
+            "nova's in-memory Neutron fixture has no external network "
+            "or floating-IP pool: GET /os-floating-ip-pools is empty and "
+            "POST /os-floating-ips returns 404 'Floating IP pool not "
+            "found', so no floating IP can be allocated or associated; "
+            "a fixture limit, not Nova behaviour",
+    }
+    sandbox_info = {
+        'pid': os.getpid(),
+        'log': args.log,
+        'versions': versions,
+        'started_at': datetime.datetime.now(datetime.timezone.utc)
+        .replace(microsecond=0).isoformat().replace('+00:00', 'Z'),
+    }
+    if KEYSTONE is not None:
+        ready = keystone_ready(stop)
+        if ready is None:
+            return 0 if stop.is_set() else 1
+        clouds = clouds_yaml(ready)
+        provider = {
+            'label': LABEL,
+            'clouds_file': os.path.relpath(
+                args.clouds, os.path.dirname(os.path.abspath(args.provider))),
+            'identities': {
+                'user': {'cloud': CLOUD_USER},
+                'admin': {'cloud': CLOUD_ADMIN},
+            },
+            'variables': variables,
+            'unsupported': unsupported,
+            'sandbox': dict(sandbox_info, keystone={
+                'pid': ready['pid'], 'auth_url': ready['auth_url']}),
+        }
+        if not check_keystone_auth(ready):
+            return 1
+        write_atomic(args.clouds, clouds, 0o600)
+        LOG_STREAM.write('sandbox.py: Keystone %s (pid %s) seeded; Nova '
+                         'answers 401 without a token, 200 with one; wrote '
+                         '%s\n' % (ready['auth_url'], ready['pid'],
+                                   args.clouds))
+    else:
+        provider = {
+            'label': LABEL,
+            'endpoint': endpoint,
+            'identities': {
+                'user': {'headers': {'X-Auth-User': DEFAULT_USER,
+                                     'X-Auth-Project-Id': DEFAULT_PROJECT,
+                                     'X-Roles': DEFAULT_ROLES}},
+                'admin': {'headers': {'X-Auth-User': ADMIN_USER,
+                                      'X-Auth-Project-Id': DEFAULT_PROJECT,
+                                      'X-Roles': 'admin'}},
+            },
+            'variables': variables,
+            'unsupported': unsupported,
+            'sandbox': sandbox_info,
+        }
     write_atomic(args.provider, json.dumps(provider, indent=2) + '\n')
     LOG_STREAM.write('sandbox.py: nova-api ready at %s (pid %d, %.1fs, %s)\n'
                      % (endpoint, os.getpid(), time.monotonic() - t0,
@@ -597,7 +831,10 @@ def main():
                         else 'eventlet'))
     LOG_STREAM.flush()
     print(endpoint, flush=True)
+    return serve_until_stopped(env, stop, server)
 
+
+def serve_until_stopped(env, stop, server):
     # Serve until signalled; drop collected test notifications now and then
     # so memory stays bounded.
     while not stop.wait(30):

@@ -8,6 +8,10 @@
 #   ${TAPEDECK_SANDBOX_HOME:-$HOME/.cache/tapedeck}/nova-34.0.0-<hash of constraints.txt>
 # and installs the pinned packages into it (about a minute); later runs reuse it.
 # Logs go to FILE.log.  Stop with sandbox/nova/stop.sh FILE.
+#
+# --keystone also runs the real Keystone 30.0.0 (keystone_sandbox.py, its own
+# process; state in FILE.keystone/, log FILE.keystone.log), puts Nova behind
+# keystonemiddleware's auth_token, and writes clouds.yaml next to FILE.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,8 +26,12 @@ Starts the real Nova 34.0.0 (nova-api from Nova's functional-test environment,
 2 fake computes, in-process Placement) on 127.0.0.1 and writes the provider
 file FILE once the API answers.  Prints the compute endpoint.
 
-  --port N     TCP port on 127.0.0.1 (default 0 = pick a free one)
-  --keystone   reserved: also run Keystone and write clouds.yaml (not yet supported)
+  --port N     TCP port of Nova on 127.0.0.1 (default 0 = pick a free one)
+  --keystone   also run the real Keystone 30.0.0 on a free loopback port, put
+               Nova behind keystonemiddleware auth_token, and write
+               clouds.yaml (clouds tapedeck, tapedeck-appcred, tapedeck-admin)
+               next to FILE; FILE then names clouds instead of an endpoint.
+               Prints the Keystone auth URL instead of the compute endpoint.
 
 Environment: TAPEDECK_SANDBOX_HOME (venv cache, default ~/.cache/tapedeck),
 PYTHON (interpreter for the venv, default python3).
@@ -32,13 +40,14 @@ EOF
 
 FILE=""
 PORT=0
+KEYSTONE=0
 while [ $# -gt 0 ]; do
     case "$1" in
         -h|--help) usage; exit 0 ;;
         --port) [ $# -ge 2 ] || { echo "$PROG: --port needs a value" >&2; exit 2; }
                 PORT="$2"; shift 2 ;;
         --port=*) PORT="${1#--port=}"; shift ;;
-        --keystone) echo "$PROG: --keystone is not yet supported" >&2; exit 2 ;;
+        --keystone) KEYSTONE=1; shift ;;
         -*) echo "$PROG: unknown option: $1" >&2; usage >&2; exit 2 ;;
         *) [ -z "$FILE" ] || { echo "$PROG: only one FILE expected (got '$FILE' and '$1')" >&2; exit 2; }
            FILE="$1"; shift ;;
@@ -51,6 +60,10 @@ case "$PORT" in ''|*[!0-9]*) echo "$PROG: --port must be a number, got '$PORT'" 
 mkdir -p "$(dirname "$FILE")"
 FILE="$(cd "$(dirname "$FILE")" && pwd)/$(basename "$FILE")"
 LOG="$FILE.log"
+KSTATE="$FILE.keystone"
+KLOG="$FILE.keystone.log"
+CLOUDS="$(dirname "$FILE")/clouds.yaml"
+CLOUDS_MARK="# tapedeck-sandbox-provider: "
 
 # A provider file left over from an earlier run must not fool us.
 if [ -e "$FILE" ]; then
@@ -61,6 +74,36 @@ if [ -e "$FILE" ]; then
         exit 1
     fi
     rm -f "$FILE"
+fi
+
+if [ "$KEYSTONE" = 1 ]; then
+    # clouds.yaml next to FILE: never overwrite one that start.sh did not
+    # write (it may be the user's own), nor one of another running sandbox.
+    if [ -e "$CLOUDS" ]; then
+        owner="$({ grep -m1 "^$CLOUDS_MARK" "$CLOUDS" || true; } | sed "s|^$CLOUDS_MARK||")"
+        if [ -z "$owner" ]; then
+            echo "$PROG: $CLOUDS exists and was not written by $PROG; will not overwrite it (use a FILE in another directory)" >&2
+            exit 1
+        fi
+        if [ "$owner" != "$FILE" ] && [ -e "$owner" ]; then
+            opid="$({ grep -oE '"?pid"?[[:space:]]*:[[:space:]]*[0-9]+' "$owner" || true; } | head -n1 | grep -oE '[0-9]+$' || true)"
+            if [ -n "$opid" ] && kill -0 "$opid" 2>/dev/null &&
+               tr '\0' ' ' < "/proc/$opid/cmdline" 2>/dev/null | grep -q "sandbox.py"; then
+                echo "$PROG: $CLOUDS belongs to the running sandbox of $owner; use a FILE in another directory" >&2
+                exit 1
+            fi
+        fi
+    fi
+    # A Keystone left over from an earlier start for this FILE (its Nova gone).
+    if [ -e "$KSTATE/keystone.json" ]; then
+        kpid="$({ grep -oE '"pid"[[:space:]]*:[[:space:]]*[0-9]+' "$KSTATE/keystone.json" || true; } | head -n1 | grep -oE '[0-9]+$' || true)"
+        if [ -n "$kpid" ] && kill -0 "$kpid" 2>/dev/null &&
+           tr '\0' ' ' < "/proc/$kpid/cmdline" 2>/dev/null | grep -q "keystone_sandbox.py"; then
+            kill -TERM "$kpid" 2>/dev/null || true
+            for _ in $(seq 1 40); do kill -0 "$kpid" 2>/dev/null || break; sleep 0.25; done
+            kill -KILL "$kpid" 2>/dev/null || true
+        fi
+    fi
 fi
 
 # --- venv (created once per constraints hash) --------------------------------
@@ -102,32 +145,78 @@ if ! installed; then
 fi
 
 # --- start -------------------------------------------------------------------
-: > "$LOG"
-setsid nohup "$VENV/bin/python" "$HERE/sandbox.py" \
-    --host 127.0.0.1 --port "$PORT" --provider "$FILE" --log "$LOG" \
-    >>"$LOG" 2>&1 </dev/null &
-PID=$!
+PID=""
+KPID=""
+
+stop_pid() {
+    if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then
+        kill -TERM "$1" 2>/dev/null || true
+        for _ in $(seq 1 40); do kill -0 "$1" 2>/dev/null || break; sleep 0.25; done
+        kill -KILL "$1" 2>/dev/null || true
+    fi
+}
 
 fail() {
     echo "$PROG: $1" >&2
     echo "---- last lines of $LOG ----" >&2
     tail -n 30 "$LOG" >&2 || true
-    if kill -0 "$PID" 2>/dev/null; then
-        kill -TERM "$PID" 2>/dev/null || true
-        for _ in $(seq 1 40); do kill -0 "$PID" 2>/dev/null || break; sleep 0.25; done
-        kill -KILL "$PID" 2>/dev/null || true
+    if [ -n "$KPID" ]; then
+        echo "---- last lines of $KLOG ----" >&2
+        tail -n 15 "$KLOG" >&2 || true
     fi
+    stop_pid "$PID"
+    stop_pid "$KPID"
     rm -f "$FILE"
+    if [ "$KEYSTONE" = 1 ]; then
+        rm -rf "$KSTATE"
+        if [ -e "$CLOUDS" ] && grep -qxF "$CLOUDS_MARK$FILE" "$CLOUDS"; then
+            rm -f "$CLOUDS"
+        fi
+    fi
     exit 1
 }
 
+NOVA_ARGS=()
 deadline=$(( $(date +%s) + TIMEOUT ))
+if [ "$KEYSTONE" = 1 ]; then
+    # Keystone first: it binds its port at once and writes keystone.json,
+    # so Nova can be configured with its URL; both then set up in parallel
+    # (Nova tells Keystone its URL through KSTATE/nova.json).
+    rm -rf "$KSTATE"
+    mkdir -m 700 "$KSTATE"
+    : > "$KLOG"
+    setsid nohup "$VENV/bin/python" "$HERE/keystone_sandbox.py" \
+        --host 127.0.0.1 --port 0 --state "$KSTATE" \
+        >>"$KLOG" 2>&1 </dev/null &
+    KPID=$!
+    while [ ! -s "$KSTATE/keystone.json" ]; do
+        kill -0 "$KPID" 2>/dev/null || fail "keystone exited during startup"
+        [ "$(date +%s)" -lt "$deadline" ] || fail "keystone did not bind within ${TIMEOUT} s"
+        sleep 0.05
+    done
+    NOVA_ARGS=(--keystone "$KSTATE" --clouds "$CLOUDS")
+fi
+
+: > "$LOG"
+setsid nohup "$VENV/bin/python" "$HERE/sandbox.py" \
+    --host 127.0.0.1 --port "$PORT" --provider "$FILE" --log "$LOG" \
+    ${NOVA_ARGS[@]+"${NOVA_ARGS[@]}"} \
+    >>"$LOG" 2>&1 </dev/null &
+PID=$!
+
+# In --keystone mode sandbox.py writes FILE only after checking that Keystone
+# is seeded and that Nova answers 401 without a token and 200 with one.
+KEY='"endpoint"'
+if [ "$KEYSTONE" = 1 ]; then KEY='"auth_url"'; fi
 while :; do
     if ! kill -0 "$PID" 2>/dev/null; then
         fail "sandbox exited during startup"
     fi
+    if [ -n "$KPID" ] && ! kill -0 "$KPID" 2>/dev/null; then
+        fail "keystone exited during startup"
+    fi
     if [ -s "$FILE" ]; then
-        ENDPOINT="$({ grep -oE '"endpoint"[[:space:]]*:[[:space:]]*"[^"]*"' "$FILE" || true; } | head -n1 | sed 's/.*"\([^"]*\)"$/\1/' )"
+        ENDPOINT="$({ grep -oE "$KEY"'[[:space:]]*:[[:space:]]*"[^"]*"' "$FILE" || true; } | head -n1 | sed 's/.*"\([^"]*\)"$/\1/' )"
         if [ -n "$ENDPOINT" ] &&
            [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$ENDPOINT" || true)" = 200 ]; then
             break
@@ -137,4 +226,7 @@ while :; do
     sleep 0.2
 done
 
+if [ "$KEYSTONE" = 1 ]; then
+    echo "$PROG: Keystone $ENDPOINT (log $KLOG); clouds tapedeck, tapedeck-appcred, tapedeck-admin in $CLOUDS" >&2
+fi
 echo "$ENDPOINT"
