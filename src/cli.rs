@@ -124,6 +124,10 @@ pub struct RunArgs {
     /// unmodified responses), `warn` reports them, `allow` ignores them.
     #[arg(long, value_enum, default_value = "deny")]
     pub extra_keys: ExtraKeysArg,
+    /// Run only shard K of N (1-based): a deterministic subset, so CI can spread a run over N
+    /// machines; the N shards together are the whole run.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
     /// List suites, capabilities and microversions without running anything.
     #[arg(long)]
     pub list: bool,
@@ -167,8 +171,10 @@ struct Prepared {
     reports: Vec<ReportTarget>,
     provider: Option<Provider>,
     timeout: Duration,
-    schemas: &'static SchemaStore,
+    /// `None`: the embedded set, parsed only when a run needs it (`--list` does not).
+    schemas: Option<&'static SchemaStore>,
     extra_keys: ExtraKeys,
+    shard: Option<(usize, usize)>,
 }
 
 /// Everything that can be checked before anything runs (exit 2 on any problem).
@@ -220,17 +226,21 @@ fn prepare(args: &RunArgs) -> Result<Prepared, InputErrors> {
             }
         },
     };
-    let schemas: &'static SchemaStore = match &args.schemas {
+    let schemas: Option<&'static SchemaStore> = match &args.schemas {
         // Loaded once for the life of the process.
-        Some(dir) => Box::leak(Box::new(SchemaStore::load_dir(dir).map_err(|e| InputError::new(format!("--schemas: {e}")))?)),
-        None => SchemaStore::embedded(),
+        Some(dir) => Some(Box::leak(Box::new(SchemaStore::load_dir(dir).map_err(|e| InputError::new(format!("--schemas: {e}")))?))),
+        None => None,
     };
     let extra_keys = match args.extra_keys {
         ExtraKeysArg::Deny => ExtraKeys::Deny,
         ExtraKeysArg::Warn => ExtraKeys::Warn,
         ExtraKeysArg::Allow => ExtraKeys::Allow,
     };
-    Ok(Prepared { suites, cli_vars, microversion, reports, provider, timeout, schemas, extra_keys })
+    let shard = match &args.shard {
+        Some(text) => Some(plan::parse_shard(text).map_err(|e| InputError::new(format!("--shard: {e}")))?),
+        None => None,
+    };
+    Ok(Prepared { suites, cli_vars, microversion, reports, provider, timeout, schemas, extra_keys, shard })
 }
 
 fn execute(args: RunArgs, p: Prepared) -> ExitCode {
@@ -291,7 +301,10 @@ async fn execute_async(args: RunArgs, p: Prepared) -> ExitCode {
         cli_vars: &p.cli_vars,
     };
     let plans = match plan::plan(&request) {
-        Ok(plans) => plans,
+        Ok(plans) => match p.shard {
+            Some((k, n)) => plan::shard(plans, k, n),
+            None => plans,
+        },
         Err(errors) => {
             eprintln!("{errors}");
             return ExitCode::from(2);
@@ -308,7 +321,7 @@ async fn execute_async(args: RunArgs, p: Prepared) -> ExitCode {
             }
         }
     });
-    let config = RunnerConfig { mode, jobs: args.jobs, endpoint, cancel: cancel.clone(), events: Some(tx), schemas: p.schemas, extra_keys: p.extra_keys };
+    let config = RunnerConfig { mode, jobs: args.jobs, endpoint, cancel: cancel.clone(), events: Some(tx), schemas: p.schemas.unwrap_or_else(SchemaStore::embedded), extra_keys: p.extra_keys };
     let outcome = runner::execute(plans, config).await;
     let _ = printer.await;
     finish(&outcome, &p.reports)

@@ -160,6 +160,23 @@ impl RunPlan {
     }
 }
 
+/// `K/N` with 1 ≤ K ≤ N.
+pub fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("`{text}` is not K/N (e.g. 2/4)");
+    let (k, n) = text.split_once('/').ok_or_else(bad)?;
+    let (k, n): (usize, usize) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("`{text}`: K must be between 1 and N"));
+    }
+    Ok((k, n))
+}
+
+/// Shard K of N: runs dealt round-robin in plan order (suites by file name, then their
+/// microversions), so shards stay balanced and every run is in exactly one shard.
+pub fn shard(runs: Vec<RunPlan>, k: usize, n: usize) -> Vec<RunPlan> {
+    runs.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, r)| r).collect()
+}
+
 /// Short and unique enough to tell runs apart in server names (`td-<run_id>-…`).
 pub fn new_run_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..8].to_string()

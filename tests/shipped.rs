@@ -31,3 +31,23 @@ fn shipped_suites_replay_from_shipped_cassettes() {
         }
     }
 }
+
+#[test]
+fn shards_partition_the_run() {
+    let runs_of = |args: &[&str]| -> Vec<String> {
+        let (code, out, err) = tapedeck(args, repo());
+        assert_eq!(code, 0, "{out}\n{err}");
+        let mut runs: Vec<String> = out.lines().filter(|l| l.starts_with("PASS") || l.starts_with("SKIP")).map(|l| l.split_whitespace().take(4).collect::<Vec<_>>().join(" ")).collect();
+        runs.sort();
+        runs
+    };
+    let whole = runs_of(&["run"]);
+    let mut union = Vec::new();
+    for k in 1..=3 {
+        let shard = runs_of(&["run", "--shard", &format!("{k}/3")]);
+        assert!(!shard.is_empty());
+        union.extend(shard);
+    }
+    union.sort();
+    assert_eq!(union, whole, "every run in exactly one shard");
+}
