@@ -66,6 +66,21 @@ pub struct FaultsFile {
     pub default_name: String,
     /// Schema of the object under the fault key.
     pub body: serde_json::Value,
+    /// Other error bodies a status may have, from middleware in front of nova.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<FaultAlternative>,
+}
+
+/// An error body that is not nova's own fault format (keystonemiddleware's 401).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultAlternative {
+    pub status: u16,
+    /// The body's top-level key.
+    pub key: String,
+    pub body: serde_json::Value,
+    pub reason: String,
+    pub source: String,
 }
 
 pub const OPERATIONS_DIR: &str = "operations";

@@ -138,3 +138,70 @@ async fn a_failing_step_still_cleans_up_and_secrets_stay_out() {
     assert!(cassette.contains("adminPass: <redacted>"));
     assert_no_servers_left(&*endpoint(&p).await, "-failing").await;
 }
+
+/// The sandbox started with `--keystone`: Nova behind keystonemiddleware. Other providers
+/// (the header-identity sandbox) have no Keystone to test against.
+fn keystone_provider() -> Option<(PathBuf, Provider)> {
+    let file = provider_file()?;
+    let p = provider::load(&file).unwrap();
+    if p.identities.get("user").is_some_and(|i| i.cloud.is_some()) {
+        Some((file, p))
+    } else {
+        eprintln!("Keystone live tests not enabled: TAPEDECK_PROVIDER is not a --keystone sandbox");
+        assert!(std::env::var("CI").is_err(), "CI must run the Keystone live tests (sandbox/nova/start.sh FILE --keystone)");
+        None
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_token_is_renewed_once_and_the_run_goes_on() {
+    let Some((_, p)) = keystone_provider() else { return };
+    let e = endpoint(&p).await;
+    let k = e.identities["user"].keystone.clone().unwrap();
+    let list = Outgoing { step: "list".into(), identity: None, method: "GET".into(), target: "/servers".into(), headers: vec![], body: None };
+    assert_eq!(e.exchange(&list, Instant::now()).await.unwrap().response.status, 200);
+    let first = k.token().await.unwrap().id;
+    // Revoke it in the real Keystone; Nova's auth_token (cache disabled) refuses it at once.
+    let auth_url = k.cloud().auth_url.clone().unwrap();
+    let revoke = reqwest::Client::new()
+        .delete(tapedeck::auth::keystone::token_url(&auth_url).unwrap())
+        .header("X-Auth-Token", &first)
+        .header("X-Subject-Token", &first)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoke.status().as_u16(), 204);
+    let again = e.exchange(&list, Instant::now()).await.unwrap();
+    assert_eq!(again.response.status, 200, "re-authenticated after the 401");
+    assert_ne!(k.token().await.unwrap().id, first, "a new token was issued");
+}
+
+#[test]
+fn wrong_password_and_unknown_cloud_fail_clearly() {
+    let Some((file, _)) = keystone_provider() else { return };
+    let clouds = std::fs::read_to_string(file.with_file_name("clouds.yaml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = dir.path().join("clouds.yaml");
+    // Every password of the file replaced by the same wrong one.
+    let broken: String = clouds
+        .lines()
+        .map(|l| if l.trim_start().starts_with("password:") { format!("{}password: \"WRONG-PASSWORD-canary\"\n", &l[..l.len() - l.trim_start().len()]) } else { format!("{l}\n") })
+        .collect();
+    std::fs::write(&wrong, broken).unwrap();
+    let run = |cloud: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tapedeck"))
+            .args(["run", "--mode", "live", "--os-cloud", cloud, "suites/server-errors.yaml"])
+            .env("OS_CLIENT_CONFIG_FILE", &wrong)
+            .current_dir(repo())
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, err) = run("tapedeck");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("Keystone refused cloud `tapedeck`") && err.contains("401"), "{err}");
+    assert!(!err.contains("WRONG-PASSWORD-canary"), "{err}");
+    let (code, err) = run("no-such-cloud");
+    assert_eq!(code, Some(2));
+    assert!(err.contains("no cloud named `no-such-cloud`") && err.contains("tapedeck-appcred"), "{err}");
+}

@@ -821,7 +821,12 @@ def main():
                                       'X-Roles': 'admin'}},
             },
             'variables': variables,
-            'unsupported': unsupported,
+            'unsupported': dict(unsupported, **{
+                'compute-auth':
+                    "this sandbox stubs Keystone (identity comes from request "
+                    "headers) and never answers 401; start it with --keystone "
+                    "for Nova behind keystonemiddleware's auth_token",
+            }),
             'sandbox': sandbox_info,
         }
     write_atomic(args.provider, json.dumps(provider, indent=2) + '\n')

@@ -32,8 +32,8 @@ pub enum SchemaStoreError {
 pub struct SchemaStore {
     operations: Vec<StoredOperation>,
     faults: FaultsFile,
-    /// Compiled fault validators by fault name.
-    fault_validators: BTreeMap<String, OnceLock<Result<jsonschema::Validator, String>>>,
+    /// Compiled fault validators by status.
+    fault_validators: std::sync::Mutex<BTreeMap<u16, std::sync::Arc<Result<jsonschema::Validator, String>>>>,
 }
 
 impl SchemaStore {
@@ -79,9 +79,7 @@ impl SchemaStore {
             }
         }
         let faults = faults.ok_or_else(|| SchemaStoreError::Invalid { path: FAULTS_FILE.into(), message: "missing".into() })?;
-        let mut names: Vec<String> = faults.names.values().cloned().collect();
-        names.push(faults.default_name.clone());
-        let fault_validators = names.into_iter().map(|n| (n, OnceLock::new())).collect();
+        let fault_validators = std::sync::Mutex::default();
         Ok(SchemaStore { operations, faults, fault_validators })
     }
 
@@ -111,14 +109,14 @@ impl SchemaStore {
 
     /// The fault schema for an error status.
     pub fn fault_schema(&self, status: u16) -> Value {
-        let name = self.fault_name(status);
-        json!({
-            "$schema": crate::derive::render::DRAFT,
-            "type": "object",
-            "properties": {name: self.faults.body.clone()},
-            "required": [name],
-            "additionalProperties": false,
-        })
+        let envelope = |key: &str, body: &Value| {
+            json!({"type": "object", "properties": {key: body}, "required": [key], "additionalProperties": false})
+        };
+        let mut forms = vec![envelope(self.fault_name(status), &self.faults.body)];
+        forms.extend(self.faults.alternatives.iter().filter(|a| a.status == status).map(|a| envelope(&a.key, &a.body)));
+        let mut schema = if forms.len() == 1 { forms.remove(0) } else { json!({"anyOf": forms}) };
+        schema["$schema"] = json!(crate::derive::render::DRAFT);
+        schema
     }
 
     /// The schema that applies, if any (for display and tools).
@@ -159,11 +157,11 @@ impl SchemaStore {
         if let Target::Response { status } = target
             && status >= 400
         {
-            let name = self.fault_name(status).to_string();
-            let Some(cell) = self.fault_validators.get(&name) else {
-                return Validation::NoSchema { reason: format!("no fault schema for `{name}`") };
+            let compiled = {
+                let mut cache = self.fault_validators.lock().unwrap_or_else(|e| e.into_inner());
+                cache.entry(status).or_insert_with(|| std::sync::Arc::new(compile(&self.fault_schema(status)))).clone()
             };
-            let compiled = cell.get_or_init(|| compile(&self.fault_schema(status)));
+            let compiled = compiled.as_ref();
             return run(compiled, doc, extra);
         }
         match self.range(op, target, mv) {

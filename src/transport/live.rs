@@ -16,6 +16,9 @@ use crate::exchange::{Exchange, Request, Response};
 /// Largest response body read; beyond it the step fails instead of the process swelling.
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
+/// The identity with no credentials (`as: anonymous` in a suite).
+pub const ANONYMOUS: &str = "anonymous";
+
 /// Credentials of one identity: headers to add (noauth-style sandboxes), a static token, or a
 /// Keystone session that issues and renews tokens.
 #[derive(Debug, Clone, Default)]
@@ -70,7 +73,8 @@ impl Endpoint {
         let identity_name = req.identity.as_deref().unwrap_or("user");
         let identity = match self.identities.get(identity_name) {
             Some(i) => i.clone(),
-            None if req.identity.is_none() => Identity::default(),
+            // No credentials at all: for suites that check the provider's own auth (401).
+            None if req.identity.is_none() || identity_name == ANONYMOUS => Identity::default(),
             None => {
                 let known: Vec<&str> = self.identities.keys().map(|s| s.as_str()).collect();
                 return Err(invalid(format!("the provider has no identity `{identity_name}` (it has: {})", known.join(", "))));
