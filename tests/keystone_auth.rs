@@ -103,3 +103,33 @@ async fn a_second_401_is_the_answer_and_wrong_credentials_fail_clearly() {
     let err = connect(&provider::from_cloud(cloud(&base), None).unwrap(), &options).await.err().unwrap();
     assert!(err.contains("no compute service") && err.contains("identity"), "{err}");
 }
+
+#[test]
+fn unreachable_keystone_and_missing_auth_url_exit_2_with_the_cloud_named() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let clouds = dir.path().join("clouds.yaml");
+    std::fs::write(
+        &clouds,
+        format!(
+            "clouds:\n  gone:\n    auth:\n      auth_url: http://127.0.0.1:{port}/v3\n      username: u\n      password: PW-canary-77\n      project_name: p\n  no-url:\n    auth:\n      username: u\n      password: PW-canary-77\n"
+        ),
+    )
+    .unwrap();
+    let run = |cloud: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tapedeck"))
+            .args(["run", "--mode", "live", "--os-cloud", cloud, "suites/server-errors.yaml"])
+            .env("OS_CLIENT_CONFIG_FILE", &clouds)
+            .current_dir(common::repo())
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, err) = run("gone");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("cannot reach Keystone") && err.contains("`gone`") && err.contains("could not connect"), "{err}");
+    let (code, err) = run("no-url");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("`no-url`") && err.contains("has no auth_url"), "{err}");
+    assert!(!err.contains("PW-canary-77"));
+}

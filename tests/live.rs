@@ -94,6 +94,17 @@ async fn shipped_suites_record_replay_and_match_the_committed_cassettes() {
     // ...and behaves like the committed cassettes (the CI staleness check).
     let (code, stdout, stderr) = tapedeck(&["diff", "cassettes/nova-34.0.0", &cassettes.display().to_string()], repo());
     assert_eq!(code, 0, "the real Nova no longer behaves as the committed cassettes say:\n{stdout}\n{stderr}");
+    // Through Keystone, the cloud's passwords and secrets reached no cassette.
+    if p.identities.values().any(|i| i.cloud.is_some()) {
+        let secrets: Vec<String> = p.identities.values().filter_map(|i| i.cloud.as_ref()).flat_map(|c| c.secrets()).collect();
+        assert!(!secrets.is_empty());
+        for entry in std::fs::read_dir(&cassettes).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for s in &secrets {
+                assert!(!text.contains(s.as_str()), "a cloud secret leaked into a cassette");
+            }
+        }
+    }
     assert_no_servers_left(&*endpoint(&p).await, "td-").await;
 }
 
