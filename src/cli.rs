@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::input_error::{InputError, InputErrors};
 use crate::microversion::Microversion;
 use crate::outcome::{Mode, Outcome, Verdict};
-use crate::plan::{self, PlanRequest, RecordMode};
+use crate::plan::{self, LiveInfo, PlanRequest, RecordMode};
 use crate::auth::clouds;
 use crate::connect::{connect, ConnectOptions};
 use crate::provider::{self, IdentitySpec, Provider};
@@ -40,6 +40,8 @@ pub enum Command {
     Schemas(crate::schema_cli::SchemasCommand),
     /// Validate JSON documents against the derived schema of an operation.
     Validate(crate::schema_cli::ValidateArgs),
+    /// Run a certification profile and write the certification bundle.
+    Certify(crate::certify::CertifyArgs),
     /// Compare two cassettes or cassette directories by behaviour (statuses, traces, steps).
     Diff {
         a: PathBuf,
@@ -143,6 +145,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Run(args) => run_command(args),
+        Command::Certify(args) => crate::certify::run(args),
         Command::Diff { a, b } => crate::diff::run(&a, &b),
         Command::Schemas(cmd) => crate::schema_cli::run_schemas(cmd),
         Command::Validate(args) => crate::schema_cli::run_validate(args),
@@ -164,7 +167,7 @@ fn run_command(args: RunArgs) -> ExitCode {
     }
 }
 
-struct Prepared {
+pub(crate) struct Prepared {
     suites: Vec<Arc<suite::Suite>>,
     cli_vars: Vec<(String, String)>,
     microversion: Option<Microversion>,
@@ -178,7 +181,7 @@ struct Prepared {
 }
 
 /// Everything that can be checked before anything runs (exit 2 on any problem).
-fn prepare(args: &RunArgs) -> Result<Prepared, InputErrors> {
+pub(crate) fn prepare(args: &RunArgs) -> Result<Prepared, InputErrors> {
     let mut cli_vars = Vec::new();
     for v in &args.vars {
         let (name, value) = v.split_once('=').ok_or_else(|| InputError::new(format!("--var `{v}`: expected NAME=VALUE")))?;
@@ -263,6 +266,21 @@ fn execute(args: RunArgs, p: Prepared) -> ExitCode {
 }
 
 async fn execute_async(args: RunArgs, p: Prepared) -> ExitCode {
+    match run_suites(&args, &p).await {
+        Ok(done) => finish(&done.outcome, &p.reports),
+        Err(code) => code,
+    }
+}
+
+/// What a run of suites produced, with where its cassettes are and what the provider said.
+pub(crate) struct Executed {
+    pub outcome: Outcome,
+    pub cassette_dir: PathBuf,
+    pub live: Option<LiveInfo>,
+}
+
+/// Connect (live/record), plan, run with progress lines: the pipeline `run` and `certify` share.
+pub(crate) async fn run_suites(args: &RunArgs, p: &Prepared) -> Result<Executed, ExitCode> {
     let mode = match args.mode {
         ModeArg::Replay => Mode::Replay,
         ModeArg::Live => Mode::Live,
@@ -279,7 +297,7 @@ async fn execute_async(args: RunArgs, p: Prepared) -> ExitCode {
                 live_info = Some(c.info);
                 default_microversion = c.default_microversion;
             }
-            Err(message) => return usage_error(format!("provider {}: {message}", provider.label)),
+            Err(message) => return Err(usage_error(format!("provider {}: {message}", provider.label))),
         }
     }
     let cassette_dir = args.cassettes.clone().unwrap_or_else(|| match &live_info {
@@ -307,7 +325,7 @@ async fn execute_async(args: RunArgs, p: Prepared) -> ExitCode {
         },
         Err(errors) => {
             eprintln!("{errors}");
-            return ExitCode::from(2);
+            return Err(ExitCode::from(2));
         }
     };
 
@@ -324,25 +342,11 @@ async fn execute_async(args: RunArgs, p: Prepared) -> ExitCode {
     let config = RunnerConfig { mode, jobs: args.jobs, endpoint, cancel: cancel.clone(), events: Some(tx), schemas: p.schemas.unwrap_or_else(SchemaStore::embedded), extra_keys: p.extra_keys };
     let outcome = runner::execute(plans, config).await;
     let _ = printer.await;
-    finish(&outcome, &p.reports)
+    Ok(Executed { outcome, cassette_dir, live: live_info })
 }
 
-fn finish(outcome: &Outcome, reports: &[ReportTarget]) -> ExitCode {
-    let failed: Vec<_> = outcome.runs.iter().filter(|r| r.verdict == Verdict::Failed).collect();
-    if !failed.is_empty() {
-        println!("\nfailures:");
-        for run in &failed {
-            println!("  {} @ {}: {}", run.suite, run.microversion, run.reason.as_deref().unwrap_or("failed"));
-            print!("{}", human::failure_details(run));
-        }
-    }
-    for run in &outcome.runs {
-        for note in &run.notes {
-            println!("note: {} @ {}: {note}", run.suite, run.microversion);
-        }
-    }
-    println!("\n{}", human::footer(outcome));
-    println!("{}", human::summary(outcome));
+pub(crate) fn finish(outcome: &Outcome, reports: &[ReportTarget]) -> ExitCode {
+    finish_lines(outcome);
     for target in reports {
         let text = match target.kind {
             ReportKind::Json => report::json::render(outcome),
@@ -360,7 +364,26 @@ fn finish(outcome: &Outcome, reports: &[ReportTarget]) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if outcome.runs.iter().any(|r| r.verdict == Verdict::Failed) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+/// Failures with their evidence, notes, and the summary line.
+pub(crate) fn finish_lines(outcome: &Outcome) {
+    let failed: Vec<_> = outcome.runs.iter().filter(|r| r.verdict == Verdict::Failed).collect();
+    if !failed.is_empty() {
+        println!("\nfailures:");
+        for run in &failed {
+            println!("  {} @ {}: {}", run.suite, run.microversion, run.reason.as_deref().unwrap_or("failed"));
+            print!("{}", human::failure_details(run));
+        }
+    }
+    for run in &outcome.runs {
+        for note in &run.notes {
+            println!("note: {} @ {}: {note}", run.suite, run.microversion);
+        }
+    }
+    println!("\n{}", human::footer(outcome));
+    println!("{}", human::summary(outcome));
 }
 
 fn spawn_interrupt_handler(cancel: Arc<Cancel>) {

@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod cassette;
+pub mod certify;
 pub mod check;
 pub mod cli;
 pub mod connect;

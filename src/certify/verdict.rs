@@ -1,0 +1,166 @@
+//! The certification verdict, from a profile and an outcome (pure): per capability passed,
+//! failed, flagged (a failure excused until its flag expires), skipped (not offered) or
+//! untested; the provider is certified when every required capability passed or is flagged.
+
+use serde::Serialize;
+
+use super::profile::{Flag, Profile, Status};
+use crate::outcome::{Outcome, RunOutcome, Verdict};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CapabilityVerdict {
+    Passed,
+    Failed,
+    /// Failed, but every failure is excused by an unexpired flag.
+    Flagged,
+    /// Every run skipped (the provider does not offer it), with the reasons.
+    Skipped,
+    /// No suite run covers it.
+    Untested,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CapabilityResult {
+    pub capability: String,
+    pub status: Status,
+    pub verdict: CapabilityVerdict,
+    /// `suite@microversion: verdict — reason` for every run that covers it.
+    pub runs: Vec<String>,
+    /// The flags that excused failures.
+    pub flags: Vec<Flag>,
+    /// Flags that matched but have expired: they excuse nothing any more.
+    pub expired_flags: Vec<Flag>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Certification {
+    pub profile: String,
+    pub certified: bool,
+    pub capabilities: Vec<CapabilityResult>,
+    /// Required capabilities that keep the provider from being certified.
+    pub blocking: Vec<String>,
+}
+
+fn first_failed_step(run: &RunOutcome) -> Option<&str> {
+    run.first_failure().map(|(s, _)| s.name.as_str())
+}
+
+pub fn evaluate(profile: &Profile, outcome: &Outcome, today: jiff::civil::Date) -> Certification {
+    let mut capabilities = Vec::new();
+    for (cap, status) in &profile.capabilities {
+        let runs: Vec<&RunOutcome> = outcome.runs.iter().filter(|r| r.capabilities.iter().any(|c| c == cap)).collect();
+        let mut flags = Vec::new();
+        let mut expired_flags = Vec::new();
+        let mut unexcused = 0;
+        for r in runs.iter().filter(|r| r.verdict == Verdict::Failed) {
+            let mv = r.microversion.to_string();
+            let matching: Vec<&Flag> = profile.flagged.iter().filter(|f| f.covers(&r.suite, &mv, first_failed_step(r))).collect();
+            match matching.iter().find(|f| f.expires > today) {
+                Some(f) => flags.push((*f).clone()),
+                None => {
+                    unexcused += 1;
+                    expired_flags.extend(matching.into_iter().cloned());
+                }
+            }
+        }
+        let verdict = if runs.is_empty() {
+            CapabilityVerdict::Untested
+        } else if unexcused > 0 {
+            CapabilityVerdict::Failed
+        } else if !flags.is_empty() {
+            CapabilityVerdict::Flagged
+        } else if runs.iter().all(|r| r.verdict == Verdict::Skipped) {
+            CapabilityVerdict::Skipped
+        } else {
+            CapabilityVerdict::Passed
+        };
+        let describe = |r: &&RunOutcome| {
+            let v = format!("{:?}", r.verdict).to_lowercase();
+            match &r.reason {
+                Some(reason) => format!("{}@{}: {v} — {reason}", r.suite, r.microversion),
+                None => format!("{}@{}: {v}", r.suite, r.microversion),
+            }
+        };
+        capabilities.push(CapabilityResult {
+            capability: cap.clone(),
+            status: *status,
+            verdict,
+            runs: runs.iter().map(describe).collect(),
+            flags,
+            expired_flags,
+        });
+    }
+    let blocking: Vec<String> = capabilities
+        .iter()
+        .filter(|c| c.status == Status::Required && !matches!(c.verdict, CapabilityVerdict::Passed | CapabilityVerdict::Flagged))
+        .map(|c| c.capability.clone())
+        .collect();
+    Certification { profile: profile.name.clone(), certified: blocking.is_empty(), capabilities, blocking }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::{Mode, StepKind, StepOutcome, Summary};
+
+    fn run(suite: &str, cap: &str, verdict: Verdict) -> RunOutcome {
+        let mut step = StepOutcome::start("resize", StepKind::Request, None, 0);
+        step.verdict = verdict;
+        RunOutcome {
+            suite: suite.into(),
+            file: String::new(),
+            microversion: "2.1".parse().unwrap(),
+            capabilities: vec![cap.into()],
+            verdict,
+            reason: Some("why".into()),
+            duration_ms: 0,
+            wall_ms: 0,
+            cassette: None,
+            steps: vec![step],
+            cleanups: vec![],
+            exchanges: vec![],
+            notes: vec![],
+        }
+    }
+
+    fn outcome(runs: Vec<RunOutcome>) -> Outcome {
+        Outcome { format: 1, tapedeck: "t".into(), mode: Mode::Replay, provider: "p".into(), started_at: String::new(), duration_ms: 0, summary: Summary::of(&runs), runs }
+    }
+
+    fn profile(flag_expires: Option<&str>) -> Profile {
+        Profile {
+            name: "p".into(),
+            description: None,
+            capabilities: vec![("a".into(), Status::Required), ("b".into(), Status::Advisory), ("c".into(), Status::Required)],
+            flagged: flag_expires
+                .map(|d| vec![Flag { run: "sa@2.1".into(), step: Some("resize".into()), reason: "TD-1".into(), expires: d.parse().unwrap() }])
+                .unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn flags_excuse_failures_until_they_expire() {
+        let today: jiff::civil::Date = "2026-11-22".parse().unwrap();
+        let o = outcome(vec![run("sa", "a", Verdict::Failed), run("sb", "b", Verdict::Failed), run("sc", "c", Verdict::Passed)]);
+        let flagged = evaluate(&profile(Some("2027-01-01")), &o, today);
+        assert!(flagged.certified, "{flagged:?}");
+        assert_eq!(flagged.capabilities[0].verdict, CapabilityVerdict::Flagged);
+        assert_eq!(flagged.capabilities[1].verdict, CapabilityVerdict::Failed, "advisory failures are reported");
+        let expired = evaluate(&profile(Some("2026-11-01")), &o, today);
+        assert!(!expired.certified);
+        assert_eq!(expired.blocking, ["a"]);
+        assert_eq!(expired.capabilities[0].expired_flags.len(), 1);
+    }
+
+    #[test]
+    fn skipped_or_untested_required_capabilities_block() {
+        let today: jiff::civil::Date = "2026-11-22".parse().unwrap();
+        let o = outcome(vec![run("sa", "a", Verdict::Skipped)]);
+        let c = evaluate(&profile(None), &o, today);
+        assert_eq!(c.capabilities[0].verdict, CapabilityVerdict::Skipped);
+        assert_eq!(c.capabilities[2].verdict, CapabilityVerdict::Untested);
+        assert_eq!(c.blocking, ["a", "c"]);
+        assert!(!c.certified);
+    }
+}
