@@ -90,7 +90,7 @@ pub struct RunArgs {
     /// Runs at once.
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
-    /// Write a report: json=PATH, junit=PATH or markdown=PATH. Repeatable.
+    /// Write a report: json=PATH, junit=PATH, markdown=PATH or html=PATH. Repeatable.
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub reports: Vec<String>,
     /// Provider file (endpoint, identities, variables) for live and record mode.
@@ -351,6 +351,7 @@ pub(crate) fn finish(outcome: &Outcome, reports: &[ReportTarget]) -> ExitCode {
         let text = match target.kind {
             ReportKind::Json => report::json::render(outcome),
             ReportKind::Markdown => report::markdown::render(outcome),
+            ReportKind::Html => report::html::render(outcome),
             ReportKind::Junit => match report::junit::render(outcome) {
                 Ok(xml) => xml,
                 Err(e) => {

@@ -1,8 +1,6 @@
-//! Reading and writing cassette files. Writes go to a temporary file in the same directory,
-//! are flushed to disk, then renamed over the old file: an interrupted write never leaves a
-//! half cassette and never damages the existing one.
+//! Reading and writing cassette files. Writes are atomic (`crate::atomic`): an interrupted
+//! write never leaves a half cassette and never damages the existing one.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::format::{Cassette, FORMAT_VERSION};
@@ -54,22 +52,5 @@ fn stable_exchange(e: &Exchange) -> Exchange {
 }
 
 pub fn write_atomic(path: &Path, cassette: &Cassette) -> Result<(), String> {
-    let text = to_yaml(cassette)?;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tapedeck-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
-    tmp.write_all(text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", tmp.path().display()))?;
-    // Cassettes are evidence meant for review and commit, not private files.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    tmp.as_file().sync_all().map_err(|e| format!("cannot flush {}: {e}", tmp.path().display()))?;
-    tmp.persist(path).map_err(|e| format!("cannot move the new cassette into place at {}: {}", path.display(), e.error))?;
-    Ok(())
+    crate::atomic::write_atomic(path, to_yaml(cassette)?.as_bytes())
 }

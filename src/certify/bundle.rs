@@ -104,6 +104,7 @@ pub fn write(out: &Path, bundle: &Bundle, outcome: &Outcome) -> Result<(), Strin
     report::write_atomic(&out.join("certification.md"), markdown(bundle).as_bytes())?;
     report::write_atomic(&out.join("report.json"), report::json::render(outcome).as_bytes())?;
     report::write_atomic(&out.join("report.md"), report::markdown::render(outcome).as_bytes())?;
+    report::write_atomic(&out.join("report.html"), report::html::render(outcome).as_bytes())?;
     report::write_atomic(&out.join("junit.xml"), report::junit::render(outcome)?.as_bytes())?;
     let sums: String = bundle.evidence.iter().map(|e| format!("{}  {}\n", e.sha256, e.path)).collect();
     report::write_atomic(&out.join("SHA256SUMS"), sums.as_bytes())
@@ -141,6 +142,6 @@ fn markdown(b: &Bundle) -> String {
         let _ = writeln!(md, "| `{}` | {:?} | {v} | {runs} |", cap.capability, cap.status);
     }
     let _ = writeln!(md, "\nAdmin-only fields seen: {}.\n", if b.provider.admin_fields_visible.is_empty() { "none".into() } else { b.provider.admin_fields_visible.join(", ") });
-    let _ = writeln!(md, "Evidence: {} cassettes, SHA-256 in `SHA256SUMS`; reports `report.md`, `report.json`, `junit.xml`.", b.evidence.len());
+    let _ = writeln!(md, "Evidence: {} cassettes, SHA-256 in `SHA256SUMS`; reports `report.html`, `report.md`, `report.json`, `junit.xml`.", b.evidence.len());
     md
 }

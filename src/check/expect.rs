@@ -54,17 +54,17 @@ pub fn assert(kind: CheckKind, target: &str, assertion: &Assertion, actual: Opti
         Assertion::Absent => outcome(actual.is_none(), "absent".into()),
         Assertion::Checks(checks) => {
             let Some(value) = actual else {
-                let wanted = checks.iter().map(describe).collect::<Vec<_>>().join(", ");
+                let wanted = checks.iter().map(|c| describe(c, vars)).collect::<Vec<_>>().join(", ");
                 return outcome(false, wanted);
             };
             for check in checks {
                 match passes(check, value, vars) {
                     Ok(true) => {}
-                    Ok(false) => return outcome(false, describe(check)),
-                    Err(message) => return outcome(false, describe(check)).message(message),
+                    Ok(false) => return outcome(false, describe(check, vars)),
+                    Err(message) => return outcome(false, describe(check, vars)).message(message),
                 }
             }
-            outcome(true, checks.iter().map(describe).collect::<Vec<_>>().join(", "))
+            outcome(true, checks.iter().map(|c| describe(c, vars)).collect::<Vec<_>>().join(", "))
         }
     }
 }
@@ -104,13 +104,15 @@ fn json_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn describe(check: &Check) -> String {
+/// What a check wants, with its variables rendered (`equal to "999"`, not `"${flavor_ref}"`).
+fn describe(check: &Check, vars: &Vars) -> String {
+    let shown = |v: &Value| excerpt(&render_json(v, vars).unwrap_or_else(|_| v.clone()), 120);
     match check {
-        Check::Equals(v) => format!("equal to {}", excerpt(v, 120)),
-        Check::NotEquals(v) => format!("not equal to {}", excerpt(v, 120)),
+        Check::Equals(v) => format!("equal to {}", shown(v)),
+        Check::NotEquals(v) => format!("not equal to {}", shown(v)),
         Check::Matches(re) => format!("matching /{}/", re.as_str()),
         Check::Type(t) => format!("of type {}", t.name()),
-        Check::OneOf(vs) => format!("one of {}", vs.iter().map(|v| excerpt(v, 40)).collect::<Vec<_>>().join(", ")),
+        Check::OneOf(vs) => format!("one of {}", vs.iter().map(shown).collect::<Vec<_>>().join(", ")),
         Check::Length(n) => format!("of length {n}"),
     }
 }

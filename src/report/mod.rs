@@ -1,5 +1,6 @@
 //! Reports: views of the one outcome model. One module per format.
 
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -12,6 +13,7 @@ pub enum ReportKind {
     Json,
     Junit,
     Markdown,
+    Html,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +22,7 @@ pub struct ReportTarget {
     pub path: PathBuf,
 }
 
-/// `json=PATH`, `junit=PATH`, `markdown=PATH`.
+/// `json=PATH`, `junit=PATH`, `markdown=PATH`, `html=PATH`.
 pub fn parse_target(text: &str) -> Result<ReportTarget, String> {
     let (kind, path) = text.split_once('=').ok_or_else(|| format!("`{text}`: expected FORMAT=PATH, e.g. json=report.json"))?;
     if path.is_empty() {
@@ -30,18 +32,10 @@ pub fn parse_target(text: &str) -> Result<ReportTarget, String> {
         "json" => ReportKind::Json,
         "junit" => ReportKind::Junit,
         "markdown" | "md" => ReportKind::Markdown,
-        other => return Err(format!("`{other}` is not a report format (available: json, junit, markdown)")),
+        "html" => ReportKind::Html,
+        other => return Err(format!("`{other}` is not a report format (available: json, junit, markdown, html)")),
     };
     Ok(ReportTarget { kind, path: PathBuf::from(path) })
 }
 
-/// Writes next to the target and renames, like cassettes: a reader never sees half a report.
-pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
-    tmp.write_all(bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    tmp.persist(path).map_err(|e| format!("cannot write {}: {}", path.display(), e.error))?;
-    Ok(())
-}
+pub use crate::atomic::write_atomic;
