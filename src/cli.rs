@@ -16,7 +16,8 @@ use crate::auth::clouds;
 use crate::connect::{connect, ConnectOptions};
 use crate::provider::{self, IdentitySpec, Provider};
 use crate::report::{self, human, ReportKind, ReportTarget};
-use crate::runner::{self, Cancel, Event, RunnerConfig};
+use crate::report::progress::ProgressView;
+use crate::runner::{self, Cancel, RunnerConfig};
 use crate::schema_store::{ExtraKeys, SchemaStore};
 use crate::suite;
 
@@ -333,10 +334,9 @@ pub(crate) async fn run_suites(args: &RunArgs, p: &Prepared) -> Result<Executed,
     spawn_interrupt_handler(cancel.clone());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let printer = tokio::spawn(async move {
+        let mut view = ProgressView::new(mode);
         while let Some(event) = rx.recv().await {
-            if let Event::RunFinished { outcome, .. } = event {
-                println!("{}", human::run_line(&outcome, mode));
-            }
+            view.handle(event);
         }
     });
     let config = RunnerConfig { mode, jobs: args.jobs, endpoint, cancel: cancel.clone(), events: Some(tx), schemas: p.schemas.unwrap_or_else(SchemaStore::embedded), extra_keys: p.extra_keys };

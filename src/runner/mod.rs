@@ -28,7 +28,26 @@ use crate::transport::Transport;
 #[derive(Debug, Clone)]
 pub enum Event {
     RunStarted { index: usize, suite: String, microversion: String },
+    /// A step of a run begins.
+    StepStarted { index: usize, step: String },
+    /// A wait polled: what it saw, and how long it has waited.
+    WaitPolled { index: usize, step: String, status: String, waited_ms: u64, until: String },
     RunFinished { index: usize, outcome: Box<RunOutcome> },
+}
+
+/// Where a run reports its progress (no-op when nobody listens).
+#[derive(Clone, Default)]
+pub struct Progress {
+    index: usize,
+    tx: Option<mpsc::UnboundedSender<Event>>,
+}
+
+impl Progress {
+    pub fn send(&self, make: impl FnOnce(usize) -> Event) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(make(self.index));
+        }
+    }
 }
 
 pub struct RunnerConfig {
@@ -61,7 +80,8 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
                 let _ = tx.send(Event::RunStarted { index, suite: plan.suite.name.clone(), microversion: plan.microversion.to_string() });
             }
             let transport = transport_for(&plan, endpoint);
-            let outcome = run::run(plan, transport, &cancel, schemas, extra_keys).await;
+            let progress = Progress { index, tx: events.clone() };
+            let outcome = run::run(plan, transport, &cancel, schemas, extra_keys, progress).await;
             if let Some(tx) = &events {
                 let _ = tx.send(Event::RunFinished { index, outcome: Box::new(outcome.clone()) });
             }

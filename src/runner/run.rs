@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use super::cancel::Cancel;
-use super::{step, wait};
+use super::{step, wait, Event, Progress};
 use crate::exchange::Exchange;
 use crate::outcome::{CassetteRef, CassetteState, RunOutcome, StepKind, StepOutcome, Verdict};
 use crate::plan::{RunPlan, Source};
@@ -23,6 +23,7 @@ pub struct RunCtx<'a> {
     pub cancel: &'a Cancel,
     pub schemas: &'a SchemaStore,
     pub extra_keys: ExtraKeys,
+    pub progress: Progress,
     /// Set when the provider could not be reached: a recording is then not complete.
     pub transport_failed: bool,
 }
@@ -36,7 +37,7 @@ pub struct PendingCleanup {
     pub done: bool,
 }
 
-pub async fn run(plan: RunPlan, transport: Option<Box<dyn Transport>>, cancel: &Cancel, schemas: &SchemaStore, extra_keys: ExtraKeys) -> RunOutcome {
+pub async fn run(plan: RunPlan, transport: Option<Box<dyn Transport>>, cancel: &Cancel, schemas: &SchemaStore, extra_keys: ExtraKeys, progress: Progress) -> RunOutcome {
     let wall = Instant::now();
     let suite = plan.suite.clone();
     let mut outcome = RunOutcome {
@@ -106,6 +107,7 @@ pub async fn run(plan: RunPlan, transport: Option<Box<dyn Transport>>, cancel: &
         cancel,
         schemas,
         extra_keys,
+        progress,
         transport_failed: false,
     };
     let mut stop: Option<String> = None;
@@ -123,6 +125,7 @@ pub async fn run(plan: RunPlan, transport: Option<Box<dyn Transport>>, cancel: &
             outcome.steps.push(skipped(s, &why));
             continue;
         }
+        ctx.progress.send(|index| Event::StepStarted { index, step: s.name.clone() });
         let result = match &s.action {
             Action::Request(spec) => step::request(&mut ctx, s, spec).await,
             Action::Wait(spec) => wait::wait(&mut ctx, s, spec).await,

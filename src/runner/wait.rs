@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::poll::PollSchedule;
 use super::run::{location, RunCtx};
+use super::Event;
 use super::step::{microversion_headers, send, value_str};
 use crate::check::path::check_path;
 use crate::check::schema::check_exchange;
@@ -80,6 +81,8 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
         };
         let fault = server_doc.and_then(|d| d.get("fault")).map(|f| excerpt(f, 400));
         let task_visible = server_doc.is_some_and(|d| d.get("OS-EXT-STS:task_state").is_some());
+        let waited_ms = millis(ctx.transport.elapsed().saturating_sub(started));
+        ctx.progress.send(|index| Event::WaitPolled { index, step: s.name.clone(), status: status.clone(), waited_ms, until: spec.until.to_string() });
         let settled = observation.task_state.is_none();
         trace.observations.push(observation);
 
