@@ -292,7 +292,10 @@ pub(crate) async fn run_suites(args: &RunArgs, p: &Prepared) -> Result<Executed,
     let mut default_microversion = None;
     if let Some(provider) = &p.provider {
         let options = ConnectOptions { secrets: args.secrets.clone(), timeout: p.timeout, insecure: args.insecure };
-        match connect(provider, &options).await {
+        // `--var` wins over the provider's variables, for the capability probe too.
+        let mut provider = provider.clone();
+        provider.variables.extend(p.cli_vars.iter().cloned());
+        match connect(&provider, &options).await {
             Ok(c) => {
                 endpoint = Some(c.endpoint);
                 live_info = Some(c.info);

@@ -1,6 +1,7 @@
 //! From a provider to a live connection: HTTP clients (TLS as each cloud says), Keystone
 //! sessions for identities that name a cloud, the compute endpoint (given, or from the
-//! service catalog), and the provider's microversion range from its version document.
+//! service catalog), the provider's microversion range from its version document, and the
+//! capabilities it cannot offer (`probe`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -72,12 +73,16 @@ pub async fn connect(provider: &Provider, options: &ConnectOptions) -> Result<Co
     };
     let endpoint = Arc::new(Endpoint::new(&url, identities, client, redactor)?);
     let api_versions = probe_versions(&endpoint).await?;
+    let mut unsupported = provider.unsupported.clone();
+    for (capability, why) in crate::probe::probe(&endpoint, &provider.variables).await {
+        unsupported.entry(capability).or_insert(why);
+    }
     let info = LiveInfo {
         label: provider.label.clone(),
         endpoint_path: endpoint.base_path.clone(),
         variables: provider.variables.clone(),
         identities: provider.identities.keys().cloned().collect(),
-        unsupported: provider.unsupported.clone(),
+        unsupported,
         api_versions,
     };
     Ok(Connection { endpoint, info, default_microversion })

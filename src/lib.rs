@@ -19,6 +19,7 @@ pub mod json_util;
 pub mod microversion;
 pub mod outcome;
 pub mod plan;
+pub mod probe;
 pub mod provider;
 pub mod report;
 pub mod runner;

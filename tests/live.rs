@@ -216,3 +216,13 @@ fn wrong_password_and_unknown_cloud_fail_clearly() {
     assert_eq!(code, Some(2));
     assert!(err.contains("no cloud named `no-such-cloud`") && err.contains("tapedeck-appcred"), "{err}");
 }
+
+#[test]
+fn the_capability_probe_skips_what_the_provider_lacks() {
+    let Some(file) = provider_file() else { return };
+    let args = ["run", "--mode", "live", "--provider", &file.display().to_string(), "--var", "flavor_ref_alt=tapedeck-no-such-flavor", "suites/server-resize.yaml"];
+    let (code, out, err) = tapedeck(&args, repo());
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(out.matches("SKIP").count(), 3, "{out}");
+    assert!(out.contains("compute-servers-resize is not offered") && out.contains("tapedeck-no-such-flavor does not exist on the provider"), "{out}");
+}

@@ -1,0 +1,43 @@
+//! The capability probe: before a live run, ask the provider whether what the suites need is
+//! there (the flavors and images the variables name), so suites needing what is missing are
+//! skipped with the reason instead of failing. The microversion range comes from `connect`.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use crate::transport::live::Endpoint;
+use crate::transport::Outgoing;
+
+/// Capability → what it needs from the provider's variables, and how to check it exists.
+const NEEDS: &[(&str, &str, &str)] = &[
+    ("compute-servers-resize", "flavor_ref_alt", "/flavors/"),
+    ("compute-servers-rebuild", "image_ref_alt", "/images/"),
+];
+
+/// Capabilities the provider cannot offer, with the reason.
+pub async fn probe(endpoint: &Endpoint, variables: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut missing = BTreeMap::new();
+    for (capability, var, collection) in NEEDS {
+        let Some(id) = variables.get(*var) else {
+            missing.insert(capability.to_string(), format!("the provider sets no `{var}` (needed to test it)"));
+            continue;
+        };
+        let req = Outgoing {
+            step: "capability probe".into(),
+            identity: None,
+            method: "GET".into(),
+            target: format!("{collection}{id}"),
+            headers: vec![("OpenStack-API-Version".into(), "compute 2.1".into())],
+            body: None,
+        };
+        match endpoint.exchange(&req, Instant::now()).await {
+            Ok(e) if e.response.status == 404 => {
+                missing.insert(capability.to_string(), format!("`{var}` = {id} does not exist on the provider (GET {collection}{id} → 404)"));
+            }
+            // Anything else (200, or a proxy API that answers differently) does not prove
+            // absence: the suites will find out.
+            _ => {}
+        }
+    }
+    missing
+}
