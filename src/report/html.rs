@@ -3,12 +3,12 @@
 //! response and schema errors with their pointers, each wait's observed status trace drawn as a
 //! timeline, and which api-ref operations were exercised.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::human::secs;
+use super::views;
 use crate::json_util::{excerpt, truncate};
-use crate::outcome::{CheckKind, CheckState, Outcome, RunOutcome, StepOutcome, Trace, Verdict};
+use crate::outcome::{Outcome, RunOutcome, StepOutcome, Trace, Verdict};
 
 const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#1d2330;padding:0 1em}\
 h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #d9dde5;padding-bottom:.2em}\
@@ -62,21 +62,8 @@ fn verdict_class(v: Verdict) -> &'static str {
 }
 
 fn capabilities(h: &mut String, outcome: &Outcome) {
-    let mut caps: BTreeMap<&str, Vec<&RunOutcome>> = BTreeMap::new();
-    for r in &outcome.runs {
-        for c in &r.capabilities {
-            caps.entry(c).or_default().push(r);
-        }
-    }
     h.push_str("<h2>Capabilities</h2><table><tr><th>capability</th><th>verdict</th><th>runs</th></tr>");
-    for (cap, runs) in caps {
-        let v = if runs.iter().any(|r| r.verdict == Verdict::Failed) {
-            Verdict::Failed
-        } else if runs.iter().all(|r| r.verdict == Verdict::Skipped) {
-            Verdict::Skipped
-        } else {
-            Verdict::Passed
-        };
+    for (cap, v, runs) in views::capabilities(outcome) {
         let names: Vec<String> = runs.iter().map(|r| format!("<span class=\"{}\">{}@{}</span>", verdict_class(r.verdict), esc(&r.suite), r.microversion)).collect();
         let _ = write!(h, "<tr><td><code>{}</code></td><td class=\"{c}\">{c}</td><td>{}</td></tr>", esc(cap), names.join(", "), c = verdict_class(v));
     }
@@ -226,27 +213,15 @@ fn traces(h: &mut String, outcome: &Outcome) {
 }
 
 fn coverage(h: &mut String, outcome: &Outcome) {
-    let mut ops: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    let mut gaps: BTreeMap<String, usize> = BTreeMap::new();
-    for r in &outcome.runs {
-        for c in r.steps.iter().chain(&r.cleanups).flat_map(|s| &s.checks).filter(|c| c.kind == CheckKind::Schema) {
-            let op = c.target.split_whitespace().next().unwrap_or("").to_string();
-            match c.state {
-                CheckState::Passed => ops.entry(op).or_default().0 += 1,
-                CheckState::Failed => ops.entry(op).or_default().1 += 1,
-                CheckState::Gap => *gaps.entry(c.message.clone().unwrap_or_default()).or_default() += 1,
-                CheckState::Warning => {}
-            }
-        }
-    }
+    let c = views::coverage(outcome);
     h.push_str("<h2>Operation coverage</h2><table><tr><th>operation</th><th>valid responses</th><th>schema failures</th></tr>");
-    for (op, (ok, bad)) in &ops {
+    for (op, (ok, bad)) in &c.operations {
         let _ = write!(h, "<tr><td><code>{}</code></td><td>{ok}</td><td class=\"{}\">{bad}</td></tr>", esc(op), if *bad > 0 { "failed" } else { "" });
     }
     h.push_str("</table>");
-    if !gaps.is_empty() {
+    if !c.gaps.is_empty() {
         h.push_str("<p>Coverage gaps (responses with no schema to check):</p><ul>");
-        for (why, n) in gaps {
+        for (why, n) in c.gaps {
             let _ = write!(h, "<li>{n}× {}</li>", esc(&why));
         }
         h.push_str("</ul>");

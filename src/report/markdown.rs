@@ -2,11 +2,11 @@
 //! failures with their evidence, the observed status traces, and which api-ref operations the
 //! run exercised.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::human::{secs, step_details};
-use crate::outcome::{CheckKind, CheckState, Outcome, RunOutcome, Verdict};
+use super::views;
+use crate::outcome::{Outcome, RunOutcome, Verdict};
 
 pub fn render(outcome: &Outcome) -> String {
     let mut md = String::new();
@@ -41,21 +41,8 @@ fn verdict(v: Verdict) -> &'static str {
 }
 
 fn capabilities(md: &mut String, outcome: &Outcome) {
-    let mut caps: BTreeMap<&str, Vec<&RunOutcome>> = BTreeMap::new();
-    for run in &outcome.runs {
-        for c in &run.capabilities {
-            caps.entry(c).or_default().push(run);
-        }
-    }
     let _ = writeln!(md, "## Capabilities\n\n| capability | verdict | runs |\n|---|---|---|");
-    for (cap, runs) in caps {
-        let v = if runs.iter().any(|r| r.verdict == Verdict::Failed) {
-            Verdict::Failed
-        } else if runs.iter().all(|r| r.verdict == Verdict::Skipped) {
-            Verdict::Skipped
-        } else {
-            Verdict::Passed
-        };
+    for (cap, v, runs) in views::capabilities(outcome) {
         let names: Vec<String> = runs.iter().map(|r| format!("{}@{}", r.suite, r.microversion)).collect();
         let _ = writeln!(md, "| `{cap}` | {} | {} |", verdict(v), names.join(", "));
     }
@@ -114,26 +101,14 @@ fn traces(md: &mut String, outcome: &Outcome) {
 }
 
 fn coverage(md: &mut String, outcome: &Outcome) {
-    let mut ops: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    let mut gaps: BTreeMap<String, usize> = BTreeMap::new();
-    for r in &outcome.runs {
-        for c in r.steps.iter().chain(&r.cleanups).flat_map(|s| &s.checks).filter(|c| c.kind == CheckKind::Schema) {
-            let op = c.target.split_whitespace().next().unwrap_or("").to_string();
-            match c.state {
-                CheckState::Passed => ops.entry(op).or_default().0 += 1,
-                CheckState::Failed => ops.entry(op).or_default().1 += 1,
-                CheckState::Gap => *gaps.entry(c.message.clone().unwrap_or_default()).or_default() += 1,
-                CheckState::Warning => {}
-            }
-        }
-    }
+    let c = views::coverage(outcome);
     let _ = writeln!(md, "## Operation coverage\n\n| operation | valid responses | schema failures |\n|---|---|---|");
-    for (op, (ok, bad)) in &ops {
+    for (op, (ok, bad)) in &c.operations {
         let _ = writeln!(md, "| `{op}` | {ok} | {bad} |");
     }
-    if !gaps.is_empty() {
+    if !c.gaps.is_empty() {
         let _ = writeln!(md, "\nCoverage gaps (responses with no schema to check):\n");
-        for (why, n) in gaps {
+        for (why, n) in c.gaps {
             let _ = writeln!(md, "- {n}× {}", escape(&why));
         }
     }

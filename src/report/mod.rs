@@ -6,6 +6,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod progress;
+pub mod views;
 
 use std::path::PathBuf;
 

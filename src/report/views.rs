@@ -1,0 +1,51 @@
+//! Aggregations several report formats show: verdict per capability, operation coverage.
+
+use std::collections::BTreeMap;
+
+use crate::outcome::{CheckKind, CheckState, Outcome, RunOutcome, Verdict};
+
+/// Each capability with its verdict (failed if any run failed, skipped if all skipped) and runs.
+pub fn capabilities(outcome: &Outcome) -> Vec<(&str, Verdict, Vec<&RunOutcome>)> {
+    let mut caps: BTreeMap<&str, Vec<&RunOutcome>> = BTreeMap::new();
+    for r in &outcome.runs {
+        for c in &r.capabilities {
+            caps.entry(c).or_default().push(r);
+        }
+    }
+    caps.into_iter()
+        .map(|(cap, runs)| {
+            let v = if runs.iter().any(|r| r.verdict == Verdict::Failed) {
+                Verdict::Failed
+            } else if runs.iter().all(|r| r.verdict == Verdict::Skipped) {
+                Verdict::Skipped
+            } else {
+                Verdict::Passed
+            };
+            (cap, v, runs)
+        })
+        .collect()
+}
+
+#[derive(Debug, Default)]
+pub struct Coverage {
+    /// Operation id → (valid responses, schema failures).
+    pub operations: BTreeMap<String, (usize, usize)>,
+    /// Why no schema could be checked → how often.
+    pub gaps: BTreeMap<String, usize>,
+}
+
+pub fn coverage(outcome: &Outcome) -> Coverage {
+    let mut c = Coverage::default();
+    for r in &outcome.runs {
+        for check in r.steps.iter().chain(&r.cleanups).flat_map(|s| &s.checks).filter(|c| c.kind == CheckKind::Schema) {
+            let op = check.target.split_whitespace().next().unwrap_or("").to_string();
+            match check.state {
+                CheckState::Passed => c.operations.entry(op).or_default().0 += 1,
+                CheckState::Failed => c.operations.entry(op).or_default().1 += 1,
+                CheckState::Gap => *c.gaps.entry(check.message.clone().unwrap_or_default()).or_default() += 1,
+                CheckState::Warning => {}
+            }
+        }
+    }
+    c
+}
