@@ -71,11 +71,10 @@ pub fn load(path: &Path) -> Result<Provider, InputError> {
     let (doc, source): (ProviderDoc, String) = yaml::read_file(path)?;
     let label = doc.label.value.clone();
     check_label(&label).map_err(|e| InputError::at(path, &source, yaml::pos(&doc.label), e))?;
-    if let Some(e) = &doc.endpoint {
-        if !(e.value.starts_with("http://") || e.value.starts_with("https://")) {
+    if let Some(e) = &doc.endpoint
+        && !(e.value.starts_with("http://") || e.value.starts_with("https://")) {
             return Err(InputError::at(path, &source, yaml::pos(e), format!("`{}` is not an http(s) URL", e.value)));
         }
-    }
     let _ = doc.sandbox;
     let clouds_file: Option<PathBuf> = doc.clouds_file.as_ref().map(|f| path.parent().unwrap_or(Path::new(".")).join(f));
     let mut docs = doc.identities;
@@ -93,7 +92,7 @@ pub fn load(path: &Path) -> Result<Provider, InputError> {
         identities.insert(name, IdentitySpec { headers: i.headers.into_iter().collect(), token: i.token, cloud });
     }
     let has_cloud = identities.values().any(|i| i.cloud.is_some());
-    if doc.endpoint.is_none() && !identities.get("user").is_some_and(|i| i.cloud.is_some()) {
+    if doc.endpoint.is_none() && identities.get("user").is_none_or(|i| i.cloud.is_none()) {
         let why = if has_cloud { "the `user` identity names no cloud to take it from" } else { "no identity names a cloud" };
         return Err(InputError::in_file(path, format!("the provider file needs `endpoint` (the compute endpoint URL, e.g. http://127.0.0.1:8774/v2.1): {why}")));
     }

@@ -126,12 +126,11 @@ pub fn from_clouds_yaml(name: &str, file: Option<&Path>, env: &dyn Fn(&str) -> O
         Some(f) => vec![f.with_file_name("secure.yaml")],
         None => search_paths(env, "secure.yaml"),
     };
-    if let Some(secure) = first_existing(&secure_paths) {
-        if let Some(over) = read_clouds(&secure)?.get(name) {
+    if let Some(secure) = first_existing(&secure_paths)
+        && let Some(over) = read_clouds(&secure)?.get(name) {
             merge(&mut cloud, over);
             source.push_str(&format!(" + {}", secure.display()));
         }
-    }
     let base = path.parent().unwrap_or(Path::new("."));
     cloud_from_value(name, &source, &cloud, base)
 }

@@ -22,11 +22,10 @@ pub fn load(path: &Path) -> Result<Cassette, InputError> {
     struct Head {
         format: Option<u32>,
     }
-    if let Ok(Head { format: Some(v) }) = serde_saphyr::from_str::<Head>(&source) {
-        if v != FORMAT_VERSION {
+    if let Ok(Head { format: Some(v) }) = serde_saphyr::from_str::<Head>(&source)
+        && v != FORMAT_VERSION {
             return Err(InputError::in_file(path, format!("cassette format {v} is not supported by this tapedeck (it reads format {FORMAT_VERSION}); re-record it")));
         }
-    }
     yaml::parse_str(path, &source).map_err(|mut e| {
         e.message = format!("broken cassette: {}; re-record it with `tapedeck run --mode record`", e.message);
         e

@@ -64,10 +64,9 @@ impl ProgressView {
     }
 
     fn message(&self, index: usize, text: String) {
-        if let Some((_, bars)) = &self.bars {
-            if let Some(bar) = bars.get(&index) {
+        if let Some((_, bars)) = &self.bars
+            && let Some(bar) = bars.get(&index) {
                 bar.set_message(text);
             }
-        }
     }
 }

@@ -40,11 +40,10 @@ pub async fn request(ctx: &mut RunCtx<'_>, s: &Step, spec: &RequestSpec) -> Step
         let target = exchange.request.path.clone();
         let plan = ctx.plan;
         for pending in ctx.cleanups.iter_mut().filter(|p| !p.done) {
-            if let Ok(o) = render(plan, &pending.step, &pending.spec, &pending.vars) {
-                if o.method == outgoing.method && relative_target(&o.target, &[], &plan.endpoint_path).ok().as_deref() == Some(target.as_str()) {
+            if let Ok(o) = render(plan, &pending.step, &pending.spec, &pending.vars)
+                && o.method == outgoing.method && relative_target(&o.target, &[], &plan.endpoint_path).ok().as_deref() == Some(target.as_str()) {
                     pending.done = true;
                 }
-            }
         }
     }
     // The cleanup is registered once the step ran; it is rendered with the variables as they

@@ -101,7 +101,7 @@ pub struct ExpectDoc {
 pub enum AssertionDoc {
     Present,
     Absent,
-    Checks(ChecksDoc),
+    Checks(Box<ChecksDoc>),
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -135,7 +135,7 @@ impl<'de> Deserialize<'de> for AssertionDoc {
                 }
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<AssertionDoc, A::Error> {
-                ChecksDoc::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(AssertionDoc::Checks)
+                ChecksDoc::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(|c| AssertionDoc::Checks(Box::new(c)))
             }
         }
         d.deserialize_any(Vis)

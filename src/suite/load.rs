@@ -272,11 +272,10 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
-            if let Some(last) = path.last() {
-                if *last != until {
+            if let Some(last) = path.last()
+                && *last != until {
                     self.error(yaml::pos(p), format!("the path ends in {last} but the wait is until {until}: a path must end where the wait ends"));
                 }
-            }
         }
         let fail_on = match &doc.fail_on {
             Some(list) => list.iter().filter_map(|s| self.status(s)).collect(),
@@ -418,12 +417,11 @@ impl<'a> Checker<'a> {
                 (source, regex)
             }
         };
-        if let CaptureSource::Pointer(p) = &source {
-            if let Err(e) = check_pointer(p) {
+        if let CaptureSource::Pointer(p) = &source
+            && let Err(e) = check_pointer(p) {
                 self.error(pos, e);
                 return None;
             }
-        }
         Some(Capture { var: var.to_string(), source, regex })
     }
 

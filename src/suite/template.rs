@@ -43,9 +43,9 @@ impl Template {
         while let Some(i) = rest.find('$') {
             literal.push_str(&rest[..i]);
             let after = &rest[i..];
-            if after.starts_with("$${") {
+            if let Some(after_escape) = after.strip_prefix("$${") {
                 literal.push_str("${");
-                rest = &after[3..];
+                rest = after_escape;
                 offset += i + 3;
             } else if let Some(body) = after.strip_prefix("${") {
                 let end = body.find('}').ok_or(TemplateError {

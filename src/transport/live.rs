@@ -91,12 +91,11 @@ impl Endpoint {
         };
         let mut response = self.send_once(&method, &url, req, &identity, token.as_deref()).await.map_err(|e| classify(&e, &describe()))?;
         // A refused token (expired, revoked): authenticate again, once, and repeat the request.
-        if response.status().as_u16() == 401 {
-            if let (Some(k), Some(refused)) = (&identity.keystone, &token) {
+        if response.status().as_u16() == 401
+            && let (Some(k), Some(refused)) = (&identity.keystone, &token) {
                 token = Some(k.renew(refused).await.map_err(auth_error)?.id);
                 response = self.send_once(&method, &url, req, &identity, token.as_deref()).await.map_err(|e| classify(&e, &describe()))?;
             }
-        }
         let status = response.status().as_u16();
         let headers: Vec<(String, String)> = response
             .headers()

@@ -61,11 +61,10 @@ impl Redactor {
                 out = out.replace(s.as_str(), SECRET_MARKER);
             }
         }
-        if let Some(origin) = &self.origin {
-            if out.contains(origin.as_str()) {
+        if let Some(origin) = &self.origin
+            && out.contains(origin.as_str()) {
                 out = out.replace(origin.as_str(), ENDPOINT_PLACEHOLDER);
             }
-        }
         out
     }
 
