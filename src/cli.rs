@@ -41,6 +41,8 @@ pub enum Command {
     Schemas(crate::schema_cli::SchemasCommand),
     /// Validate JSON documents against the derived schema of an operation.
     Validate(crate::schema_cli::ValidateArgs),
+    /// List and delete the td- servers earlier runs left on a provider.
+    Cleanup(crate::cleanup::CleanupArgs),
     /// Run a certification profile and write the certification bundle.
     Certify(crate::certify::CertifyArgs),
     /// Compare two cassettes or cassette directories by behaviour (statuses, traces, steps).
@@ -147,6 +149,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => run_command(args),
         Command::Certify(args) => crate::certify::run(args),
+        Command::Cleanup(args) => crate::cleanup::run(args),
         Command::Diff { a, b } => crate::diff::run(&a, &b),
         Command::Schemas(cmd) => crate::schema_cli::run_schemas(cmd),
         Command::Validate(args) => crate::schema_cli::run_validate(args),
@@ -173,8 +176,8 @@ pub(crate) struct Prepared {
     cli_vars: Vec<(String, String)>,
     microversion: Option<Microversion>,
     reports: Vec<ReportTarget>,
-    provider: Option<Provider>,
-    timeout: Duration,
+    pub(crate) provider: Option<Provider>,
+    pub(crate) timeout: Duration,
     /// `None`: the embedded set, parsed only when a run needs it (`--list` does not).
     schemas: Option<&'static SchemaStore>,
     extra_keys: ExtraKeys,
@@ -297,6 +300,15 @@ pub(crate) async fn run_suites(args: &RunArgs, p: &Prepared) -> Result<Executed,
         provider.variables.extend(p.cli_vars.iter().cloned());
         match connect(&provider, &options).await {
             Ok(c) => {
+                if let Ok(left) = crate::cleanup::find(&c.endpoint).await {
+                    if !left.is_empty() {
+                        eprintln!(
+                            "warning: {} td- servers from earlier runs are on {} (`tapedeck cleanup --dry-run` lists them)",
+                            left.len(),
+                            provider.label
+                        );
+                    }
+                }
                 endpoint = Some(c.endpoint);
                 live_info = Some(c.info);
                 default_microversion = c.default_microversion;

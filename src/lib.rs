@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cassette;
 pub mod certify;
 pub mod check;
+pub mod cleanup;
 pub mod cli;
 pub mod connect;
 pub mod derive;

@@ -226,3 +226,33 @@ fn the_capability_probe_skips_what_the_provider_lacks() {
     assert_eq!(out.matches("SKIP").count(), 3, "{out}");
     assert!(out.contains("compute-servers-resize is not offered") && out.contains("tapedeck-no-such-flavor does not exist on the provider"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cleanup_lists_then_deletes_leftovers() {
+    let Some(file) = provider_file() else { return };
+    let p = provider::load(&file).unwrap();
+    let e = endpoint(&p).await;
+    let name = format!("td-leftover-{}", tapedeck::plan::new_run_id());
+    let vars = &p.variables;
+    let body = serde_json::json!({"server": {"name": name, "imageRef": vars["image_ref"], "flavorRef": vars["flavor_ref"], "networks": [{"uuid": vars["network"]}]}});
+    let create = Outgoing { step: "leftover".into(), identity: None, method: "POST".into(), target: "/servers".into(), headers: vec![], body: Some(body) };
+    assert_eq!(e.exchange(&create, Instant::now()).await.unwrap().response.status, 202);
+
+    let provider_arg = file.display().to_string();
+    // Only this test's server: the other live tests run at the same time with their own.
+    let run = |extra: &'static [&'static str]| {
+        let mut args = vec!["cleanup", "--provider", provider_arg.as_str(), "--matching", name.as_str()];
+        args.extend_from_slice(extra);
+        tapedeck(&args, repo())
+    };
+    let (code, out, err) = run(&["--dry-run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(&format!("would delete")) && out.contains(&name), "{out}");
+    let (code, out, _) = run(&["--dry-run", "--older-than", "1h"]);
+    assert_eq!(code, 0);
+    assert!(!out.contains(&name), "a fresh server is not older than 1h: {out}");
+    let (code, out, _) = run(&[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("deleted")) && out.contains(&name), "{out}");
+    assert_no_servers_left(&*e, &name).await;
+}
