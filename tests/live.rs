@@ -256,3 +256,25 @@ async fn cleanup_lists_then_deletes_leftovers() {
     assert!(out.contains(&format!("deleted")) && out.contains(&name), "{out}");
     assert_no_servers_left(&*e, &name).await;
 }
+
+#[test]
+fn certify_live_records_the_evidence_into_the_bundle() {
+    let Some(file) = provider_file() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile.yaml");
+    std::fs::write(&profile, "profile: live-reboot\ncapabilities:\n  compute-servers-reboot: required\n").unwrap();
+    let out = dir.path().join("bundle");
+    let args = ["certify", "--profile", &profile.display().to_string(), "--out", &out.display().to_string(), "--provider", &file.display().to_string(), "suites/server-reboot.yaml"];
+    let (code, stdout, stderr) = tapedeck(&args, repo());
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let cert: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("certification.json")).unwrap()).unwrap();
+    assert_eq!(cert["certified"], true);
+    assert_eq!(cert["mode"], "record");
+    assert_eq!(cert["provider"]["api_versions"]["max"], "2.104");
+    let evidence = cert["evidence"].as_array().unwrap();
+    assert_eq!(evidence.len(), 2, "one recorded cassette per microversion: {evidence:?}");
+    for e in evidence {
+        let bytes = std::fs::read(out.join(e["path"].as_str().unwrap())).unwrap();
+        assert_eq!(e["sha256"], tapedeck::json_util::sha256_hex(&bytes));
+    }
+}
