@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::cli::{prepare, RunArgs};
+use crate::cli::{resolve_provider, RunArgs};
 use crate::connect::{connect, ConnectOptions};
 use crate::suite::duration::parse_duration;
 use crate::transport::live::Endpoint;
@@ -87,16 +87,23 @@ pub fn run(mut args: CleanupArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let prepared = match prepare(&args.run) {
-        Ok(p) => p,
+    let provider = match resolve_provider(&args.run) {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            eprintln!("error: cleanup needs a provider: --provider FILE, --os-cloud NAME or --endpoint URL");
+            return ExitCode::from(2);
+        }
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(2);
         }
     };
-    let Some(provider) = prepared.provider.clone() else {
-        eprintln!("error: cleanup needs a provider: --provider FILE, --os-cloud NAME or --endpoint URL");
-        return ExitCode::from(2);
+    let timeout = match parse_duration(&args.run.request_timeout) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: --request-timeout: {e}");
+            return ExitCode::from(2);
+        }
     };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,
@@ -106,7 +113,7 @@ pub fn run(mut args: CleanupArgs) -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let options = ConnectOptions { secrets: args.run.secrets.clone(), timeout: prepared.timeout, insecure: args.run.insecure };
+        let options = ConnectOptions { secrets: args.run.secrets.clone(), timeout, insecure: args.run.insecure };
         let conn = match connect(&provider, &options).await {
             Ok(c) => c,
             Err(e) => {

@@ -211,28 +211,7 @@ pub(crate) fn prepare(args: &RunArgs) -> Result<Prepared, InputErrors> {
     }
     let names: Vec<String> = cli_vars.iter().map(|(n, _)| n.clone()).collect();
     let suites = suite::load_all(&files, &names)?.into_iter().map(Arc::new).collect();
-    let provider = match (args.mode, &args.provider, &args.endpoint) {
-        _ if args.list => None,
-        (ModeArg::Replay, None, None) => None,
-        (ModeArg::Replay, _, _) => return Err(InputError::new("--provider and --endpoint are for --mode live or record; replay reads cassettes").into()),
-        (_, Some(_), Some(_)) => return Err(InputError::new("give --provider FILE or --endpoint URL, not both").into()),
-        (_, Some(file), None) => Some(provider::load(file)?),
-        (_, None, Some(url)) => Some(Provider {
-            label: args.label.clone().unwrap_or_else(|| "custom".into()),
-            endpoint: Some(url.clone()),
-            identities: args.token.iter().map(|t| ("user".to_string(), IdentitySpec { token: Some(t.clone()), ..IdentitySpec::default() })).collect(),
-            ..Provider::default()
-        }),
-        (_, None, None) => match clouds::resolve(args.os_cloud.as_deref(), &clouds::process_env)? {
-            Some(cloud) => Some(provider::from_cloud(cloud, args.label.as_deref())?),
-            None => {
-                return Err(InputError::new(
-                    "live and record mode need a provider: --provider FILE, --os-cloud NAME (or OS_CLOUD / the OS_* variables), or --endpoint URL with --token TOKEN",
-                )
-                .into());
-            }
-        },
-    };
+    let provider = resolve_provider(args)?;
     let schemas: Option<&'static SchemaStore> = match &args.schemas {
         // Loaded once for the life of the process.
         Some(dir) => Some(Box::leak(Box::new(SchemaStore::load_dir(dir).map_err(|e| InputError::new(format!("--schemas: {e}")))?))),
@@ -300,14 +279,10 @@ pub(crate) async fn run_suites(args: &RunArgs, p: &Prepared) -> Result<Executed,
         provider.variables.extend(p.cli_vars.iter().cloned());
         match connect(&provider, &options).await {
             Ok(c) => {
-                if let Ok(left) = crate::cleanup::find(&c.endpoint).await {
-                    if !left.is_empty() {
-                        eprintln!(
-                            "warning: {} td- servers from earlier runs are on {} (`tapedeck cleanup --dry-run` lists them)",
-                            left.len(),
-                            provider.label
-                        );
-                    }
+                if let Ok(left) = crate::cleanup::find(&c.endpoint).await
+                    && !left.is_empty()
+                {
+                    eprintln!("warning: {} td- servers from earlier runs are on {} (`tapedeck cleanup --dry-run` lists them)", left.len(), provider.label);
                 }
                 endpoint = Some(c.endpoint);
                 live_info = Some(c.info);
@@ -358,6 +333,33 @@ pub(crate) async fn run_suites(args: &RunArgs, p: &Prepared) -> Result<Executed,
     let outcome = runner::execute(plans, config).await;
     let _ = printer.await;
     Ok(Executed { outcome, cassette_dir, live: live_info })
+}
+
+/// The provider of a live or record run: a provider file, `--endpoint`/`--token`, or a cloud
+/// (`--os-cloud`, `OS_CLOUD`, the `OS_*` variables). `None` for replay and `--list`.
+pub(crate) fn resolve_provider(args: &RunArgs) -> Result<Option<Provider>, InputErrors> {
+    Ok(match (args.mode, &args.provider, &args.endpoint) {
+        _ if args.list => None,
+        (ModeArg::Replay, None, None) => None,
+        (ModeArg::Replay, _, _) => return Err(InputError::new("--provider and --endpoint are for --mode live or record; replay reads cassettes").into()),
+        (_, Some(_), Some(_)) => return Err(InputError::new("give --provider FILE or --endpoint URL, not both").into()),
+        (_, Some(file), None) => Some(provider::load(file)?),
+        (_, None, Some(url)) => Some(Provider {
+            label: args.label.clone().unwrap_or_else(|| "custom".into()),
+            endpoint: Some(url.clone()),
+            identities: args.token.iter().map(|t| ("user".to_string(), IdentitySpec { token: Some(t.clone()), ..IdentitySpec::default() })).collect(),
+            ..Provider::default()
+        }),
+        (_, None, None) => match clouds::resolve(args.os_cloud.as_deref(), &clouds::process_env)? {
+            Some(cloud) => Some(provider::from_cloud(cloud, args.label.as_deref())?),
+            None => {
+                return Err(InputError::new(
+                    "live and record mode need a provider: --provider FILE, --os-cloud NAME (or OS_CLOUD / the OS_* variables), or --endpoint URL with --token TOKEN",
+                )
+                .into());
+            }
+        },
+    })
 }
 
 pub(crate) fn finish(outcome: &Outcome, reports: &[ReportTarget]) -> ExitCode {

@@ -91,8 +91,23 @@ async fn shipped_suites_record_replay_and_match_the_committed_cassettes() {
     // What was just recorded replays offline...
     let (code, stdout, _) = tapedeck(&["run", "--cassettes", &cassettes.display().to_string(), "suites"], repo());
     assert_eq!(code, 0, "{stdout}");
-    // ...and behaves like the committed cassettes (the CI staleness check).
-    let (code, stdout, stderr) = tapedeck(&["diff", "cassettes/nova-34.0.0", &cassettes.display().to_string()], repo());
+    // ...and behaves like the committed cassettes (the CI staleness check). Runs this provider
+    // skipped for a capability it lacks (the header-identity sandbox has no Keystone) are not a
+    // change in Nova: they are compared only where both recordings ran them.
+    let committed = out.path().join("committed");
+    std::fs::create_dir_all(&committed).unwrap();
+    for entry in std::fs::read_dir(repo().join("cassettes/nova-34.0.0")).unwrap() {
+        let path = entry.unwrap().path();
+        let fresh = cassettes.join(path.file_name().unwrap());
+        let not_offered = std::fs::read_to_string(&fresh).is_ok_and(|t| t.contains("\nskipped: ") && t.contains("is not offered by"));
+        if not_offered {
+            eprintln!("not compared (capability not offered by this provider): {}", path.display());
+            std::fs::remove_file(&fresh).unwrap();
+        } else {
+            std::fs::copy(&path, committed.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let (code, stdout, stderr) = tapedeck(&["diff", &committed.display().to_string(), &cassettes.display().to_string()], repo());
     assert_eq!(code, 0, "the real Nova no longer behaves as the committed cassettes say:\n{stdout}\n{stderr}");
     // Through Keystone, the cloud's passwords and secrets reached no cassette.
     if p.identities.values().any(|i| i.cloud.is_some()) {
@@ -247,14 +262,14 @@ async fn cleanup_lists_then_deletes_leftovers() {
     };
     let (code, out, err) = run(&["--dry-run"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains(&format!("would delete")) && out.contains(&name), "{out}");
+    assert!(out.contains("would delete") && out.contains(&name), "{out}");
     let (code, out, _) = run(&["--dry-run", "--older-than", "1h"]);
     assert_eq!(code, 0);
     assert!(!out.contains(&name), "a fresh server is not older than 1h: {out}");
     let (code, out, _) = run(&[]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains(&format!("deleted")) && out.contains(&name), "{out}");
-    assert_no_servers_left(&*e, &name).await;
+    assert!(out.contains("deleted") && out.contains(&name), "{out}");
+    assert_no_servers_left(&e, &name).await;
 }
 
 #[test]
