@@ -74,8 +74,10 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
         let cancel = config.cancel.clone();
         let events = config.events.clone();
         let (schemas, extra_keys) = (config.schemas, config.extra_keys);
+        // Taken before spawning, so runs start in plan order (with --jobs 1: strictly in turn).
+        let permit = semaphore.acquire_owned().await.ok();
         handles.push(tokio::spawn(async move {
-            let _permit = semaphore.acquire_owned().await.ok();
+            let _permit = permit;
             if let Some(tx) = &events {
                 let _ = tx.send(Event::RunStarted { index, suite: plan.suite.name.clone(), microversion: plan.microversion.to_string() });
             }
