@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 fn binary() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let status = Command::new("cargo").args(["build", "--release", "--quiet"]).current_dir(root).status().expect("cargo build");
+    let status =
+        Command::new("cargo").args(["build", "--release", "--quiet"]).current_dir(root).status().expect("cargo build");
     assert!(status.success());
     root.join("target/release/tapedeck")
 }
@@ -32,9 +33,17 @@ fn main() {
     let bin = binary();
     let n = 30;
     let (median, best) = time_runs(&bin, root, &["run", "suites/server-lifecycle.yaml", "--microversion", "2.1"], n);
-    println!("replay of the lifecycle at 2.1 (one run) incl. process start:   median {:.1} ms, best {:.1} ms over {n} runs", ms(median), ms(best));
+    println!(
+        "replay of the lifecycle at 2.1 (one run) incl. process start:   median {:.1} ms, best {:.1} ms over {n} runs",
+        ms(median),
+        ms(best)
+    );
     let (median, best) = time_runs(&bin, root, &["run", "suites/server-lifecycle.yaml"], n);
-    println!("replay of the lifecycle at all its microversions (6 runs):     median {:.1} ms, best {:.1} ms over {n} runs", ms(median), ms(best));
+    println!(
+        "replay of the lifecycle at all its microversions (6 runs):     median {:.1} ms, best {:.1} ms over {n} runs",
+        ms(median),
+        ms(best)
+    );
 
     // The same cassettes with every recorded offset and duration ×25 (a minute and more of recorded waiting; still within the suite timeouts).
     let tmp = tempfile::tempdir().unwrap();
@@ -60,7 +69,11 @@ fn main() {
     }
     let suite = root.join("suites/server-lifecycle.yaml").display().to_string();
     let (median_x, best_x) = time_runs(&bin, tmp.path(), &["run", "--cassettes", "cassettes", &suite], n);
-    println!("the same 6 runs with every recorded offset ×25:              median {:.1} ms, best {:.1} ms", ms(median_x), ms(best_x));
+    println!(
+        "the same 6 runs with every recorded offset ×25:              median {:.1} ms, best {:.1} ms",
+        ms(median_x),
+        ms(best_x)
+    );
     println!("ratio (stretched / original): {:.2}", ms(median_x) / ms(median));
 }
 

@@ -18,12 +18,14 @@ fn main() {
     let path = nova.join("doc/api_samples/servers/v2.100/servers-details-resp.json");
     let sample: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("sample")).expect("json");
     let template = sample["servers"][0].clone();
-    let servers: Vec<Value> = (0..1000).map(|i| {
-        let mut s = template.clone();
-        s["id"] = json!(format!("00000000-0000-4000-8000-{i:012}"));
-        s["name"] = json!(format!("server-{i}"));
-        s
-    }).collect();
+    let servers: Vec<Value> = (0..1000)
+        .map(|i| {
+            let mut s = template.clone();
+            s["id"] = json!(format!("00000000-0000-4000-8000-{i:012}"));
+            s["name"] = json!(format!("server-{i}"));
+            s
+        })
+        .collect();
     let doc = json!({"servers": servers, "servers_links": sample["servers_links"].clone()});
     let mv = "2.100".parse().expect("mv");
     let store = SchemaStore::embedded();
@@ -38,13 +40,16 @@ fn main() {
         std::hint::black_box(store.validate("list-servers-detailed", target, mv, &doc, ExtraKeys::Deny));
     }
     let per = start.elapsed() / ROUNDS;
-    println!("tapedeck (Rust, jsonschema crate): first call incl. compile {first_time:?}; then {per:?} per validation of 1000 servers");
+    println!(
+        "tapedeck (Rust, jsonschema crate): first call incl. compile {first_time:?}; then {per:?} per validation of 1000 servers"
+    );
 
     let schema = store.schema("list-servers-detailed", target, mv).expect("schema");
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("schema.json"), schema.to_string()).expect("write");
     std::fs::write(dir.path().join("doc.json"), doc.to_string()).expect("write");
-    let script = format!(r#"
+    let script = format!(
+        r#"
 import json, re, sys, time
 import jsonschema
 schema = json.load(open("schema.json")); doc = json.load(open("doc.json"))
@@ -57,7 +62,8 @@ t = time.perf_counter()
 for _ in range({ROUNDS}):
     list(v.iter_errors(doc))
 print(f"python-jsonschema {{jsonschema.__name__}}: {{(time.perf_counter() - t) / {ROUNDS} * 1000:.1f}} ms per validation of 1000 servers ({{len(errors)}} errors)")
-"#);
+"#
+    );
     match Command::new("python3").arg("-c").arg(&script).current_dir(dir.path()).output() {
         Ok(out) if out.status.success() => print!("{}", String::from_utf8_lossy(&out.stdout)),
         Ok(out) => println!("python-jsonschema: not measured ({})", String::from_utf8_lossy(&out.stderr).trim()),

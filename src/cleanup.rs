@@ -7,11 +7,11 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::cli::{resolve_provider, RunArgs};
-use crate::connect::{connect, ConnectOptions};
+use crate::cli::{RunArgs, resolve_provider};
+use crate::connect::{ConnectOptions, connect};
 use crate::suite::duration::parse_duration;
-use crate::transport::live::Endpoint;
 use crate::transport::Outgoing;
+use crate::transport::live::Endpoint;
 
 /// The name prefix of everything tapedeck's suites create.
 pub const PREFIX: &str = "td-";
@@ -57,7 +57,8 @@ pub async fn find(endpoint: &Endpoint) -> Result<Vec<Leftover>, String> {
     if e.response.status != 200 {
         return Err(format!("listing servers answered {}", e.response.status));
     }
-    let servers = e.response.body.as_ref().and_then(|b| b.get("servers")).and_then(Value::as_array).cloned().unwrap_or_default();
+    let servers =
+        e.response.body.as_ref().and_then(|b| b.get("servers")).and_then(Value::as_array).cloned().unwrap_or_default();
     Ok(servers
         .iter()
         .filter_map(|s| {
@@ -134,7 +135,8 @@ pub fn run(mut args: CleanupArgs) -> ExitCode {
             (Some(_), None) => false,
             (None, _) => true,
         };
-        let selected: Vec<&Leftover> = found.iter().filter(|l| old_enough(l) && matching.as_ref().is_none_or(|r| r.is_match(&l.name))).collect();
+        let selected: Vec<&Leftover> =
+            found.iter().filter(|l| old_enough(l) && matching.as_ref().is_none_or(|r| r.is_match(&l.name))).collect();
         let mut failed = 0;
         for l in &selected {
             let when = l.created.map(|c| c.to_string()).unwrap_or_default();
@@ -143,8 +145,11 @@ pub fn run(mut args: CleanupArgs) -> ExitCode {
                 continue;
             }
             let admin = conn.endpoint.identities.contains_key("admin");
-            match conn.endpoint.exchange(&request("DELETE", format!("/servers/{}", l.id), admin), Instant::now()).await {
-                Ok(e) if e.response.status == 204 || e.response.status == 404 => println!("deleted {} {}", l.id, l.name),
+            match conn.endpoint.exchange(&request("DELETE", format!("/servers/{}", l.id), admin), Instant::now()).await
+            {
+                Ok(e) if e.response.status == 204 || e.response.status == 404 => {
+                    println!("deleted {} {}", l.id, l.name)
+                }
                 Ok(e) => {
                     failed += 1;
                     println!("could not delete {} {}: {}", l.id, l.name, e.response.status);
@@ -156,7 +161,12 @@ pub fn run(mut args: CleanupArgs) -> ExitCode {
             }
         }
         let verb = if args.dry_run { "would be deleted" } else { "deleted" };
-        println!("{} td- servers found, {} {verb}{}", found.len(), selected.len() - failed, if failed > 0 { format!(", {failed} failed") } else { String::new() });
+        println!(
+            "{} td- servers found, {} {verb}{}",
+            found.len(),
+            selected.len() - failed,
+            if failed > 0 { format!(", {failed} failed") } else { String::new() }
+        );
         if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
     })
 }

@@ -8,15 +8,15 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::auth::clouds;
+use crate::connect::{ConnectOptions, connect};
 use crate::input_error::{InputError, InputErrors};
 use crate::microversion::Microversion;
 use crate::outcome::{Mode, Outcome, Verdict};
 use crate::plan::{self, LiveInfo, PlanRequest, RecordMode};
-use crate::auth::clouds;
-use crate::connect::{connect, ConnectOptions};
 use crate::provider::{self, IdentitySpec, Provider};
-use crate::report::{self, human, ReportKind, ReportTarget};
 use crate::report::progress::ProgressView;
+use crate::report::{self, ReportKind, ReportTarget, human};
 use crate::runner::{self, Cancel, RunnerConfig};
 use crate::schema_store::{ExtraKeys, SchemaStore};
 use crate::suite;
@@ -26,7 +26,11 @@ pub const DEFAULT_CASSETTES: &str = "cassettes/nova-34.0.0";
 pub const DEFAULT_SUITES: &str = "suites";
 
 #[derive(Parser, Debug)]
-#[command(name = "tapedeck", version, about = "Record/replay contract tests and conformance checks for the OpenStack Compute API")]
+#[command(
+    name = "tapedeck",
+    version,
+    about = "Record/replay contract tests and conformance checks for the OpenStack Compute API"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -46,10 +50,7 @@ pub enum Command {
     /// Run a certification profile and write the certification bundle.
     Certify(crate::certify::CertifyArgs),
     /// Compare two cassettes or cassette directories by behaviour (statuses, traces, steps).
-    Diff {
-        a: PathBuf,
-        b: PathBuf,
-    },
+    Diff { a: PathBuf, b: PathBuf },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -188,7 +189,8 @@ pub(crate) struct Prepared {
 pub(crate) fn prepare(args: &RunArgs) -> Result<Prepared, InputErrors> {
     let mut cli_vars = Vec::new();
     for v in &args.vars {
-        let (name, value) = v.split_once('=').ok_or_else(|| InputError::new(format!("--var `{v}`: expected NAME=VALUE")))?;
+        let (name, value) =
+            v.split_once('=').ok_or_else(|| InputError::new(format!("--var `{v}`: expected NAME=VALUE")))?;
         cli_vars.push((name.trim().to_string(), value.to_string()));
     }
     let microversion = match &args.microversion {
@@ -203,18 +205,25 @@ pub(crate) fn prepare(args: &RunArgs) -> Result<Prepared, InputErrors> {
     if args.jobs == 0 {
         return Err(InputError::new("--jobs must be at least 1").into());
     }
-    let timeout = suite::duration::parse_duration(&args.request_timeout).map_err(|e| InputError::new(format!("--request-timeout: {e}")))?;
+    let timeout = suite::duration::parse_duration(&args.request_timeout)
+        .map_err(|e| InputError::new(format!("--request-timeout: {e}")))?;
     let paths = if args.suites.is_empty() { vec![PathBuf::from(DEFAULT_SUITES)] } else { args.suites.clone() };
     let files = suite::discover(&paths)?;
     if files.is_empty() {
-        return Err(InputError::new(format!("no suite files (*.yaml) in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))).into());
+        return Err(InputError::new(format!(
+            "no suite files (*.yaml) in {}",
+            paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        ))
+        .into());
     }
     let names: Vec<String> = cli_vars.iter().map(|(n, _)| n.clone()).collect();
     let suites = suite::load_all(&files, &names)?.into_iter().map(Arc::new).collect();
     let provider = resolve_provider(args)?;
     let schemas: Option<&'static SchemaStore> = match &args.schemas {
         // Loaded once for the life of the process.
-        Some(dir) => Some(Box::leak(Box::new(SchemaStore::load_dir(dir).map_err(|e| InputError::new(format!("--schemas: {e}")))?))),
+        Some(dir) => Some(Box::leak(Box::new(
+            SchemaStore::load_dir(dir).map_err(|e| InputError::new(format!("--schemas: {e}")))?,
+        ))),
         None => None,
     };
     let extra_keys = match args.extra_keys {
@@ -282,7 +291,11 @@ pub(crate) async fn run_suites(args: &RunArgs, p: &Prepared) -> Result<Executed,
                 if let Ok(left) = crate::cleanup::find(&c.endpoint).await
                     && !left.is_empty()
                 {
-                    eprintln!("warning: {} td- servers from earlier runs are on {} (`tapedeck cleanup --dry-run` lists them)", left.len(), provider.label);
+                    eprintln!(
+                        "warning: {} td- servers from earlier runs are on {} (`tapedeck cleanup --dry-run` lists them)",
+                        left.len(),
+                        provider.label
+                    );
                 }
                 endpoint = Some(c.endpoint);
                 live_info = Some(c.info);
@@ -329,7 +342,15 @@ pub(crate) async fn run_suites(args: &RunArgs, p: &Prepared) -> Result<Executed,
             view.handle(event);
         }
     });
-    let config = RunnerConfig { mode, jobs: args.jobs, endpoint, cancel: cancel.clone(), events: Some(tx), schemas: p.schemas.unwrap_or_else(SchemaStore::embedded), extra_keys: p.extra_keys };
+    let config = RunnerConfig {
+        mode,
+        jobs: args.jobs,
+        endpoint,
+        cancel: cancel.clone(),
+        events: Some(tx),
+        schemas: p.schemas.unwrap_or_else(SchemaStore::embedded),
+        extra_keys: p.extra_keys,
+    };
     let outcome = runner::execute(plans, config).await;
     let _ = printer.await;
     Ok(Executed { outcome, cassette_dir, live: live_info })
@@ -341,13 +362,22 @@ pub(crate) fn resolve_provider(args: &RunArgs) -> Result<Option<Provider>, Input
     Ok(match (args.mode, &args.provider, &args.endpoint) {
         _ if args.list => None,
         (ModeArg::Replay, None, None) => None,
-        (ModeArg::Replay, _, _) => return Err(InputError::new("--provider and --endpoint are for --mode live or record; replay reads cassettes").into()),
+        (ModeArg::Replay, _, _) => {
+            return Err(InputError::new(
+                "--provider and --endpoint are for --mode live or record; replay reads cassettes",
+            )
+            .into());
+        }
         (_, Some(_), Some(_)) => return Err(InputError::new("give --provider FILE or --endpoint URL, not both").into()),
         (_, Some(file), None) => Some(provider::load(file)?),
         (_, None, Some(url)) => Some(Provider {
             label: args.label.clone().unwrap_or_else(|| "custom".into()),
             endpoint: Some(url.clone()),
-            identities: args.token.iter().map(|t| ("user".to_string(), IdentitySpec { token: Some(t.clone()), ..IdentitySpec::default() })).collect(),
+            identities: args
+                .token
+                .iter()
+                .map(|t| ("user".to_string(), IdentitySpec { token: Some(t.clone()), ..IdentitySpec::default() }))
+                .collect(),
             ..Provider::default()
         }),
         (_, None, None) => match clouds::resolve(args.os_cloud.as_deref(), &clouds::process_env)? {
@@ -424,7 +454,7 @@ fn spawn_interrupt_handler(cancel: Arc<Cancel>) {
 async fn wait_for_signal() {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{signal, SignalKind};
+        use tokio::signal::unix::{SignalKind, signal};
         match signal(SignalKind::terminate()) {
             Ok(mut term) => {
                 tokio::select! {
@@ -442,4 +472,3 @@ async fn wait_for_signal() {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
-

@@ -7,14 +7,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::auth::keystone::{client_for, compute_endpoint, Keystone};
+use crate::auth::keystone::{Keystone, client_for, compute_endpoint};
 use crate::cassette::VersionRange;
 use crate::microversion::Microversion;
 use crate::plan::LiveInfo;
 use crate::provider::Provider;
-use crate::transport::live::{default_client, Endpoint, Identity};
-use crate::transport::redact::Redactor;
 use crate::transport::Outgoing;
+use crate::transport::live::{Endpoint, Identity, default_client};
+use crate::transport::redact::Redactor;
 
 pub struct Connection {
     pub endpoint: Arc<Endpoint>,
@@ -47,11 +47,14 @@ pub async fn connect(provider: &Provider, options: &ConnectOptions) -> Result<Co
                 if name == "user" {
                     user_client = Some(client.clone());
                 }
-                Some(Arc::new(Keystone::new(cloud, client, redactor.clone()).map_err(|e| format!("identity `{name}`: {e}"))?))
+                Some(Arc::new(
+                    Keystone::new(cloud, client, redactor.clone()).map_err(|e| format!("identity `{name}`: {e}"))?,
+                ))
             }
             None => None,
         };
-        identities.insert(name.clone(), Identity { headers: spec.headers.clone(), token: spec.token.clone(), keystone });
+        identities
+            .insert(name.clone(), Identity { headers: spec.headers.clone(), token: spec.token.clone(), keystone });
     }
     let user = identities.get("user").and_then(|i| i.keystone.clone());
     let url = match (&provider.endpoint, &user) {
@@ -59,7 +62,8 @@ pub async fn connect(provider: &Provider, options: &ConnectOptions) -> Result<Co
         (None, Some(k)) => {
             let token = k.token().await?;
             let cloud = k.cloud();
-            compute_endpoint(&token.catalog, &cloud.interface, cloud.region_name.as_deref()).map_err(|e| format!("cloud `{}`: {e}", cloud.name))?
+            compute_endpoint(&token.catalog, &cloud.interface, cloud.region_name.as_deref())
+                .map_err(|e| format!("cloud `{}`: {e}", cloud.name))?
         }
         (None, None) => return Err("no compute endpoint: give one, or an identity `user` with a cloud".into()),
     };
@@ -90,13 +94,22 @@ pub async fn connect(provider: &Provider, options: &ConnectOptions) -> Result<Co
 
 /// `GET` on the compute endpoint: its version document gives the microversion range.
 async fn probe_versions(endpoint: &Endpoint) -> Result<Option<VersionRange>, String> {
-    let request = Outgoing { step: "version probe".into(), identity: None, method: "GET".into(), target: "/".into(), headers: vec![], body: None };
+    let request = Outgoing {
+        step: "version probe".into(),
+        identity: None,
+        method: "GET".into(),
+        target: "/".into(),
+        headers: vec![],
+        body: None,
+    };
     let exchange = endpoint.exchange(&request, Instant::now()).await.map_err(|e| e.message)?;
     if exchange.response.status == 401 {
         return Err(format!("the compute endpoint {} refused the credentials (401)", endpoint.url));
     }
     let doc = exchange.response.body.as_ref().and_then(|b| b.get("version"));
-    let field = |name: &str| doc.and_then(|d| d.get(name)).and_then(|v| v.as_str()).and_then(|s| s.parse::<Microversion>().ok());
+    let field = |name: &str| {
+        doc.and_then(|d| d.get(name)).and_then(|v| v.as_str()).and_then(|s| s.parse::<Microversion>().ok())
+    };
     Ok(match (field("min_version"), field("version")) {
         (Some(min), Some(max)) => Some(VersionRange { min, max }),
         _ => None,

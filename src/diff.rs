@@ -69,8 +69,14 @@ fn pairs(a: &Path, b: &Path) -> Result<Vec<Pair>, InputError> {
                 })
                 .collect())
         }
-        (false, false) if a.is_file() && b.is_file() => Ok(vec![(a.display().to_string(), Some(a.into()), Some(b.into()))]),
-        _ => Err(InputError::new(format!("compare two cassette files or two cassette directories ({} and {})", a.display(), b.display()))),
+        (false, false) if a.is_file() && b.is_file() => {
+            Ok(vec![(a.display().to_string(), Some(a.into()), Some(b.into()))])
+        }
+        _ => Err(InputError::new(format!(
+            "compare two cassette files or two cassette directories ({} and {})",
+            a.display(),
+            b.display()
+        ))),
     }
 }
 

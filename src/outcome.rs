@@ -47,7 +47,12 @@ pub struct Summary {
 impl Summary {
     pub fn of(runs: &[RunOutcome]) -> Summary {
         let count = |v| runs.iter().filter(|r| r.verdict == v).count();
-        Summary { runs: runs.len(), passed: count(Verdict::Passed), failed: count(Verdict::Failed), skipped: count(Verdict::Skipped) }
+        Summary {
+            runs: runs.len(),
+            passed: count(Verdict::Passed),
+            failed: count(Verdict::Failed),
+            skipped: count(Verdict::Skipped),
+        }
     }
 }
 
@@ -136,7 +141,11 @@ impl StepOutcome {
     }
 
     pub fn skipped(name: impl Into<String>, kind: StepKind, reason: impl Into<String>) -> Self {
-        StepOutcome { verdict: Verdict::Skipped, reason: Some(reason.into()), ..StepOutcome::start(name, kind, None, 0) }
+        StepOutcome {
+            verdict: Verdict::Skipped,
+            reason: Some(reason.into()),
+            ..StepOutcome::start(name, kind, None, 0)
+        }
     }
 }
 
@@ -252,7 +261,11 @@ impl Trace {
 impl RunOutcome {
     pub fn first_failure(&self) -> Option<(&StepOutcome, String)> {
         self.steps.iter().chain(self.cleanups.iter()).find(|s| s.verdict == Verdict::Failed).map(|s| {
-            let why = s.reason.clone().or_else(|| s.checks.iter().find(|c| c.failed()).map(|c| c.describe())).unwrap_or_default();
+            let why = s
+                .reason
+                .clone()
+                .or_else(|| s.checks.iter().find(|c| c.failed()).map(|c| c.describe()))
+                .unwrap_or_default();
             (s, why)
         })
     }

@@ -10,8 +10,8 @@ use serde_json::Value;
 use crate::cassette::{self, Cassette, VersionRange};
 use crate::input_error::{InputError, InputErrors};
 use crate::microversion::Microversion;
-use crate::suite::template::Vars;
 use crate::suite::Suite;
+use crate::suite::template::Vars;
 
 /// The microversion of a suite that lists none (and of `--microversion`-less runs).
 pub const DEFAULT_MICROVERSION: Microversion = Microversion::MIN;
@@ -100,7 +100,8 @@ fn plan_run(req: &PlanRequest, suite: &Arc<Suite>, mv: Microversion) -> Result<R
     let existing = || -> Result<Option<Cassette>, InputError> {
         if cassette_path.exists() { cassette::load(&cassette_path).map(Some) } else { Ok(None) }
     };
-    let replay_from = |c: Cassette| if c.suite_hash == suite.hash { Source::Replay(Box::new(c)) } else { Source::Stale(Box::new(c)) };
+    let replay_from =
+        |c: Cassette| if c.suite_hash == suite.hash { Source::Replay(Box::new(c)) } else { Source::Stale(Box::new(c)) };
     let source = match (req.live, req.record) {
         (None, _) => existing()?.map(replay_from).unwrap_or(Source::Missing),
         (Some(_), None) => Source::Live,
@@ -121,11 +122,21 @@ fn plan_run(req: &PlanRequest, suite: &Arc<Suite>, mv: Microversion) -> Result<R
         (_, Some(live)) => {
             vars.insert("run_id".into(), Value::String(new_run_id()));
             vars.extend(live.variables.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))));
-            let unsupported = suite.capabilities.iter().find_map(|c| live.unsupported.get(c).map(|why| format!("capability {c} is not offered by {}: {why}", live.label)));
-            let out_of_range = live.api_versions.as_ref().filter(|r| !r.contains(mv)).map(|r| {
-                format!("microversion {mv} is outside the provider's range {}–{}", r.min, r.max)
+            let unsupported = suite.capabilities.iter().find_map(|c| {
+                live.unsupported.get(c).map(|why| format!("capability {c} is not offered by {}: {why}", live.label))
             });
-            (live.label.clone(), live.endpoint_path.clone(), live.identities.clone(), live.api_versions.clone(), unsupported.or(out_of_range))
+            let out_of_range = live
+                .api_versions
+                .as_ref()
+                .filter(|r| !r.contains(mv))
+                .map(|r| format!("microversion {mv} is outside the provider's range {}–{}", r.min, r.max));
+            (
+                live.label.clone(),
+                live.endpoint_path.clone(),
+                live.identities.clone(),
+                live.api_versions.clone(),
+                unsupported.or(out_of_range),
+            )
         }
         (_, None) => (String::new(), String::new(), Vec::new(), None, None),
     };
@@ -148,14 +159,27 @@ fn plan_run(req: &PlanRequest, suite: &Arc<Suite>, mv: Microversion) -> Result<R
     for (name, value) in req.cli_vars {
         vars.insert(name.clone(), Value::String(value.clone()));
     }
-    Ok(RunPlan { suite: suite.clone(), microversion: mv, cassette_path, source, vars, identities, api_versions, provider, endpoint_path, skip, provider_vars })
+    Ok(RunPlan {
+        suite: suite.clone(),
+        microversion: mv,
+        cassette_path,
+        source,
+        vars,
+        identities,
+        api_versions,
+        provider,
+        endpoint_path,
+        skip,
+        provider_vars,
+    })
 }
 
 impl RunPlan {
     /// The variables a cassette keeps so replay renders the same requests: the run id and the
     /// provider's variables (suite variables and `--var`s are recomputed on replay).
     pub fn recorded_vars(&self) -> BTreeMap<String, Value> {
-        let keep = |k: &str| k == "run_id" || crate::suite::load::PROVIDER_VARS.contains(&k) || self.provider_vars.contains(k);
+        let keep =
+            |k: &str| k == "run_id" || crate::suite::load::PROVIDER_VARS.contains(&k) || self.provider_vars.contains(k);
         self.vars.iter().filter(|(k, _)| keep(k)).map(|(k, v)| (k.clone(), v.clone())).collect()
     }
 }

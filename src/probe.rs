@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use crate::transport::live::Endpoint;
 use crate::transport::Outgoing;
+use crate::transport::live::Endpoint;
 
 /// Capability → what it needs from the provider's variables, and how to check it exists.
 const NEEDS: &[(&str, &str, &str)] = &[
@@ -32,7 +32,10 @@ pub async fn probe(endpoint: &Endpoint, variables: &BTreeMap<String, String>) ->
         };
         match endpoint.exchange(&req, Instant::now()).await {
             Ok(e) if e.response.status == 404 => {
-                missing.insert(capability.to_string(), format!("`{var}` = {id} does not exist on the provider (GET {collection}{id} → 404)"));
+                missing.insert(
+                    capability.to_string(),
+                    format!("`{var}` = {id} does not exist on the provider (GET {collection}{id} → 404)"),
+                );
             }
             // Anything else (200, or a proxy API that answers differently) does not prove
             // absence: the suites will find out.

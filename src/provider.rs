@@ -72,29 +72,39 @@ pub fn load(path: &Path) -> Result<Provider, InputError> {
     let label = doc.label.value.clone();
     check_label(&label).map_err(|e| InputError::at(path, &source, yaml::pos(&doc.label), e))?;
     if let Some(e) = &doc.endpoint
-        && !(e.value.starts_with("http://") || e.value.starts_with("https://")) {
-            return Err(InputError::at(path, &source, yaml::pos(e), format!("`{}` is not an http(s) URL", e.value)));
-        }
+        && !(e.value.starts_with("http://") || e.value.starts_with("https://"))
+    {
+        return Err(InputError::at(path, &source, yaml::pos(e), format!("`{}` is not an http(s) URL", e.value)));
+    }
     let _ = doc.sandbox;
-    let clouds_file: Option<PathBuf> = doc.clouds_file.as_ref().map(|f| path.parent().unwrap_or(Path::new(".")).join(f));
+    let clouds_file: Option<PathBuf> =
+        doc.clouds_file.as_ref().map(|f| path.parent().unwrap_or(Path::new(".")).join(f));
     let mut docs = doc.identities;
     if let Some(cloud) = doc.cloud {
-        docs.entry("user".into()).or_insert(IdentityDoc { headers: BTreeMap::new(), token: None, cloud: None }).cloud = Some(cloud);
+        docs.entry("user".into()).or_insert(IdentityDoc { headers: BTreeMap::new(), token: None, cloud: None }).cloud =
+            Some(cloud);
     }
     let mut identities = BTreeMap::new();
     for (name, i) in docs {
         let cloud = match &i.cloud {
-            Some(c) => Some(clouds::from_clouds_yaml(c, clouds_file.as_deref(), &clouds::process_env).map_err(|e| {
-                InputError::in_file(path, format!("identity `{name}`: {e}"))
-            })?),
+            Some(c) => Some(
+                clouds::from_clouds_yaml(c, clouds_file.as_deref(), &clouds::process_env)
+                    .map_err(|e| InputError::in_file(path, format!("identity `{name}`: {e}")))?,
+            ),
             None => None,
         };
         identities.insert(name, IdentitySpec { headers: i.headers.into_iter().collect(), token: i.token, cloud });
     }
     let has_cloud = identities.values().any(|i| i.cloud.is_some());
     if doc.endpoint.is_none() && identities.get("user").is_none_or(|i| i.cloud.is_none()) {
-        let why = if has_cloud { "the `user` identity names no cloud to take it from" } else { "no identity names a cloud" };
-        return Err(InputError::in_file(path, format!("the provider file needs `endpoint` (the compute endpoint URL, e.g. http://127.0.0.1:8774/v2.1): {why}")));
+        let why =
+            if has_cloud { "the `user` identity names no cloud to take it from" } else { "no identity names a cloud" };
+        return Err(InputError::in_file(
+            path,
+            format!(
+                "the provider file needs `endpoint` (the compute endpoint URL, e.g. http://127.0.0.1:8774/v2.1): {why}"
+            ),
+        ));
     }
     Ok(Provider {
         label,
@@ -117,7 +127,9 @@ pub fn from_cloud(cloud: Cloud, label: Option<&str>) -> Result<Provider, InputEr
 
 fn check_label(label: &str) -> Result<(), String> {
     if label.is_empty() || !label.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-        return Err(format!("label `{label}` must be letters, digits, `-`, `_` or `.` (it names the cassette directory)"));
+        return Err(format!(
+            "label `{label}` must be letters, digits, `-`, `_` or `.` (it names the cassette directory)"
+        ));
     }
     Ok(())
 }

@@ -113,10 +113,21 @@ pub fn run_schemas(cmd: SchemasCommand) -> ExitCode {
 fn run_derive(api_ref: &Path, out: &Path) -> ExitCode {
     match derive_to(api_ref, out) {
         Ok(summary) => {
-            println!("derived {} operations, {} schemas into {} ({} fields not placed, {} coverage gaps; see REPORT.md)",
-                summary.operations, summary.schemas, out.display(), summary.unplaced, summary.gaps);
-            println!("checked {} api samples: {} valid, {} drift ({} unexplained; see {DRIFT_FILE})",
-                summary.samples, summary.samples - summary.drift, summary.drift, summary.unexplained);
+            println!(
+                "derived {} operations, {} schemas into {} ({} fields not placed, {} coverage gaps; see REPORT.md)",
+                summary.operations,
+                summary.schemas,
+                out.display(),
+                summary.unplaced,
+                summary.gaps
+            );
+            println!(
+                "checked {} api samples: {} valid, {} drift ({} unexplained; see {DRIFT_FILE})",
+                summary.samples,
+                summary.samples - summary.drift,
+                summary.drift,
+                summary.unexplained
+            );
             ExitCode::SUCCESS
         }
         Err(e) => usage(&e),
@@ -139,8 +150,12 @@ fn run_check(api_ref: &Path, out: &Path) -> ExitCode {
     for d in &differences {
         println!("{d}");
     }
-    println!("{} differs from a fresh derivation: run `tapedeck schemas derive --api-ref {} --out {}` and review",
-        out.display(), api_ref.display(), out.display());
+    println!(
+        "{} differs from a fresh derivation: run `tapedeck schemas derive --api-ref {} --out {}` and review",
+        out.display(),
+        api_ref.display(),
+        out.display()
+    );
     ExitCode::from(1)
 }
 
@@ -200,8 +215,7 @@ pub fn derive_to(api_ref: &Path, out: &Path) -> Result<DeriveSummary, String> {
     let path = out.join(DRIFT_FILE);
     let notes = sample_check::drift_notes()?;
     let drift = sample_check::drift_json(&results, &notes);
-    std::fs::write(&path, derive::emit::to_pretty_sorted(&drift))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    std::fs::write(&path, derive::emit::to_pretty_sorted(&drift)).map_err(|e| format!("{}: {e}", path.display()))?;
     let r = &derivation.report;
     Ok(DeriveSummary {
         operations: r.operations,
@@ -236,10 +250,13 @@ pub fn run_validate(args: ValidateArgs) -> ExitCode {
     };
     let mut any_invalid = false;
     for file in &args.files {
-        let doc: serde_json::Value = match std::fs::read_to_string(file)
-            .map_err(|e| e.to_string())
-            .and_then(|t| if t.trim().is_empty() { Ok(serde_json::Value::Null) } else { serde_json::from_str(&t).map_err(|e| e.to_string()) })
-        {
+        let doc: serde_json::Value = match std::fs::read_to_string(file).map_err(|e| e.to_string()).and_then(|t| {
+            if t.trim().is_empty() {
+                Ok(serde_json::Value::Null)
+            } else {
+                serde_json::from_str(&t).map_err(|e| e.to_string())
+            }
+        }) {
             Ok(d) => d,
             Err(e) => return usage(&format!("{}: {e}", file.display())),
         };
@@ -275,10 +292,13 @@ fn usage(message: &str) -> ExitCode {
 /// Operation ids close to `wanted`: sharing its words, or a small edit distance.
 fn suggestions(store: &SchemaStore, wanted: &str) -> Vec<String> {
     let words: Vec<&str> = wanted.split('-').filter(|w| w.len() > 2).collect();
-    let mut scored: Vec<(usize, &str)> = store.operations().map(|op| {
-        let shared = words.iter().filter(|w| op.id.split('-').any(|x| x == **w)).count();
-        (edit_distance(wanted, &op.id).saturating_sub(shared * 4), op.id.as_str())
-    }).collect();
+    let mut scored: Vec<(usize, &str)> = store
+        .operations()
+        .map(|op| {
+            let shared = words.iter().filter(|w| op.id.split('-').any(|x| x == **w)).count();
+            (edit_distance(wanted, &op.id).saturating_sub(shared * 4), op.id.as_str())
+        })
+        .collect();
     scored.sort();
     scored.into_iter().take(3).filter(|(d, _)| *d <= wanted.len().max(4)).map(|(_, id)| id.to_string()).collect()
 }

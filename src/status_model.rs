@@ -42,7 +42,10 @@ pub const GONE: &str = "DELETED";
 pub enum Resolved {
     Known(&'static str),
     /// A documented alias: the real status and the drift note.
-    Alias { real: &'static str, note: &'static str },
+    Alias {
+        real: &'static str,
+        note: &'static str,
+    },
 }
 
 impl Resolved {
@@ -58,10 +61,7 @@ pub fn resolve(name: &str) -> Option<Resolved> {
     if let Some(s) = STATUSES.iter().find(|s| **s == name) {
         return Some(Resolved::Known(s));
     }
-    ALIASES
-        .iter()
-        .find(|(alias, _, _)| *alias == name)
-        .map(|(_, real, note)| Resolved::Alias { real, note })
+    ALIASES.iter().find(|(alias, _, _)| *alias == name).map(|(_, real, note)| Resolved::Alias { real, note })
 }
 
 /// Expected status path of a server action, from the state it starts in to where it settles.

@@ -28,7 +28,10 @@ pub fn read_file<T: DeserializeOwned>(file: &Path) -> Result<(T, String), InputE
 pub fn read_text(file: &Path) -> Result<String, InputError> {
     let meta = std::fs::metadata(file).map_err(|e| InputError::in_file(file, format!("cannot read: {e}")))?;
     if meta.len() > MAX_INPUT_BYTES {
-        return Err(InputError::in_file(file, format!("file is {} bytes, larger than the {} byte limit", meta.len(), MAX_INPUT_BYTES)));
+        return Err(InputError::in_file(
+            file,
+            format!("file is {} bytes, larger than the {} byte limit", meta.len(), MAX_INPUT_BYTES),
+        ));
     }
     std::fs::read_to_string(file).map_err(|e| InputError::in_file(file, format!("cannot read: {e}")))
 }

@@ -47,7 +47,11 @@ fn provider(name: &str) -> String {
 }
 
 fn clouds(name: &str) -> String {
-    run(&[(name, fixture(name))], &["run", "--mode", "live", "--os-cloud", "a", "s.yaml"], &[("OS_CLIENT_CONFIG_FILE", name)])
+    run(
+        &[(name, fixture(name))],
+        &["run", "--mode", "live", "--os-cloud", "a", "s.yaml"],
+        &[("OS_CLIENT_CONFIG_FILE", name)],
+    )
 }
 
 fn profile(name: &str) -> String {
@@ -83,7 +87,11 @@ catalogue! {
 
 #[test]
 fn api_ref_broken_and_missing() {
-    let broken = run(&[("ref/api-ref/source/parameters.yaml", "server_id:\n  in: path\n  type: [oops\n".into())], &["schemas", "derive", "--api-ref", "ref", "--out", "out"], &[]);
+    let broken = run(
+        &[("ref/api-ref/source/parameters.yaml", "server_id:\n  in: path\n  type: [oops\n".into())],
+        &["schemas", "derive", "--api-ref", "ref", "--out", "out"],
+        &[],
+    );
     insta::assert_snapshot!("api_ref_broken", broken);
     let missing = run(&[], &["schemas", "derive", "--api-ref", "nowhere", "--out", "out"], &[]);
     insta::assert_snapshot!("api_ref_missing", missing);
@@ -92,9 +100,17 @@ fn api_ref_broken_and_missing() {
 
 #[test]
 fn validate_bad_inputs() {
-    let unknown_op = run(&[("doc.json", "{}".into())], &["validate", "--operation", "show-server-detail", "--microversion", "2.1", "doc.json"], &[]);
+    let unknown_op = run(
+        &[("doc.json", "{}".into())],
+        &["validate", "--operation", "show-server-detail", "--microversion", "2.1", "doc.json"],
+        &[],
+    );
     insta::assert_snapshot!("validate_unknown_operation", unknown_op);
-    let not_json = run(&[("doc.json", "{\"server\": ".into())], &["validate", "--operation", "show-server-details", "--microversion", "2.1", "doc.json"], &[]);
+    let not_json = run(
+        &[("doc.json", "{\"server\": ".into())],
+        &["validate", "--operation", "show-server-details", "--microversion", "2.1", "doc.json"],
+        &[],
+    );
     insta::assert_snapshot!("validate_not_json", not_json);
 }
 

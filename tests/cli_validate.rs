@@ -8,7 +8,11 @@ fn tapedeck(args: &[&str]) -> (i32, String, String) {
         .current_dir(std::env::temp_dir()) // embedded schemas: works from any directory
         .output()
         .expect("runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 fn file(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
@@ -22,13 +26,39 @@ fn valid_invalid_and_usage_exit_codes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let good = file(&dir, "ok.json", r#"{"reboot": {"type": "HARD"}}"#);
     let bad = file(&dir, "bad.json", r#"{"reboot": {"type": "GENTLE", "force": true}}"#);
-    let (code, out, _) = tapedeck(&["validate", "--operation", "reboot-server-reboot-action", "--request", "--microversion", "2.1", &good]);
+    let (code, out, _) = tapedeck(&[
+        "validate",
+        "--operation",
+        "reboot-server-reboot-action",
+        "--request",
+        "--microversion",
+        "2.1",
+        &good,
+    ]);
     assert_eq!(code, 0, "{out}");
-    let (code, out, _) = tapedeck(&["validate", "--operation", "reboot-server-reboot-action", "--request", "--microversion", "2.1", &bad]);
+    let (code, out, _) = tapedeck(&[
+        "validate",
+        "--operation",
+        "reboot-server-reboot-action",
+        "--request",
+        "--microversion",
+        "2.1",
+        &bad,
+    ]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("/reboot/type: [enum]") && out.contains("\"GENTLE\""), "{out}");
     assert!(out.contains("/reboot/force: [additionalProperties]"), "{out}");
-    let (code, out, _) = tapedeck(&["validate", "--operation", "reboot-server-reboot-action", "--request", "--microversion", "2.1", "--extra-keys", "warn", &bad]);
+    let (code, out, _) = tapedeck(&[
+        "validate",
+        "--operation",
+        "reboot-server-reboot-action",
+        "--request",
+        "--microversion",
+        "2.1",
+        "--extra-keys",
+        "warn",
+        &bad,
+    ]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("warning: /reboot/force"), "{out}");
 }
@@ -55,8 +85,12 @@ fn schemas_list_shows_ranges() {
 #[test]
 fn invalid_server_report_reads_well() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let doc = file(&dir, "server.json", r#"{"server": {"id": "not-a-uuid", "status": "RUNNING", "OS-EXT-STS:power_state": "1",
-        "config_drive": true, "image": "", "accessIPv4": "300.1.1.1", "created": "yesterday", "vendor:x": 1}}"#);
+    let doc = file(
+        &dir,
+        "server.json",
+        r#"{"server": {"id": "not-a-uuid", "status": "RUNNING", "OS-EXT-STS:power_state": "1",
+        "config_drive": true, "image": "", "accessIPv4": "300.1.1.1", "created": "yesterday", "vendor:x": 1}}"#,
+    );
     let (code, out, _) = tapedeck(&["validate", "--operation", "show-server-details", "--microversion", "2.1", &doc]);
     assert_eq!(code, 1);
     insta::assert_snapshot!(out.replace(&doc, "[FILE]"));

@@ -96,7 +96,11 @@ fn tree(params: &str) -> tempfile::TempDir {
     write(root, "api-ref/source/index.rst", ".. include:: servers.inc\n");
     write(root, "doc/api_samples/versions/versions-get-resp.json", r#"{"versions": [{"version": "2.104"}]}"#);
     write(root, "doc/api_samples/servers/server-action-reboot.json", r#"{"reboot": {"type": "HARD"}}"#);
-    write(root, "doc/api_samples/servers/v2.100/server-get-resp.json", r#"{"server": {"name": "a", "scheduler_hints": {}, "extra": 1}}"#);
+    write(
+        root,
+        "doc/api_samples/servers/v2.100/server-get-resp.json",
+        r#"{"server": {"name": "a", "scheduler_hints": {}, "extra": 1}}"#,
+    );
     dir
 }
 
@@ -122,14 +126,23 @@ fn derives_operations_ranges_actions_and_drift() {
 
     // Merge key inherited type and min_version 2.100 (not 2.1): one schema before, one from.
     let show = json(&out.path().join("operations/show-server.json"));
-    let ranges: Vec<_> = show["responses"]["200"].as_array().expect("ranges").iter()
-        .map(|r| (r["min_version"].as_str().unwrap_or("").to_string(), r["max_version"].as_str().unwrap_or("").to_string()))
+    let ranges: Vec<_> = show["responses"]["200"]
+        .as_array()
+        .expect("ranges")
+        .iter()
+        .map(|r| {
+            (r["min_version"].as_str().unwrap_or("").to_string(), r["max_version"].as_str().unwrap_or("").to_string())
+        })
         .collect();
     assert_eq!(ranges, vec![("2.1".to_string(), "2.99".to_string()), ("2.100".to_string(), "2.104".to_string())]);
 
     let drift = json(&out.path().join("DRIFT.json"));
     assert_eq!(drift["failing"][0]["sample"], "servers/v2.100/server-get-resp.json");
-    assert!(drift["failing"][0]["problems"][0].as_str().is_some_and(|p| p.starts_with("/server/extra [additionalProperties]")));
+    assert!(
+        drift["failing"][0]["problems"][0]
+            .as_str()
+            .is_some_and(|p| p.starts_with("/server/extra [additionalProperties]"))
+    );
     let report = std::fs::read_to_string(out.path().join("REPORT.md")).expect("report");
     assert!(report.contains("- operations: 3"), "{report}");
 }
@@ -138,10 +151,17 @@ fn derives_operations_ranges_actions_and_drift() {
 fn bad_input_is_reported_with_file_and_line() {
     let nova = tree(&PARAMS.replace("type: none", "type: nothing"));
     let err = tapedeck::derive::derive(nova.path()).expect_err("unknown type");
-    assert!(err.to_string().contains("parameters.yaml:9: parameter `trigger_crash_dump`: unknown type `nothing`"), "{err}");
+    assert!(
+        err.to_string().contains("parameters.yaml:9: parameter `trigger_crash_dump`: unknown type `nothing`"),
+        "{err}"
+    );
 
     let nova = tree(PARAMS);
-    write(nova.path(), "api-ref/source/servers.inc", "T\n===\n\n.. rest_method:: GET /x\n\n.. rest_parameters:: parameters.yaml\n\n  - a: b\n");
+    write(
+        nova.path(),
+        "api-ref/source/servers.inc",
+        "T\n===\n\n.. rest_method:: GET /x\n\n.. rest_parameters:: parameters.yaml\n\n  - a: b\n",
+    );
     let err = tapedeck::derive::derive(nova.path()).expect_err("list outside subsection");
     assert!(err.to_string().contains("servers.inc:8:"), "{err}");
 
@@ -159,6 +179,8 @@ fn check_mode_reports_stale_schemas() {
     assert!(tapedeck::schema_cli::compare_dirs(out.path(), fresh.path()).is_empty());
     std::fs::write(out.path().join("operations/show-server.json"), "{}").expect("write");
     std::fs::write(out.path().join("operations/gone.json"), "{}").expect("write");
-    assert_eq!(tapedeck::schema_cli::compare_dirs(out.path(), fresh.path()),
-        vec!["changed: operations/show-server.json".to_string(), "stale: operations/gone.json".to_string()]);
+    assert_eq!(
+        tapedeck::schema_cli::compare_dirs(out.path(), fresh.path()),
+        vec!["changed: operations/show-server.json".to_string(), "stale: operations/gone.json".to_string()]
+    );
 }

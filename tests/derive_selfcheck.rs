@@ -31,21 +31,32 @@ fn committed_schemas_equal_a_fresh_derivation() {
     let summary = tapedeck::schema_cli::derive_to(&nova, out.path()).expect("derives");
     assert!(summary.operations > 200, "{summary:?}");
     assert!(summary.samples > 300, "{summary:?}");
-    assert_eq!(summary.unexplained, 0,
+    assert_eq!(
+        summary.unexplained,
+        0,
         "api samples fail without a reviewed note: see `failing` entries with `note: null` in {}/DRIFT.json \
-         and explain them in src/derive/drift_notes.yaml (or fix the deriver)", out.path().display());
+         and explain them in src/derive/drift_notes.yaml (or fix the deriver)",
+        out.path().display()
+    );
 
     let committed = files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas"));
     let fresh = files(out.path());
     let names = |m: &BTreeMap<String, String>| m.keys().cloned().collect::<Vec<_>>();
-    assert_eq!(names(&committed), names(&fresh),
-        "schemas/ file set differs; run `tapedeck schemas derive --api-ref {} --out schemas`", nova.display());
+    assert_eq!(
+        names(&committed),
+        names(&fresh),
+        "schemas/ file set differs; run `tapedeck schemas derive --api-ref {} --out schemas`",
+        nova.display()
+    );
     for (name, text) in &fresh {
         if committed[name] != *text {
             let diff = similar::TextDiff::from_lines(committed[name].as_str(), text.as_str());
             let shown: String = diff.unified_diff().context_radius(2).to_string().chars().take(4000).collect();
-            panic!("schemas/{name} differs from a fresh derivation (new drift or a deriver change); \
-                    run `tapedeck schemas derive --api-ref {} --out schemas` and review:\n{shown}", nova.display());
+            panic!(
+                "schemas/{name} differs from a fresh derivation (new drift or a deriver change); \
+                    run `tapedeck schemas derive --api-ref {} --out schemas` and review:\n{shown}",
+                nova.display()
+            );
         }
     }
 }

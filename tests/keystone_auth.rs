@@ -7,9 +7,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{serve, Reply, Script};
+use common::{Reply, Script, serve};
 use tapedeck::auth::clouds::{Cloud, Method};
-use tapedeck::connect::{connect, ConnectOptions};
+use tapedeck::connect::{ConnectOptions, connect};
 use tapedeck::provider;
 use tapedeck::transport::Outgoing;
 
@@ -45,9 +45,13 @@ fn versions() -> Reply {
 async fn catalog_endpoint_and_one_reauthentication_after_a_401() {
     let script = Script::default();
     let base = serve(script.clone()).await;
-    script.on("POST /v3/auth/tokens", vec![token_reply(&base, "TOKEN-ONE-canary"), token_reply(&base, "TOKEN-TWO-canary")]);
+    script.on(
+        "POST /v3/auth/tokens",
+        vec![token_reply(&base, "TOKEN-ONE-canary"), token_reply(&base, "TOKEN-TWO-canary")],
+    );
     script.on("GET /v2.1/", vec![versions()]);
-    let unauthorized = Reply::Json(401, vec![], r#"{"error": {"code": 401, "title": "Unauthorized", "message": "revoked"}}"#.into());
+    let unauthorized =
+        Reply::Json(401, vec![], r#"{"error": {"code": 401, "title": "Unauthorized", "message": "revoked"}}"#.into());
     script.on("GET /v2.1/servers", vec![unauthorized, Reply::Json(200, vec![], r#"{"servers": []}"#.into())]);
 
     let p = provider::from_cloud(cloud(&base), None).unwrap();
@@ -56,7 +60,14 @@ async fn catalog_endpoint_and_one_reauthentication_after_a_401() {
     assert_eq!(conn.endpoint.url, format!("{base}/v2.1"), "endpoint from the catalog");
     assert_eq!(conn.info.label, "scripted");
 
-    let req = Outgoing { step: "list".into(), identity: None, method: "GET".into(), target: "/servers".into(), headers: vec![], body: None };
+    let req = Outgoing {
+        step: "list".into(),
+        identity: None,
+        method: "GET".into(),
+        target: "/servers".into(),
+        headers: vec![],
+        body: None,
+    };
     let ex = conn.endpoint.exchange(&req, Instant::now()).await.unwrap();
     assert_eq!(ex.response.status, 200, "the request is repeated with a new token");
     let seen = script.seen.lock().unwrap().clone();
@@ -79,14 +90,26 @@ async fn a_second_401_is_the_answer_and_wrong_credentials_fail_clearly() {
     let base = serve(script.clone()).await;
     script.on("POST /v3/auth/tokens", vec![token_reply(&base, "TOKEN-A-canary")]);
     script.on("GET /v2.1/", vec![versions()]);
-    script.on("GET /v2.1/servers", vec![Reply::Json(401, vec![], r#"{"error": {"code": 401, "message": "no"}}"#.into())]);
+    script
+        .on("GET /v2.1/servers", vec![Reply::Json(401, vec![], r#"{"error": {"code": 401, "message": "no"}}"#.into())]);
     let p = provider::from_cloud(cloud(&base), Some("mine")).unwrap();
     let options = ConnectOptions { secrets: vec![], timeout: Duration::from_secs(5), insecure: false };
     let conn = connect(&p, &options).await.unwrap();
-    let req = Outgoing { step: "list".into(), identity: None, method: "GET".into(), target: "/servers".into(), headers: vec![], body: None };
+    let req = Outgoing {
+        step: "list".into(),
+        identity: None,
+        method: "GET".into(),
+        target: "/servers".into(),
+        headers: vec![],
+        body: None,
+    };
     let ex = conn.endpoint.exchange(&req, Instant::now()).await.unwrap();
     assert_eq!(ex.response.status, 401);
-    assert_eq!(script.seen.lock().unwrap().iter().filter(|s| s.path == "/v2.1/servers").count(), 2, "one retry, no more");
+    assert_eq!(
+        script.seen.lock().unwrap().iter().filter(|s| s.path == "/v2.1/servers").count(),
+        2,
+        "one retry, no more"
+    );
 
     // Keystone says no: the message names the cloud and never the password.
     let refusing = Script::default();
@@ -99,7 +122,14 @@ async fn a_second_401_is_the_answer_and_wrong_credentials_fail_clearly() {
     // A catalog without compute.
     let no_compute = Script::default();
     let base = serve(no_compute.clone()).await;
-    no_compute.on("POST /v3/auth/tokens", vec![Reply::Json(201, vec![("X-Subject-Token", "T-canary".into())], r#"{"token": {"catalog": [{"type": "identity", "endpoints": []}]}}"#.into())]);
+    no_compute.on(
+        "POST /v3/auth/tokens",
+        vec![Reply::Json(
+            201,
+            vec![("X-Subject-Token", "T-canary".into())],
+            r#"{"token": {"catalog": [{"type": "identity", "endpoints": []}]}}"#.into(),
+        )],
+    );
     let err = connect(&provider::from_cloud(cloud(&base), None).unwrap(), &options).await.err().unwrap();
     assert!(err.contains("no compute service") && err.contains("identity"), "{err}");
 }
@@ -127,7 +157,10 @@ fn unreachable_keystone_and_missing_auth_url_exit_2_with_the_cloud_named() {
     };
     let (code, err) = run("gone");
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("cannot reach Keystone") && err.contains("`gone`") && err.contains("could not connect"), "{err}");
+    assert!(
+        err.contains("cannot reach Keystone") && err.contains("`gone`") && err.contains("could not connect"),
+        "{err}"
+    );
     let (code, err) = run("no-url");
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("`no-url`") && err.contains("has no auth_url"), "{err}");

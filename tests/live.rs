@@ -8,19 +8,21 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::{repo, tapedeck};
-use tapedeck::provider::{self, Provider};
 use std::sync::Arc;
+use tapedeck::provider::{self, Provider};
 
-use tapedeck::connect::{connect, ConnectOptions};
-use tapedeck::transport::live::Endpoint;
+use tapedeck::connect::{ConnectOptions, connect};
 use tapedeck::transport::Outgoing;
+use tapedeck::transport::live::Endpoint;
 
 fn provider_file() -> Option<PathBuf> {
     match std::env::var_os("TAPEDECK_PROVIDER") {
         Some(p) => Some(PathBuf::from(p)),
         None => {
             assert!(std::env::var("CI").is_err(), "CI must run the live tests: set TAPEDECK_PROVIDER (see .ci/run)");
-            eprintln!("live tests not enabled: start the sandbox (sandbox/nova/start.sh FILE) and set TAPEDECK_PROVIDER=FILE");
+            eprintln!(
+                "live tests not enabled: start the sandbox (sandbox/nova/start.sh FILE) and set TAPEDECK_PROVIDER=FILE"
+            );
             None
         }
     }
@@ -99,7 +101,8 @@ async fn shipped_suites_record_replay_and_match_the_committed_cassettes() {
     for entry in std::fs::read_dir(repo().join("cassettes/nova-34.0.0")).unwrap() {
         let path = entry.unwrap().path();
         let fresh = cassettes.join(path.file_name().unwrap());
-        let not_offered = std::fs::read_to_string(&fresh).is_ok_and(|t| t.contains("\nskipped: ") && t.contains("is not offered by"));
+        let not_offered =
+            std::fs::read_to_string(&fresh).is_ok_and(|t| t.contains("\nskipped: ") && t.contains("is not offered by"));
         if not_offered {
             eprintln!("not compared (capability not offered by this provider): {}", path.display());
             std::fs::remove_file(&fresh).unwrap();
@@ -107,11 +110,13 @@ async fn shipped_suites_record_replay_and_match_the_committed_cassettes() {
             std::fs::copy(&path, committed.join(path.file_name().unwrap())).unwrap();
         }
     }
-    let (code, stdout, stderr) = tapedeck(&["diff", &committed.display().to_string(), &cassettes.display().to_string()], repo());
+    let (code, stdout, stderr) =
+        tapedeck(&["diff", &committed.display().to_string(), &cassettes.display().to_string()], repo());
     assert_eq!(code, 0, "the real Nova no longer behaves as the committed cassettes say:\n{stdout}\n{stderr}");
     // Through Keystone, the cloud's passwords and secrets reached no cassette.
     if p.identities.values().any(|i| i.cloud.is_some()) {
-        let secrets: Vec<String> = p.identities.values().filter_map(|i| i.cloud.as_ref()).flat_map(|c| c.secrets()).collect();
+        let secrets: Vec<String> =
+            p.identities.values().filter_map(|i| i.cloud.as_ref()).flat_map(|c| c.secrets()).collect();
         assert!(!secrets.is_empty());
         for entry in std::fs::read_dir(&cassettes).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
@@ -153,7 +158,8 @@ async fn a_failing_step_still_cleans_up_and_secrets_stay_out() {
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.contains("step `impossible`") && stdout.contains("expected 418"), "{stdout}");
 
-    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
     let run = &report["runs"][0];
     assert_eq!(run["steps"][3]["verdict"], "skipped");
     assert_eq!(run["cleanups"][0]["verdict"], "passed", "{}", run["cleanups"]);
@@ -174,7 +180,10 @@ fn keystone_provider() -> Option<(PathBuf, Provider)> {
         Some((file, p))
     } else {
         eprintln!("Keystone live tests not enabled: TAPEDECK_PROVIDER is not a --keystone sandbox");
-        assert!(std::env::var("CI").is_err(), "CI must run the Keystone live tests (sandbox/nova/start.sh FILE --keystone)");
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must run the Keystone live tests (sandbox/nova/start.sh FILE --keystone)"
+        );
         None
     }
 }
@@ -184,7 +193,14 @@ async fn a_revoked_token_is_renewed_once_and_the_run_goes_on() {
     let Some((_, p)) = keystone_provider() else { return };
     let e = endpoint(&p).await;
     let k = e.identities["user"].keystone.clone().unwrap();
-    let list = Outgoing { step: "list".into(), identity: None, method: "GET".into(), target: "/servers".into(), headers: vec![], body: None };
+    let list = Outgoing {
+        step: "list".into(),
+        identity: None,
+        method: "GET".into(),
+        target: "/servers".into(),
+        headers: vec![],
+        body: None,
+    };
     assert_eq!(e.exchange(&list, Instant::now()).await.unwrap().response.status, 200);
     let first = k.token().await.unwrap().id;
     // Revoke it in the real Keystone; Nova's auth_token (cache disabled) refuses it at once.
@@ -211,7 +227,13 @@ fn wrong_password_and_unknown_cloud_fail_clearly() {
     // Every password of the file replaced by the same wrong one.
     let broken: String = clouds
         .lines()
-        .map(|l| if l.trim_start().starts_with("password:") { format!("{}password: \"WRONG-PASSWORD-canary\"\n", &l[..l.len() - l.trim_start().len()]) } else { format!("{l}\n") })
+        .map(|l| {
+            if l.trim_start().starts_with("password:") {
+                format!("{}password: \"WRONG-PASSWORD-canary\"\n", &l[..l.len() - l.trim_start().len()])
+            } else {
+                format!("{l}\n")
+            }
+        })
         .collect();
     std::fs::write(&wrong, broken).unwrap();
     let run = |cloud: &str| {
@@ -235,11 +257,24 @@ fn wrong_password_and_unknown_cloud_fail_clearly() {
 #[test]
 fn the_capability_probe_skips_what_the_provider_lacks() {
     let Some(file) = provider_file() else { return };
-    let args = ["run", "--mode", "live", "--provider", &file.display().to_string(), "--var", "flavor_ref_alt=tapedeck-no-such-flavor", "suites/server-resize.yaml"];
+    let args = [
+        "run",
+        "--mode",
+        "live",
+        "--provider",
+        &file.display().to_string(),
+        "--var",
+        "flavor_ref_alt=tapedeck-no-such-flavor",
+        "suites/server-resize.yaml",
+    ];
     let (code, out, err) = tapedeck(&args, repo());
     assert_eq!(code, 0, "{out}\n{err}");
     assert_eq!(out.matches("SKIP").count(), 3, "{out}");
-    assert!(out.contains("compute-servers-resize is not offered") && out.contains("tapedeck-no-such-flavor does not exist on the provider"), "{out}");
+    assert!(
+        out.contains("compute-servers-resize is not offered")
+            && out.contains("tapedeck-no-such-flavor does not exist on the provider"),
+        "{out}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -250,7 +285,14 @@ async fn cleanup_lists_then_deletes_leftovers() {
     let name = format!("td-leftover-{}", tapedeck::plan::new_run_id());
     let vars = &p.variables;
     let body = serde_json::json!({"server": {"name": name, "imageRef": vars["image_ref"], "flavorRef": vars["flavor_ref"], "networks": [{"uuid": vars["network"]}]}});
-    let create = Outgoing { step: "leftover".into(), identity: None, method: "POST".into(), target: "/servers".into(), headers: vec![], body: Some(body) };
+    let create = Outgoing {
+        step: "leftover".into(),
+        identity: None,
+        method: "POST".into(),
+        target: "/servers".into(),
+        headers: vec![],
+        body: Some(body),
+    };
     assert_eq!(e.exchange(&create, Instant::now()).await.unwrap().response.status, 202);
 
     let provider_arg = file.display().to_string();
@@ -279,10 +321,20 @@ fn certify_live_records_the_evidence_into_the_bundle() {
     let profile = dir.path().join("profile.yaml");
     std::fs::write(&profile, "profile: live-reboot\ncapabilities:\n  compute-servers-reboot: required\n").unwrap();
     let out = dir.path().join("bundle");
-    let args = ["certify", "--profile", &profile.display().to_string(), "--out", &out.display().to_string(), "--provider", &file.display().to_string(), "suites/server-reboot.yaml"];
+    let args = [
+        "certify",
+        "--profile",
+        &profile.display().to_string(),
+        "--out",
+        &out.display().to_string(),
+        "--provider",
+        &file.display().to_string(),
+        "suites/server-reboot.yaml",
+    ];
     let (code, stdout, stderr) = tapedeck(&args, repo());
     assert_eq!(code, 0, "{stdout}\n{stderr}");
-    let cert: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("certification.json")).unwrap()).unwrap();
+    let cert: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("certification.json")).unwrap()).unwrap();
     assert_eq!(cert["certified"], true);
     assert_eq!(cert["mode"], "record");
     assert_eq!(cert["provider"]["api_versions"]["max"], "2.104");

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{serve, tapedeck, Reply, Script};
+use common::{Reply, Script, serve, tapedeck};
 use serde_json::Value;
 
 const TOKEN: &str = "TOKEN-CANARY-7f3a";
@@ -32,9 +32,21 @@ steps:
 "#;
 
 fn nova_like(script: &Script, base_placeholder: &str) {
-    script.on("GET /v2.1/", vec![Reply::Json(200, vec![], r#"{"version": {"id": "v2.1", "min_version": "2.1", "version": "2.104"}}"#.into())]);
-    let created = format!(r#"{{"server": {{"id": "abc", "adminPass": "{ADMIN_PASS}", "links": [{{"rel": "self", "href": "{base_placeholder}/v2.1/servers/abc"}}]}}}}"#);
-    script.on("POST /v2.1/servers", vec![Reply::Json(202, vec![("Location", format!("{base_placeholder}/v2.1/servers/abc"))], created)]);
+    script.on(
+        "GET /v2.1/",
+        vec![Reply::Json(
+            200,
+            vec![],
+            r#"{"version": {"id": "v2.1", "min_version": "2.1", "version": "2.104"}}"#.into(),
+        )],
+    );
+    let created = format!(
+        r#"{{"server": {{"id": "abc", "adminPass": "{ADMIN_PASS}", "links": [{{"rel": "self", "href": "{base_placeholder}/v2.1/servers/abc"}}]}}}}"#
+    );
+    script.on(
+        "POST /v2.1/servers",
+        vec![Reply::Json(202, vec![("Location", format!("{base_placeholder}/v2.1/servers/abc"))], created)],
+    );
     let status = |s: &str| Reply::Json(200, vec![], format!(r#"{{"server": {{"id": "abc", "status": "{s}"}}}}"#));
     script.on("GET /v2.1/servers/abc", vec![status("BUILD"), status("BUILD"), status("ACTIVE")]);
     script.on("DELETE /v2.1/servers/abc", vec![Reply::Json(204, vec![], String::new())]);
@@ -49,7 +61,22 @@ fn setup() -> tempfile::TempDir {
 
 fn record(dir: &Path, base: &str) -> (i32, String, String) {
     tapedeck(
-        &["run", "--schemas", "schemas-none", "--mode", "record", "--endpoint", &format!("{base}/v2.1"), "--token", TOKEN, "--secret", SECRET, "--cassettes", "cassettes", "scripted.yaml"],
+        &[
+            "run",
+            "--schemas",
+            "schemas-none",
+            "--mode",
+            "record",
+            "--endpoint",
+            &format!("{base}/v2.1"),
+            "--token",
+            TOKEN,
+            "--secret",
+            SECRET,
+            "--cassettes",
+            "cassettes",
+            "scripted.yaml",
+        ],
         dir,
     )
 }
@@ -83,13 +110,28 @@ async fn record_redacts_and_replay_reproduces_the_polls() {
 
     // Replay: no server, same verdict, the three polls in recorded order.
     drop(script);
-    let (code, out, err) = tapedeck(&["run", "--schemas", "schemas-none", "--cassettes", "cassettes", "--report", "json=report.json", "--report", "junit=junit.xml", "scripted.yaml"], dir.path());
+    let (code, out, err) = tapedeck(
+        &[
+            "run",
+            "--schemas",
+            "schemas-none",
+            "--cassettes",
+            "cassettes",
+            "--report",
+            "json=report.json",
+            "--report",
+            "junit=junit.xml",
+            "scripted.yaml",
+        ],
+        dir.path(),
+    );
     assert_eq!(code, 0, "{out}\n{err}");
     let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
     assert!(junit.starts_with("<?xml"), "{junit}");
     assert!(junit.contains(r#"<testsuite name="scripted@2.1" tests="3""#), "{junit}");
     assert!(junit.contains(r#"<testcase name="active" classname="scripted@2.1""#), "{junit}");
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
     let trace = &report["runs"][0]["steps"][1]["trace"]["observations"];
     let statuses: Vec<&str> = trace.as_array().unwrap().iter().map(|o| o["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["BUILD", "BUILD", "ACTIVE"]);
@@ -117,7 +159,8 @@ async fn a_failed_record_leaves_the_old_cassette_byte_identical() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("left as it was"), "{out}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("cassettes")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let leftovers: Vec<_> =
+        std::fs::read_dir(dir.path().join("cassettes")).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 1, "no temporary files may remain: {leftovers:?}");
 }
 
@@ -139,14 +182,30 @@ async fn stale_incomplete_and_broken_cassettes_are_reported() {
     let last_poll = exchanges.iter().rposition(|e| e["request"]["method"] == "GET").unwrap();
     exchanges.remove(last_poll);
     std::fs::write(&cassette_path, serde_saphyr::to_string(&doc).unwrap()).unwrap();
-    let (code, out, _) = tapedeck(&["run", "--schemas", "schemas-none", "--cassettes", "cassettes", "scripted.yaml"], dir.path());
+    let (code, out, _) =
+        tapedeck(&["run", "--schemas", "schemas-none", "--cassettes", "cassettes", "scripted.yaml"], dir.path());
     assert_eq!(code, 1);
-    assert!(out.contains("step `active`") && out.contains("recorded fewer times") && out.contains("re-record"), "{out}");
+    assert!(
+        out.contains("step `active`") && out.contains("recorded fewer times") && out.contains("re-record"),
+        "{out}"
+    );
 
     // Stale: the suite changed after recording.
     std::fs::write(&cassette_path, &cassette).unwrap();
     std::fs::write(dir.path().join("scripted.yaml"), SUITE.replace("interval: 50ms", "interval: 100ms")).unwrap();
-    let (code, out, _) = tapedeck(&["run", "--schemas", "schemas-none", "--cassettes", "cassettes", "--report", "junit=junit.xml", "scripted.yaml"], dir.path());
+    let (code, out, _) = tapedeck(
+        &[
+            "run",
+            "--schemas",
+            "schemas-none",
+            "--cassettes",
+            "cassettes",
+            "--report",
+            "junit=junit.xml",
+            "scripted.yaml",
+        ],
+        dir.path(),
+    );
     assert_eq!(code, 1);
     assert!(out.contains("stale cassette"), "{out}");
     let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
@@ -154,12 +213,14 @@ async fn stale_incomplete_and_broken_cassettes_are_reported() {
 
     // A comment does not change the suite's meaning: not stale.
     std::fs::write(dir.path().join("scripted.yaml"), format!("# a comment\n{SUITE}")).unwrap();
-    let (code, out, _) = tapedeck(&["run", "--schemas", "schemas-none", "--cassettes", "cassettes", "scripted.yaml"], dir.path());
+    let (code, out, _) =
+        tapedeck(&["run", "--schemas", "schemas-none", "--cassettes", "cassettes", "scripted.yaml"], dir.path());
     assert_eq!(code, 0, "{out}");
 
     // Truncated by hand: an input error with file:line:column, exit 2, nothing run.
     std::fs::write(&cassette_path, &cassette[..cassette.len() * 2 / 3]).unwrap();
-    let (code, out, err) = tapedeck(&["run", "--schemas", "schemas-none", "--cassettes", "cassettes", "scripted.yaml"], dir.path());
+    let (code, out, err) =
+        tapedeck(&["run", "--schemas", "schemas-none", "--cassettes", "cassettes", "scripted.yaml"], dir.path());
     assert_eq!(code, 2, "{out}{err}");
     assert!(out.is_empty());
     assert!(err.contains("cassettes/scripted@2.1.yaml:") && err.contains("broken cassette"), "{err}");

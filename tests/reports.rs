@@ -18,7 +18,10 @@ fn redact(text: &str) -> String {
 fn terminal_and_markdown_reports_of_a_replay() {
     let dir = tempfile::tempdir().unwrap();
     let md = dir.path().join("report.md");
-    let (code, out, err) = tapedeck(&["run", "--jobs", "1", "--report", &format!("markdown={}", md.display()), "suites/server-reboot.yaml"], repo());
+    let (code, out, err) = tapedeck(
+        &["run", "--jobs", "1", "--report", &format!("markdown={}", md.display()), "suites/server-reboot.yaml"],
+        repo(),
+    );
     assert_eq!(code, 0, "{out}\n{err}");
     insta::assert_snapshot!("terminal", redact(&out));
     insta::assert_snapshot!("markdown", redact(&std::fs::read_to_string(&md).unwrap()));

@@ -26,12 +26,25 @@ fn embedded_store_covers_the_compute_api() {
 #[test]
 fn requests_match_operations_and_actions_by_body_key() {
     let store = SchemaStore::embedded();
-    let id = |m: &str, p: &str, b: Option<serde_json::Value>| store.match_request(m, p, b.as_ref()).map(|o| o.id.clone());
+    let id =
+        |m: &str, p: &str, b: Option<serde_json::Value>| store.match_request(m, p, b.as_ref()).map(|o| o.id.clone());
     assert_eq!(id("GET", "/servers/detail?limit=1", None).as_deref(), Some("list-servers-detailed"));
-    assert_eq!(id("GET", "/servers/5c1e6f4e-9d0a-4b8a-9a57-0f3c1c1c1c1c", None).as_deref(), Some("show-server-details"));
-    assert_eq!(id("POST", "/servers/x/action", Some(json!({"reboot": {"type": "SOFT"}}))).as_deref(), Some("reboot-server-reboot-action"));
-    assert_eq!(id("POST", "/servers/x/action", Some(json!({"os-stop": null}))).as_deref(), Some("stop-server-os-stop-action"));
-    assert_eq!(id("POST", "/servers/x/action", Some(json!({"createImage": {"name": "i"}}))).as_deref(), Some("create-image-createimage-action"));
+    assert_eq!(
+        id("GET", "/servers/5c1e6f4e-9d0a-4b8a-9a57-0f3c1c1c1c1c", None).as_deref(),
+        Some("show-server-details")
+    );
+    assert_eq!(
+        id("POST", "/servers/x/action", Some(json!({"reboot": {"type": "SOFT"}}))).as_deref(),
+        Some("reboot-server-reboot-action")
+    );
+    assert_eq!(
+        id("POST", "/servers/x/action", Some(json!({"os-stop": null}))).as_deref(),
+        Some("stop-server-os-stop-action")
+    );
+    assert_eq!(
+        id("POST", "/servers/x/action", Some(json!({"createImage": {"name": "i"}}))).as_deref(),
+        Some("create-image-createimage-action")
+    );
     assert_eq!(id("POST", "/servers/x/action", Some(json!({"nonsense": {}}))), None);
     assert_eq!(id("POST", "/servers", Some(json!({"server": {}}))).as_deref(), Some("create-server"));
     assert_eq!(id("PATCH", "/servers", None), None);
@@ -40,9 +53,14 @@ fn requests_match_operations_and_actions_by_body_key() {
 #[test]
 fn faults_validate_against_nova_fault_names() {
     let store = SchemaStore::embedded();
-    let at = |status, doc: serde_json::Value| store.validate("show-server-details", Target::Response { status }, mv("2.1"), &doc, ExtraKeys::Deny);
+    let at = |status, doc: serde_json::Value| {
+        store.validate("show-server-details", Target::Response { status }, mv("2.1"), &doc, ExtraKeys::Deny)
+    };
     assert!(at(404, json!({"itemNotFound": {"code": 404, "message": "Instance x could not be found."}})).is_valid());
-    assert!(at(406, json!({"computeFault": {"code": 406, "message": "Version 9.9 is not supported by the API."}})).is_valid());
+    assert!(
+        at(406, json!({"computeFault": {"code": 406, "message": "Version 9.9 is not supported by the API."}}))
+            .is_valid()
+    );
     assert!(!at(404, json!({"badRequest": {"code": 404, "message": "x"}})).is_valid());
     assert!(!at(409, json!({"conflictingRequest": {"code": "409", "message": "x"}})).is_valid());
 }
@@ -51,12 +69,47 @@ fn faults_validate_against_nova_fault_names() {
 fn gaps_and_unknown_operations_are_reported_not_passed() {
     let store = SchemaStore::embedded();
     let doc = json!({"server": {}});
-    assert_eq!(store.validate("no-such-op", Target::Request, mv("2.1"), &doc, ExtraKeys::Deny), Validation::UnknownOperation);
-    assert!(matches!(store.validate("show-server-details", Target::Response { status: 299 }, mv("2.1"), &doc, ExtraKeys::Deny), Validation::NoSchema { .. }));
-    assert!(matches!(store.validate("trigger-crash-dump-in-server", Target::Request, mv("2.16"), &json!({"trigger_crash_dump": null}), ExtraKeys::Deny), Validation::NoSchema { .. }));
-    assert!(store.validate("trigger-crash-dump-in-server", Target::Request, mv("2.17"), &json!({"trigger_crash_dump": null}), ExtraKeys::Deny).is_valid());
+    assert_eq!(
+        store.validate("no-such-op", Target::Request, mv("2.1"), &doc, ExtraKeys::Deny),
+        Validation::UnknownOperation
+    );
+    assert!(matches!(
+        store.validate("show-server-details", Target::Response { status: 299 }, mv("2.1"), &doc, ExtraKeys::Deny),
+        Validation::NoSchema { .. }
+    ));
+    assert!(matches!(
+        store.validate(
+            "trigger-crash-dump-in-server",
+            Target::Request,
+            mv("2.16"),
+            &json!({"trigger_crash_dump": null}),
+            ExtraKeys::Deny
+        ),
+        Validation::NoSchema { .. }
+    ));
+    assert!(
+        store
+            .validate(
+                "trigger-crash-dump-in-server",
+                Target::Request,
+                mv("2.17"),
+                &json!({"trigger_crash_dump": null}),
+                ExtraKeys::Deny
+            )
+            .is_valid()
+    );
     // Deleting a server: 204, no body.
-    assert!(store.validate("delete-server", Target::Response { status: 204 }, mv("2.1"), &serde_json::Value::Null, ExtraKeys::Deny).is_valid());
+    assert!(
+        store
+            .validate(
+                "delete-server",
+                Target::Response { status: 204 },
+                mv("2.1"),
+                &serde_json::Value::Null,
+                ExtraKeys::Deny
+            )
+            .is_valid()
+    );
 }
 
 #[test]

@@ -26,7 +26,13 @@ fn shipped_suites_replay_from_shipped_cassettes() {
         } else {
             assert_eq!(run["cassette"]["state"], "replayed");
             // Every response was checked against a derived schema (gaps are allowed, failures not).
-            let schema_checks = run["steps"].as_array().unwrap().iter().flat_map(|s| s["checks"].as_array().unwrap().iter()).filter(|c| c["kind"] == "schema").count();
+            let schema_checks = run["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|s| s["checks"].as_array().unwrap().iter())
+                .filter(|c| c["kind"] == "schema")
+                .count();
             assert!(schema_checks > 0, "no schema checks in {}", run["suite"]);
         }
     }
@@ -37,7 +43,11 @@ fn shards_partition_the_run() {
     let runs_of = |args: &[&str]| -> Vec<String> {
         let (code, out, err) = tapedeck(args, repo());
         assert_eq!(code, 0, "{out}\n{err}");
-        let mut runs: Vec<String> = out.lines().filter(|l| l.starts_with("PASS") || l.starts_with("SKIP")).map(|l| l.split_whitespace().take(4).collect::<Vec<_>>().join(" ")).collect();
+        let mut runs: Vec<String> = out
+            .lines()
+            .filter(|l| l.starts_with("PASS") || l.starts_with("SKIP"))
+            .map(|l| l.split_whitespace().take(4).collect::<Vec<_>>().join(" "))
+            .collect();
         runs.sort();
         runs
     };

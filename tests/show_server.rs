@@ -31,18 +31,26 @@ fn errors(v: &Validation) -> Vec<(String, String)> {
 #[test]
 fn samples_valid_exactly_at_their_microversions() {
     let Some(nova) = common::nova_source() else { return };
-    for (rel, at) in [("server-get-resp.json", "2.1"), ("v2.73/server-get-resp.json", "2.73"),
-                      ("v2.96/server-get-resp.json", "2.96"), ("v2.98/server-get-resp.json", "2.98"),
-                      ("v2.100/server-get-resp.json", "2.100")] {
+    for (rel, at) in [
+        ("server-get-resp.json", "2.1"),
+        ("v2.73/server-get-resp.json", "2.73"),
+        ("v2.96/server-get-resp.json", "2.96"),
+        ("v2.98/server-get-resp.json", "2.98"),
+        ("v2.100/server-get-resp.json", "2.100"),
+    ] {
         let doc = sample(&nova, rel);
         assert!(check(&doc, at).is_valid(), "{rel} at {at}: {:?}", check(&doc, at));
     }
     // Outside their microversions they are rejected: a missing `scheduler_hints`-era field is
     // an extra key at 2.98; the 2.1 sample lacks `locked` (required from 2.9).
     let newest = sample(&nova, "v2.100/server-get-resp.json");
-    assert!(errors(&check(&newest, "2.98")).contains(&("/server/scheduler_hints".into(), "additionalProperties".into())));
+    assert!(
+        errors(&check(&newest, "2.98")).contains(&("/server/scheduler_hints".into(), "additionalProperties".into()))
+    );
     let v298 = sample(&nova, "v2.98/server-get-resp.json");
-    assert!(errors(&check(&v298, "2.96")).contains(&("/server/image/properties".into(), "additionalProperties".into())));
+    assert!(
+        errors(&check(&v298, "2.96")).contains(&("/server/image/properties".into(), "additionalProperties".into()))
+    );
     let oldest = sample(&nova, "server-get-resp.json");
     assert!(errors(&check(&oldest, "2.9")).iter().any(|(p, r)| p == "/server" && r == "required"));
 }
@@ -66,9 +74,14 @@ fn wrong_values_and_missing_envelope_are_rejected() {
         *doc.pointer_mut(pointer).expect("field exists") = value;
         doc
     };
-    assert_eq!(errors(&check(&with("/server/status", json!("RUNNING")), "2.100")), vec![("/server/status".into(), "enum".into())]);
-    assert!(errors(&check(&with("/server/OS-EXT-STS:power_state", json!("1")), "2.100"))
-        .contains(&("/server/OS-EXT-STS:power_state".into(), "type".into())));
+    assert_eq!(
+        errors(&check(&with("/server/status", json!("RUNNING")), "2.100")),
+        vec![("/server/status".into(), "enum".into())]
+    );
+    assert!(
+        errors(&check(&with("/server/OS-EXT-STS:power_state", json!("1")), "2.100"))
+            .contains(&("/server/OS-EXT-STS:power_state".into(), "type".into()))
+    );
     assert!(!errors(&check(&with("/server/config_drive", json!(true)), "2.100")).is_empty());
     let bare = good["server"].clone();
     assert!(errors(&check(&bare, "2.100")).iter().any(|(p, r)| p.is_empty() && r == "required"));

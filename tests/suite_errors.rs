@@ -5,8 +5,16 @@ use std::path::Path;
 use std::process::Command;
 
 fn tapedeck(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tapedeck")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = Command::new(env!("CARGO_BIN_EXE_tapedeck"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn check(name: &str) {
@@ -48,7 +56,8 @@ bad_suites! {
 fn all_errors_of_all_files_are_reported_together() {
     let (code, _, stderr) = tapedeck(&["run", "tests/fixtures/bad-suites"]);
     assert_eq!(code, 2);
-    let files = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad-suites")).unwrap().count();
+    let files =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad-suites")).unwrap().count();
     for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad-suites")).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         assert!(stderr.contains(&name), "{name} missing from the combined report");

@@ -54,7 +54,12 @@ fn well_formed_suite_loads_with_everything_typed() {
 #[test]
 fn hash_ignores_comments_and_layout_but_not_meaning() {
     let a = load_suite_str(Path::new("a.yaml"), SUITE, &[]).unwrap();
-    let b = load_suite_str(Path::new("b.yaml"), &format!("# comment\n{}", SUITE.replace("{limit: 1, ", "{ limit: 1,  ")), &[]).unwrap();
+    let b = load_suite_str(
+        Path::new("b.yaml"),
+        &format!("# comment\n{}", SUITE.replace("{limit: 1, ", "{ limit: 1,  ")),
+        &[],
+    )
+    .unwrap();
     let c = load_suite_str(Path::new("c.yaml"), &SUITE.replace("limit: 1", "limit: 2"), &[]).unwrap();
     assert_eq!(a.hash, b.hash);
     assert_ne!(a.hash, c.hash);

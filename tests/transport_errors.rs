@@ -6,12 +6,19 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use common::{serve, Reply, Script};
+use common::{Reply, Script, serve};
 use tapedeck::transport::live::Endpoint;
 use tapedeck::transport::{Outgoing, TransportErrorKind};
 
 fn get(target: &str) -> Outgoing {
-    Outgoing { step: "show".into(), identity: None, method: "GET".into(), target: target.into(), headers: vec![], body: None }
+    Outgoing {
+        step: "show".into(),
+        identity: None,
+        method: "GET".into(),
+        target: target.into(),
+        headers: vec![],
+        body: None,
+    }
 }
 
 fn endpoint(base: &str, timeout: Duration) -> Endpoint {

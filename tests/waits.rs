@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tapedeck::cassette::{self, Cassette};
 use tapedeck::exchange::{Exchange, Request, Response};
 use tapedeck::outcome::{Mode, Outcome, Verdict};
@@ -73,15 +73,32 @@ async fn run(suite_text: &str, polls: Vec<Exchange>) -> Outcome {
     };
     cassette::write_atomic(&cassette::cassette_path(dir.path(), "waits", c.microversion), &c).unwrap();
     let suites = [Arc::new(s)];
-    let req = PlanRequest { suites: &suites, cassette_dir: dir.path(), live: None, record: None, microversion: None, default_microversion: plan::DEFAULT_MICROVERSION, cli_vars: &[] };
+    let req = PlanRequest {
+        suites: &suites,
+        cassette_dir: dir.path(),
+        live: None,
+        record: None,
+        microversion: None,
+        default_microversion: plan::DEFAULT_MICROVERSION,
+        cli_vars: &[],
+    };
     let plans = plan::plan(&req).unwrap();
     // No operations in this schema set: the fabricated bodies are coverage gaps, not failures,
     // so these tests see the wait logic alone.
     let schemas_dir = dir.path().join("schemas");
     std::fs::create_dir_all(schemas_dir.join("operations")).unwrap();
-    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/faults.json"), schemas_dir.join("faults.json")).unwrap();
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/faults.json"), schemas_dir.join("faults.json"))
+        .unwrap();
     let schemas: &'static SchemaStore = Box::leak(Box::new(SchemaStore::load_dir(&schemas_dir).unwrap()));
-    let config = RunnerConfig { mode: Mode::Replay, jobs: 1, endpoint: None, cancel: Cancel::new(), events: None, schemas, extra_keys: ExtraKeys::Deny };
+    let config = RunnerConfig {
+        mode: Mode::Replay,
+        jobs: 1,
+        endpoint: None,
+        cancel: Cancel::new(),
+        events: None,
+        schemas,
+        extra_keys: ExtraKeys::Deny,
+    };
     runner::execute(plans, config).await
 }
 
@@ -96,7 +113,11 @@ fn wait_reason(o: &Outcome) -> String {
 #[tokio::test]
 async fn error_status_fails_at_once_with_the_fault() {
     let fault = json!({"fault": {"code": 500, "message": "No valid host was found."}});
-    let o = run(&suite("ACTIVE", "[BUILD, ACTIVE]"), vec![poll(100, "BUILD", json!({})), poll(600, "ERROR", fault), poll(900, "ERROR", json!({}))]).await;
+    let o = run(
+        &suite("ACTIVE", "[BUILD, ACTIVE]"),
+        vec![poll(100, "BUILD", json!({})), poll(600, "ERROR", fault), poll(900, "ERROR", json!({}))],
+    )
+    .await;
     let reason = wait_reason(&o);
     assert!(reason.contains("server went to ERROR") && reason.contains("No valid host"), "{reason}");
     assert_eq!(o.runs[0].steps[1].trace.as_ref().unwrap().observations.len(), 2, "no poll after the failure status");
@@ -107,20 +128,30 @@ async fn timeout_is_judged_on_the_recorded_clock_and_keeps_the_trace() {
     let polls = (0..=61).map(|i| poll(100 + i * 1000, "BUILD", json!({}))).collect();
     let o = run(&suite("ACTIVE", "[BUILD, ACTIVE]"), polls).await;
     let reason = wait_reason(&o);
-    assert!(reason.contains("timed out after 6") && reason.contains("waiting for ACTIVE") && reason.contains("observed: BUILD"), "{reason}");
+    assert!(
+        reason.contains("timed out after 6")
+            && reason.contains("waiting for ACTIVE")
+            && reason.contains("observed: BUILD"),
+        "{reason}"
+    );
     assert!(o.runs[0].wall_ms < 5_000, "replay must not sleep: {} ms", o.runs[0].wall_ms);
 }
 
 #[tokio::test]
 async fn an_undeclared_status_fails_fast() {
-    let o = run(&suite("ACTIVE", "[ACTIVE, REBOOT, ACTIVE]"), vec![poll(100, "HARD_REBOOT", json!({})), poll(400, "ACTIVE", json!({}))]).await;
+    let o = run(
+        &suite("ACTIVE", "[ACTIVE, REBOOT, ACTIVE]"),
+        vec![poll(100, "HARD_REBOOT", json!({})), poll(400, "ACTIVE", json!({}))],
+    )
+    .await;
     let reason = wait_reason(&o);
     assert!(reason.contains("HARD_REBOOT is not on the declared path"), "{reason}");
 }
 
 #[tokio::test]
 async fn going_backwards_fails_fast() {
-    let polls = vec![poll(100, "RESIZE", json!({})), poll(400, "ACTIVE", json!({})), poll(800, "VERIFY_RESIZE", json!({}))];
+    let polls =
+        vec![poll(100, "RESIZE", json!({})), poll(400, "ACTIVE", json!({})), poll(800, "VERIFY_RESIZE", json!({}))];
     let o = run(&suite("VERIFY_RESIZE", "resize"), polls).await;
     let reason = wait_reason(&o);
     assert!(reason.contains("went backwards: ACTIVE after RESIZE"), "{reason}");

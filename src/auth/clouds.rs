@@ -107,7 +107,11 @@ fn merge(base: &mut Value, over: &Value) {
 }
 
 /// The named cloud from clouds.yaml (a given file, or the standard places).
-pub fn from_clouds_yaml(name: &str, file: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result<Cloud, InputError> {
+pub fn from_clouds_yaml(
+    name: &str,
+    file: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Cloud, InputError> {
     let searched = search_paths(env, "clouds.yaml");
     let path = match file {
         Some(f) => f.to_path_buf(),
@@ -119,7 +123,13 @@ pub fn from_clouds_yaml(name: &str, file: Option<&Path>, env: &dyn Fn(&str) -> O
     let clouds = read_clouds(&path)?;
     let mut cloud = clouds.get(name).cloned().ok_or_else(|| {
         let known: Vec<&str> = clouds.keys().map(String::as_str).collect();
-        InputError::in_file(&path, format!("no cloud named `{name}` (clouds here: {})", if known.is_empty() { "none".into() } else { known.join(", ") }))
+        InputError::in_file(
+            &path,
+            format!(
+                "no cloud named `{name}` (clouds here: {})",
+                if known.is_empty() { "none".into() } else { known.join(", ") }
+            ),
+        )
     })?;
     let mut source = path.display().to_string();
     let secure_paths = match file {
@@ -127,10 +137,11 @@ pub fn from_clouds_yaml(name: &str, file: Option<&Path>, env: &dyn Fn(&str) -> O
         None => search_paths(env, "secure.yaml"),
     };
     if let Some(secure) = first_existing(&secure_paths)
-        && let Some(over) = read_clouds(&secure)?.get(name) {
-            merge(&mut cloud, over);
-            source.push_str(&format!(" + {}", secure.display()));
-        }
+        && let Some(over) = read_clouds(&secure)?.get(name)
+    {
+        merge(&mut cloud, over);
+        source.push_str(&format!(" + {}", secure.display()));
+    }
     let base = path.parent().unwrap_or(Path::new("."));
     cloud_from_value(name, &source, &cloud, base)
 }
@@ -165,11 +176,14 @@ fn cloud_from_value(name: &str, source: &str, v: &Value, base: &Path) -> Result<
         region_name: s(v, "region_name"),
         interface: s(v, "interface").unwrap_or_else(|| "public".into()),
         cacert: s(v, "cacert").map(|p| base.join(p)),
-        insecure: matches!(v.get("verify"), Some(Value::Bool(false))) || matches!(v.get("insecure"), Some(Value::Bool(true))),
+        insecure: matches!(v.get("verify"), Some(Value::Bool(false)))
+            || matches!(v.get("insecure"), Some(Value::Bool(true))),
         compute_api_version: s(v, "compute_api_version"),
         method: None,
     };
-    cloud.method = Some(method(auth_type.as_deref(), &cloud).map_err(|e| InputError::new(format!("cloud `{name}` ({source}): {e}")))?);
+    cloud.method = Some(
+        method(auth_type.as_deref(), &cloud).map_err(|e| InputError::new(format!("cloud `{name}` ({source}): {e}")))?,
+    );
     Ok(cloud)
 }
 
@@ -178,7 +192,9 @@ fn method(auth_type: Option<&str>, c: &Cloud) -> Result<Method, String> {
         Some("password" | "v3password") => Method::Password,
         Some("v3applicationcredential" | "applicationcredential") => Method::ApplicationCredential,
         Some("token" | "v3token" | "admin_token") => Method::Token,
-        Some(other) => return Err(format!("auth_type `{other}` is not supported (password, v3applicationcredential, token)")),
+        Some(other) => {
+            return Err(format!("auth_type `{other}` is not supported (password, v3applicationcredential, token)"));
+        }
         // As keystoneauth guesses: a secret means an application credential, a token a token.
         None if c.application_credential_secret.is_some() => Method::ApplicationCredential,
         None if c.token.is_some() && c.password.is_none() => Method::Token,
@@ -261,9 +277,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let clouds = dir.path().join("my-clouds.yaml");
         std::fs::write(&clouds, CLOUDS).unwrap();
-        std::fs::write(dir.path().join("secure.yaml"), "clouds:\n  pw:\n    auth:\n      password: from-secure\n").unwrap();
+        std::fs::write(dir.path().join("secure.yaml"), "clouds:\n  pw:\n    auth:\n      password: from-secure\n")
+            .unwrap();
         let secure = dir.path().join("secure.yaml").display().to_string();
-        let env = env_of(&[("OS_CLIENT_CONFIG_FILE", &clouds.display().to_string()), ("OS_CLIENT_SECURE_FILE", &secure), ("HOME", "/nonexistent")]);
+        let env = env_of(&[
+            ("OS_CLIENT_CONFIG_FILE", &clouds.display().to_string()),
+            ("OS_CLIENT_SECURE_FILE", &secure),
+            ("HOME", "/nonexistent"),
+        ]);
         let pw = resolve(Some("pw"), &env).unwrap().unwrap();
         assert_eq!(pw.method, Some(Method::Password));
         assert_eq!(pw.password.as_deref(), Some("from-secure"));
@@ -292,7 +313,10 @@ mod tests {
     fn missing_clouds_yaml_says_where_it_looked() {
         let env = env_of(&[("HOME", "/nonexistent-home")]);
         let err = from_clouds_yaml("x", None, &env).unwrap_err().to_string();
-        assert!(err.contains("no clouds.yaml found") && err.contains("/nonexistent-home/.config/openstack/clouds.yaml"), "{err}");
+        assert!(
+            err.contains("no clouds.yaml found") && err.contains("/nonexistent-home/.config/openstack/clouds.yaml"),
+            "{err}"
+        );
     }
 
     #[test]

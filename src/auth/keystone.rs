@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
 use super::clouds::{Cloud, Method};
@@ -60,17 +60,24 @@ pub fn client_for(cloud: &Cloud, timeout: Duration) -> Result<reqwest::Client, S
         .user_agent(concat!("tapedeck/", env!("CARGO_PKG_VERSION")));
     if let Some(path) = &cloud.cacert {
         let pem = std::fs::read(path).map_err(|e| format!("cacert {}: {e}", path.display()))?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| format!("cacert {}: {e}", path.display()))?;
+        let certs =
+            reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| format!("cacert {}: {e}", path.display()))?;
         for cert in certs {
             builder = builder.add_root_certificate(cert);
         }
     }
-    builder.tls_danger_accept_invalid_certs(cloud.insecure).build().map_err(|e| format!("cannot build the HTTP client: {e}"))
+    builder
+        .tls_danger_accept_invalid_certs(cloud.insecure)
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))
 }
 
 impl Keystone {
     pub fn new(cloud: Cloud, client: reqwest::Client, redactor: Redactor) -> Result<Keystone, String> {
-        let auth_url = cloud.auth_url.clone().ok_or_else(|| format!("cloud `{}` ({}) has no auth_url", cloud.name, cloud.source))?;
+        let auth_url = cloud
+            .auth_url
+            .clone()
+            .ok_or_else(|| format!("cloud `{}` ({}) has no auth_url", cloud.name, cloud.source))?;
         for secret in cloud.secrets() {
             redactor.add_secret(secret);
         }
@@ -118,7 +125,8 @@ impl Keystone {
                     (Some(id), _) => json!({"id": id, "password": password}),
                     (None, Some(name)) => {
                         let mut u = json!({"name": name, "password": password});
-                        u["domain"] = domain(&c.user_domain_name, &c.user_domain_id).unwrap_or(json!({"id": "default"}));
+                        u["domain"] =
+                            domain(&c.user_domain_name, &c.user_domain_id).unwrap_or(json!({"id": "default"}));
                         u
                     }
                     (None, None) => return Err(missing("username or user_id")),
@@ -126,15 +134,25 @@ impl Keystone {
                 json!({"methods": ["password"], "password": {"user": user}})
             }
             Method::ApplicationCredential => {
-                let secret = c.application_credential_secret.clone().ok_or_else(|| missing("application_credential_secret"))?;
-                let credential = match (&c.application_credential_id, &c.application_credential_name, &c.username, &c.user_id) {
+                let secret =
+                    c.application_credential_secret.clone().ok_or_else(|| missing("application_credential_secret"))?;
+                let credential = match (
+                    &c.application_credential_id,
+                    &c.application_credential_name,
+                    &c.username,
+                    &c.user_id,
+                ) {
                     (Some(id), _, _, _) => json!({"id": id, "secret": secret}),
-                    (None, Some(name), Some(user), _) => json!({"name": name, "secret": secret, "user": {"name": user, "domain": domain(&c.user_domain_name, &c.user_domain_id).unwrap_or(json!({"id": "default"}))}}),
+                    (None, Some(name), Some(user), _) => {
+                        json!({"name": name, "secret": secret, "user": {"name": user, "domain": domain(&c.user_domain_name, &c.user_domain_id).unwrap_or(json!({"id": "default"}))}})
+                    }
                     (None, Some(name), None, Some(uid)) => json!({"name": name, "secret": secret, "user": {"id": uid}}),
                     _ => return Err(missing("application_credential_id (or its name and user)")),
                 };
                 // An application credential carries its own scope.
-                return Ok(json!({"auth": {"identity": {"methods": ["application_credential"], "application_credential": credential}}}));
+                return Ok(
+                    json!({"auth": {"identity": {"methods": ["application_credential"], "application_credential": credential}}}),
+                );
             }
             Method::Token => {
                 let token = c.token.clone().ok_or_else(|| missing("token"))?;
@@ -143,7 +161,9 @@ impl Keystone {
         };
         let scope = match (&c.project_id, &c.project_name) {
             (Some(id), _) => Some(json!({"project": {"id": id}})),
-            (None, Some(name)) => Some(json!({"project": {"name": name, "domain": domain(&c.project_domain_name, &c.project_domain_id).unwrap_or(json!({"id": "default"}))}})),
+            (None, Some(name)) => Some(
+                json!({"project": {"name": name, "domain": domain(&c.project_domain_name, &c.project_domain_id).unwrap_or(json!({"id": "default"}))}}),
+            ),
             (None, None) => None,
         };
         let mut auth = json!({"identity": identity});
@@ -157,7 +177,13 @@ impl Keystone {
         let c = &self.cloud;
         let body = self.body()?;
         let response = self.client.post(&self.token_url).json(&body).send().await.map_err(|e| {
-            let why = if e.is_connect() { "could not connect" } else if e.is_timeout() { "timed out" } else { "failed" };
+            let why = if e.is_connect() {
+                "could not connect"
+            } else if e.is_timeout() {
+                "timed out"
+            } else {
+                "failed"
+            };
             format!("cannot reach Keystone at {} for cloud `{}`: {why}", self.token_url, c.name)
         })?;
         let status = response.status().as_u16();
@@ -165,14 +191,22 @@ impl Keystone {
         let text = response.text().await.unwrap_or_default();
         let doc: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         if status != 201 {
-            let message = doc.pointer("/error/message").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| crate::json_util::truncate(&text, 200));
+            let message = doc
+                .pointer("/error/message")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .unwrap_or_else(|| crate::json_util::truncate(&text, 200));
             let hint = if status == 401 { ": check the credentials of this cloud" } else { "" };
-            return Err(self.redactor.text(&format!("Keystone refused cloud `{}` ({}): {status} {message}{hint}", c.name, c.source)));
+            return Err(self
+                .redactor
+                .text(&format!("Keystone refused cloud `{}` ({}): {status} {message}{hint}", c.name, c.source)));
         }
-        let id = subject.ok_or_else(|| format!("Keystone answered 201 for cloud `{}` without an X-Subject-Token header", c.name))?;
+        let id = subject
+            .ok_or_else(|| format!("Keystone answered 201 for cloud `{}` without an X-Subject-Token header", c.name))?;
         self.redactor.add_secret(id.clone());
         let token = doc.get("token").cloned().unwrap_or(Value::Null);
-        let expires_at = token.get("expires_at").and_then(Value::as_str).and_then(|s| s.parse::<jiff::Timestamp>().ok());
+        let expires_at =
+            token.get("expires_at").and_then(Value::as_str).and_then(|s| s.parse::<jiff::Timestamp>().ok());
         Ok(Token { id, expires_at, catalog: token.get("catalog").cloned().unwrap_or(Value::Null) })
     }
 }
@@ -181,9 +215,13 @@ impl Keystone {
 pub fn compute_endpoint(catalog: &Value, interface: &str, region: Option<&str>) -> Result<String, String> {
     let services = catalog.as_array().ok_or("the token has no service catalog")?;
     let types: Vec<&str> = services.iter().filter_map(|s| s.get("type").and_then(Value::as_str)).collect();
-    let compute = services.iter().find(|s| s.get("type").and_then(Value::as_str) == Some("compute")).ok_or_else(|| {
-        format!("the service catalog has no compute service (it has: {})", if types.is_empty() { "nothing".to_string() } else { types.join(", ") })
-    })?;
+    let compute =
+        services.iter().find(|s| s.get("type").and_then(Value::as_str) == Some("compute")).ok_or_else(|| {
+            format!(
+                "the service catalog has no compute service (it has: {})",
+                if types.is_empty() { "nothing".to_string() } else { types.join(", ") }
+            )
+        })?;
     let endpoints = compute.get("endpoints").and_then(Value::as_array).cloned().unwrap_or_default();
     let matches = |e: &&Value| {
         e.get("interface").and_then(Value::as_str) == Some(interface)
@@ -197,9 +235,19 @@ pub fn compute_endpoint(catalog: &Value, interface: &str, region: Option<&str>) 
         .ok_or_else(|| {
             let offered: Vec<String> = endpoints
                 .iter()
-                .map(|e| format!("{} in {}", e.get("interface").and_then(Value::as_str).unwrap_or("?"), e.get("region_id").and_then(Value::as_str).unwrap_or("?")))
+                .map(|e| {
+                    format!(
+                        "{} in {}",
+                        e.get("interface").and_then(Value::as_str).unwrap_or("?"),
+                        e.get("region_id").and_then(Value::as_str).unwrap_or("?")
+                    )
+                })
                 .collect();
-            format!("the compute service has no {interface} endpoint{} (it has: {})", region.map(|r| format!(" in region {r}")).unwrap_or_default(), offered.join(", "))
+            format!(
+                "the compute service has no {interface} endpoint{} (it has: {})",
+                region.map(|r| format!(" in region {r}")).unwrap_or_default(),
+                offered.join(", ")
+            )
         })
 }
 
@@ -233,7 +281,16 @@ mod tests {
 
     #[test]
     fn request_bodies_per_method() {
-        let mut c = Cloud { name: "c".into(), auth_url: Some("http://k/v3".into()), username: Some("demo".into()), password: Some("pw".into()), project_name: Some("demo".into()), user_domain_name: Some("Default".into()), method: Some(Method::Password), ..Cloud::default() };
+        let mut c = Cloud {
+            name: "c".into(),
+            auth_url: Some("http://k/v3".into()),
+            username: Some("demo".into()),
+            password: Some("pw".into()),
+            project_name: Some("demo".into()),
+            user_domain_name: Some("Default".into()),
+            method: Some(Method::Password),
+            ..Cloud::default()
+        };
         let k = Keystone::new(c.clone(), reqwest::Client::new(), Redactor::default()).unwrap();
         let b = k.body().unwrap();
         assert_eq!(b["auth"]["identity"]["password"]["user"]["domain"]["name"], "Default");

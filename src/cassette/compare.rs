@@ -30,7 +30,13 @@ struct StepBehaviour {
 fn behaviour(exchanges: &[Exchange]) -> Vec<StepBehaviour> {
     let mut steps: Vec<StepBehaviour> = Vec::new();
     for e in exchanges {
-        let status = e.response.body.as_ref().and_then(|b| b.pointer("/server/status")).and_then(|s| s.as_str()).map(str::to_string);
+        let status = e
+            .response
+            .body
+            .as_ref()
+            .and_then(|b| b.pointer("/server/status"))
+            .and_then(|s| s.as_str())
+            .map(str::to_string);
         let call = (e.request.method.clone(), e.response.status, if e.request.method == "GET" { status } else { None });
         match steps.last_mut() {
             Some(s) if s.step == e.step => {
@@ -83,7 +89,10 @@ pub fn compare(a: &Cassette, b: &Cassette) -> Vec<Difference> {
         let same_end = x.calls.last() == y.calls.last();
         let (short, long) = if x.calls.len() <= y.calls.len() { (&x.calls, &y.calls) } else { (&y.calls, &x.calls) };
         if !(same_end && is_subsequence(short, long)) {
-            diffs.push(Difference { step: x.step.clone(), what: format!("{} vs {}", render(&x.calls), render(&y.calls)) });
+            diffs.push(Difference {
+                step: x.step.clone(),
+                what: format!("{} vs {}", render(&x.calls), render(&y.calls)),
+            });
         }
     }
     diffs
@@ -101,8 +110,18 @@ mod tests {
             identity: None,
             offset_ms: 0,
             duration_ms: 1,
-            request: Request { method: method.into(), path: "/servers/x".into(), headers: Default::default(), body: None },
-            response: Response { status: code, headers: Default::default(), body: status.map(|s| json!({"server": {"status": s}})), text: None },
+            request: Request {
+                method: method.into(),
+                path: "/servers/x".into(),
+                headers: Default::default(),
+                body: None,
+            },
+            response: Response {
+                status: code,
+                headers: Default::default(),
+                body: status.map(|s| json!({"server": {"status": s}})),
+                text: None,
+            },
         }
     }
 
@@ -126,7 +145,12 @@ mod tests {
 
     #[test]
     fn missed_transitional_statuses_are_equivalent() {
-        let a = cassette(vec![ex("create", "POST", 202, None), ex("wait", "GET", 200, Some("BUILD")), ex("wait", "GET", 200, Some("BUILD")), ex("wait", "GET", 200, Some("ACTIVE"))]);
+        let a = cassette(vec![
+            ex("create", "POST", 202, None),
+            ex("wait", "GET", 200, Some("BUILD")),
+            ex("wait", "GET", 200, Some("BUILD")),
+            ex("wait", "GET", 200, Some("ACTIVE")),
+        ]);
         let b = cassette(vec![ex("create", "POST", 202, None), ex("wait", "GET", 200, Some("ACTIVE"))]);
         assert_eq!(compare(&a, &b), vec![]);
     }
@@ -134,7 +158,11 @@ mod tests {
     #[test]
     fn different_statuses_and_steps_are_reported() {
         let a = cassette(vec![ex("create", "POST", 202, None), ex("wait", "GET", 200, Some("ACTIVE"))]);
-        let b = cassette(vec![ex("create", "POST", 400, None), ex("wait", "GET", 200, Some("ERROR")), ex("extra", "GET", 200, None)]);
+        let b = cassette(vec![
+            ex("create", "POST", 400, None),
+            ex("wait", "GET", 200, Some("ERROR")),
+            ex("extra", "GET", 200, None),
+        ]);
         let d = compare(&a, &b);
         assert_eq!(d.len(), 3, "{d:?}");
         assert!(d.iter().any(|d| d.step == "create" && d.what == "POST 202 vs POST 400"));

@@ -5,5 +5,5 @@ pub mod compare;
 pub mod format;
 pub mod store;
 
-pub use format::{Cassette, VersionRange, FORMAT_VERSION};
+pub use format::{Cassette, FORMAT_VERSION, VersionRange};
 pub use store::{cassette_path, load, write_atomic};

@@ -23,9 +23,15 @@ pub fn load(path: &Path) -> Result<Cassette, InputError> {
         format: Option<u32>,
     }
     if let Ok(Head { format: Some(v) }) = serde_saphyr::from_str::<Head>(&source)
-        && v != FORMAT_VERSION {
-            return Err(InputError::in_file(path, format!("cassette format {v} is not supported by this tapedeck (it reads format {FORMAT_VERSION}); re-record it")));
-        }
+        && v != FORMAT_VERSION
+    {
+        return Err(InputError::in_file(
+            path,
+            format!(
+                "cassette format {v} is not supported by this tapedeck (it reads format {FORMAT_VERSION}); re-record it"
+            ),
+        ));
+    }
     yaml::parse_str(path, &source).map_err(|mut e| {
         e.message = format!("broken cassette: {}; re-record it with `tapedeck run --mode record`", e.message);
         e

@@ -58,7 +58,9 @@ pub fn provider_profile(outcome: &Outcome, live: Option<&LiveInfo>, cassette_dir
         None => outcome
             .runs
             .iter()
-            .filter(|r| r.verdict == Verdict::Skipped && r.reason.as_deref().is_some_and(|why| why.contains("not offered")))
+            .filter(|r| {
+                r.verdict == Verdict::Skipped && r.reason.as_deref().is_some_and(|why| why.contains("not offered"))
+            })
             .flat_map(|r| r.capabilities.iter().cloned())
             .collect(),
     };
@@ -71,7 +73,12 @@ pub fn provider_profile(outcome: &Outcome, live: Option<&LiveInfo>, cassette_dir
     });
     let label = live.map(|i| i.label.clone()).unwrap_or_else(|| outcome.provider.clone());
     let _ = cassette_dir;
-    ProviderProfile { label, api_versions, admin_fields_visible: admin_fields.into_iter().collect(), capabilities_not_offered: not_offered.into_iter().collect() }
+    ProviderProfile {
+        label,
+        api_versions,
+        admin_fields_visible: admin_fields.into_iter().collect(),
+        capabilities_not_offered: not_offered.into_iter().collect(),
+    }
 }
 
 /// Copies the cassettes the runs used into `out/cassettes` (unless they are already there)
@@ -87,13 +94,19 @@ pub fn evidence(outcome: &Outcome, out: &Path) -> Result<Vec<Evidence>, String> 
             std::fs::copy(&src, &dst).map_err(|e| format!("copying {}: {e}", src.display()))?;
         }
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     files.sort();
     files
         .iter()
         .map(|p| {
             let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            Ok(Evidence { path: format!("cassettes/{}", p.file_name().unwrap_or_default().to_string_lossy()), sha256: sha256_hex(&bytes) })
+            Ok(Evidence {
+                path: format!("cassettes/{}", p.file_name().unwrap_or_default().to_string_lossy()),
+                sha256: sha256_hex(&bytes),
+            })
         })
         .collect()
 }
@@ -116,12 +129,20 @@ fn markdown(b: &Bundle) -> String {
     let mut md = String::new();
     let verdict = if c.certified { "CERTIFIED" } else { "NOT CERTIFIED" };
     let _ = writeln!(md, "# Certification: {verdict}\n");
-    let _ = writeln!(md, "Profile `{}`, provider `{}`, {:?} mode, tapedeck {}, {}.\n", c.profile, b.provider.label, b.mode, b.tapedeck, b.created_at);
+    let _ = writeln!(
+        md,
+        "Profile `{}`, provider `{}`, {:?} mode, tapedeck {}, {}.\n",
+        c.profile, b.provider.label, b.mode, b.tapedeck, b.created_at
+    );
     if let Some(v) = &b.provider.api_versions {
         let _ = writeln!(md, "Microversions offered: {}–{}.\n", v.min, v.max);
     }
     if !c.blocking.is_empty() {
-        let _ = writeln!(md, "Blocking (required and not passed): {}\n", c.blocking.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "));
+        let _ = writeln!(
+            md,
+            "Blocking (required and not passed): {}\n",
+            c.blocking.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+        );
     }
     let _ = writeln!(md, "| capability | status | verdict | runs |\n|---|---|---|---|");
     for cap in &c.capabilities {
@@ -141,7 +162,19 @@ fn markdown(b: &Bundle) -> String {
         }
         let _ = writeln!(md, "| `{}` | {:?} | {v} | {runs} |", cap.capability, cap.status);
     }
-    let _ = writeln!(md, "\nAdmin-only fields seen: {}.\n", if b.provider.admin_fields_visible.is_empty() { "none".into() } else { b.provider.admin_fields_visible.join(", ") });
-    let _ = writeln!(md, "Evidence: {} cassettes, SHA-256 in `SHA256SUMS`; reports `report.html`, `report.md`, `report.json`, `junit.xml`.", b.evidence.len());
+    let _ = writeln!(
+        md,
+        "\nAdmin-only fields seen: {}.\n",
+        if b.provider.admin_fields_visible.is_empty() {
+            "none".into()
+        } else {
+            b.provider.admin_fields_visible.join(", ")
+        }
+    );
+    let _ = writeln!(
+        md,
+        "Evidence: {} cassettes, SHA-256 in `SHA256SUMS`; reports `report.html`, `report.md`, `report.json`, `junit.xml`.",
+        b.evidence.len()
+    );
     md
 }

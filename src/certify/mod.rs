@@ -9,7 +9,7 @@ pub mod verdict;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::{finish_lines, prepare, run_suites, ModeArg, RunArgs};
+use crate::cli::{ModeArg, RunArgs, finish_lines, prepare, run_suites};
 
 #[derive(clap::Args, Debug)]
 pub struct CertifyArgs {
@@ -83,13 +83,23 @@ pub fn run(mut args: CertifyArgs) -> ExitCode {
     }
     println!();
     for c in &certification.capabilities {
-        println!("{:<10} {:<11} {}", format!("{:?}", c.verdict).to_lowercase(), format!("{:?}", c.status).to_lowercase(), c.capability);
+        println!(
+            "{:<10} {:<11} {}",
+            format!("{:?}", c.verdict).to_lowercase(),
+            format!("{:?}", c.status).to_lowercase(),
+            c.capability
+        );
     }
     if certification.certified {
         println!("\nCERTIFIED against profile {} — bundle in {}", certification.profile, args.out.display());
         ExitCode::SUCCESS
     } else {
-        println!("\nNOT CERTIFIED against profile {}: {} — bundle in {}", certification.profile, certification.blocking.join(", "), args.out.display());
+        println!(
+            "\nNOT CERTIFIED against profile {}: {} — bundle in {}",
+            certification.profile,
+            certification.blocking.join(", "),
+            args.out.display()
+        );
         ExitCode::from(1)
     }
 }

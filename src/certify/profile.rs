@@ -70,7 +70,12 @@ pub fn load(path: &Path) -> Result<Profile, InputError> {
     let mut flagged = Vec::new();
     for f in doc.flagged {
         let expires = f.value.expires.value.parse::<jiff::civil::Date>().map_err(|e| {
-            InputError::at(path, &source, yaml::pos(&f.value.expires), format!("`{}` is not a date (YYYY-MM-DD): {e}", f.value.expires.value))
+            InputError::at(
+                path,
+                &source,
+                yaml::pos(&f.value.expires),
+                format!("`{}` is not a date (YYYY-MM-DD): {e}", f.value.expires.value),
+            )
         })?;
         flagged.push(Flag { run: f.value.run, step: f.value.step, reason: f.value.reason, expires });
     }

@@ -55,7 +55,8 @@ pub fn evaluate(profile: &Profile, outcome: &Outcome, today: jiff::civil::Date) 
         let mut unexcused = 0;
         for r in runs.iter().filter(|r| r.verdict == Verdict::Failed) {
             let mv = r.microversion.to_string();
-            let matching: Vec<&Flag> = profile.flagged.iter().filter(|f| f.covers(&r.suite, &mv, first_failed_step(r))).collect();
+            let matching: Vec<&Flag> =
+                profile.flagged.iter().filter(|f| f.covers(&r.suite, &mv, first_failed_step(r))).collect();
             match matching.iter().find(|f| f.expires > today) {
                 Some(f) => flags.push((*f).clone()),
                 None => {
@@ -93,7 +94,9 @@ pub fn evaluate(profile: &Profile, outcome: &Outcome, today: jiff::civil::Date) 
     }
     let blocking: Vec<String> = capabilities
         .iter()
-        .filter(|c| c.status == Status::Required && !matches!(c.verdict, CapabilityVerdict::Passed | CapabilityVerdict::Flagged))
+        .filter(|c| {
+            c.status == Status::Required && !matches!(c.verdict, CapabilityVerdict::Passed | CapabilityVerdict::Flagged)
+        })
         .map(|c| c.capability.clone())
         .collect();
     Certification { profile: profile.name.clone(), certified: blocking.is_empty(), capabilities, blocking }
@@ -125,16 +128,36 @@ mod tests {
     }
 
     fn outcome(runs: Vec<RunOutcome>) -> Outcome {
-        Outcome { format: 1, tapedeck: "t".into(), mode: Mode::Replay, provider: "p".into(), started_at: String::new(), duration_ms: 0, summary: Summary::of(&runs), runs }
+        Outcome {
+            format: 1,
+            tapedeck: "t".into(),
+            mode: Mode::Replay,
+            provider: "p".into(),
+            started_at: String::new(),
+            duration_ms: 0,
+            summary: Summary::of(&runs),
+            runs,
+        }
     }
 
     fn profile(flag_expires: Option<&str>) -> Profile {
         Profile {
             name: "p".into(),
             description: None,
-            capabilities: vec![("a".into(), Status::Required), ("b".into(), Status::Advisory), ("c".into(), Status::Required)],
+            capabilities: vec![
+                ("a".into(), Status::Required),
+                ("b".into(), Status::Advisory),
+                ("c".into(), Status::Required),
+            ],
             flagged: flag_expires
-                .map(|d| vec![Flag { run: "sa@2.1".into(), step: Some("resize".into()), reason: "TD-1".into(), expires: d.parse().unwrap() }])
+                .map(|d| {
+                    vec![Flag {
+                        run: "sa@2.1".into(),
+                        step: Some("resize".into()),
+                        reason: "TD-1".into(),
+                        expires: d.parse().unwrap(),
+                    }]
+                })
                 .unwrap_or_default(),
         }
     }
@@ -142,7 +165,11 @@ mod tests {
     #[test]
     fn flags_excuse_failures_until_they_expire() {
         let today: jiff::civil::Date = "2026-11-22".parse().unwrap();
-        let o = outcome(vec![run("sa", "a", Verdict::Failed), run("sb", "b", Verdict::Failed), run("sc", "c", Verdict::Passed)]);
+        let o = outcome(vec![
+            run("sa", "a", Verdict::Failed),
+            run("sb", "b", Verdict::Failed),
+            run("sc", "c", Verdict::Passed),
+        ]);
         let flagged = evaluate(&profile(Some("2027-01-01")), &o, today);
         assert!(flagged.certified, "{flagged:?}");
         assert_eq!(flagged.capabilities[0].verdict, CapabilityVerdict::Flagged);

@@ -8,12 +8,13 @@ use crate::suite::{Capture, CaptureSource};
 pub fn capture(c: &Capture, response: &Response) -> Result<Value, String> {
     let value = match &c.source {
         CaptureSource::Pointer(p) => {
-            let body = response.body.as_ref().ok_or_else(|| format!("cannot capture {p}: the response body is not JSON"))?;
+            let body =
+                response.body.as_ref().ok_or_else(|| format!("cannot capture {p}: the response body is not JSON"))?;
             body.pointer(p).cloned().ok_or_else(|| format!("cannot capture {p}: no such field in the response"))?
         }
-        CaptureSource::Header(h) => {
-            Value::String(response.header(h).ok_or_else(|| format!("cannot capture header {h}: not in the response"))?.to_string())
-        }
+        CaptureSource::Header(h) => Value::String(
+            response.header(h).ok_or_else(|| format!("cannot capture header {h}: not in the response"))?.to_string(),
+        ),
     };
     match &c.regex {
         None => Ok(value),
@@ -42,9 +43,18 @@ mod tests {
         let mut headers = BTreeMap::new();
         headers.insert("location".into(), "http://endpoint.invalid/v2.1/images/1234".into());
         let r = Response { status: 202, headers, body: Some(json!({"server": {"id": "abc", "n": 3}})), text: None };
-        let c = |source, regex: Option<&str>| Capture { var: "v".into(), source, regex: regex.map(|r| Regex::new(r).unwrap()) };
+        let c = |source, regex: Option<&str>| Capture {
+            var: "v".into(),
+            source,
+            regex: regex.map(|r| Regex::new(r).unwrap()),
+        };
         assert_eq!(capture(&c(CaptureSource::Pointer("/server/n".into()), None), &r).unwrap(), json!(3));
-        assert_eq!(capture(&c(CaptureSource::Header("location".into()), Some("/images/(.+)$")), &r).unwrap(), json!("1234"));
-        assert!(capture(&c(CaptureSource::Pointer("/server/nope".into()), None), &r).unwrap_err().contains("no such field"));
+        assert_eq!(
+            capture(&c(CaptureSource::Header("location".into()), Some("/images/(.+)$")), &r).unwrap(),
+            json!("1234")
+        );
+        assert!(
+            capture(&c(CaptureSource::Pointer("/server/nope".into()), None), &r).unwrap_err().contains("no such field")
+        );
     }
 }

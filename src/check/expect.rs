@@ -5,7 +5,7 @@ use serde_json::Value;
 use crate::exchange::Response;
 use crate::json_util::excerpt;
 use crate::outcome::{CheckKind, CheckOutcome, CheckState};
-use crate::suite::template::{render_json, Vars};
+use crate::suite::template::{Vars, render_json};
 use crate::suite::{Assertion, Check, Expect, JsonType};
 
 pub fn check_response(expect: &Expect, response: &Response, vars: &Vars) -> Vec<CheckOutcome> {
@@ -24,7 +24,13 @@ pub fn check_response(expect: &Expect, response: &Response, vars: &Vars) -> Vec<
             None => out.push(
                 CheckOutcome::new(CheckKind::Body, "", CheckState::Failed)
                     .message("the response body is not JSON, so its fields cannot be checked")
-                    .actual(response.text.as_deref().map(|t| crate::json_util::truncate(t, 200)).unwrap_or_else(|| "an empty body".into())),
+                    .actual(
+                        response
+                            .text
+                            .as_deref()
+                            .map(|t| crate::json_util::truncate(t, 200))
+                            .unwrap_or_else(|| "an empty body".into()),
+                    ),
             ),
         }
     }
@@ -43,7 +49,13 @@ fn status(expected: &[u16], actual: u16) -> CheckOutcome {
         .actual(actual.to_string())
 }
 
-pub fn assert(kind: CheckKind, target: &str, assertion: &Assertion, actual: Option<&Value>, vars: &Vars) -> CheckOutcome {
+pub fn assert(
+    kind: CheckKind,
+    target: &str,
+    assertion: &Assertion,
+    actual: Option<&Value>,
+    vars: &Vars,
+) -> CheckOutcome {
     let outcome = |ok: bool, expected: String| {
         CheckOutcome::new(kind, target, if ok { CheckState::Passed } else { CheckState::Failed })
             .expected(expected)
@@ -89,7 +101,12 @@ fn passes(check: &Check, value: &Value, vars: &Vars) -> Result<bool, String> {
             Value::String(s) => s.chars().count() as u64 == *n,
             Value::Array(a) => a.len() as u64 == *n,
             Value::Object(o) => o.len() as u64 == *n,
-            _ => return Err(format!("length applies to strings, arrays and objects, not to {}", JsonType::of(value).name())),
+            _ => {
+                return Err(format!(
+                    "length applies to strings, arrays and objects, not to {}",
+                    JsonType::of(value).name()
+                ));
+            }
         },
     })
 }
@@ -97,9 +114,13 @@ fn passes(check: &Check, value: &Value, vars: &Vars) -> Result<bool, String> {
 /// Equality where 1 and 1.0 are the same number (YAML and JSON spell numbers differently).
 fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64() && (x.as_i64() == y.as_i64() || x.as_f64().is_some()),
+        (Value::Number(x), Value::Number(y)) => {
+            x.as_f64() == y.as_f64() && (x.as_i64() == y.as_i64() || x.as_f64().is_some())
+        }
         (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b)),
-        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w))),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
         _ => a == b,
     }
 }
@@ -144,9 +165,11 @@ mod tests {
             ],
             operation: None,
         };
-        let ok = check_response(&expect, &response(202, json!({"server": {"id": "abc", "n": 1, "name": "td-1"}})), &vars);
+        let ok =
+            check_response(&expect, &response(202, json!({"server": {"id": "abc", "n": 1, "name": "td-1"}})), &vars);
         assert!(ok.iter().all(|c| c.state == CheckState::Passed), "{ok:?}");
-        let bad = check_response(&expect, &response(409, json!({"server": {"id": "xyz", "n": "1", "name": "x"}})), &vars);
+        let bad =
+            check_response(&expect, &response(409, json!({"server": {"id": "xyz", "n": "1", "name": "x"}})), &vars);
         let failed: Vec<&str> = bad.iter().filter(|c| c.failed()).map(|c| c.target.as_str()).collect();
         assert_eq!(failed, ["status", "/server/id", "/server/n", "/server/name"]);
     }
@@ -154,7 +177,8 @@ mod tests {
     #[test]
     fn body_checks_on_a_non_json_body_fail_clearly() {
         let expect = Expect { body: vec![("/a".into(), Assertion::Present)], ..Expect::default() };
-        let resp = Response { status: 200, headers: BTreeMap::new(), body: None, text: Some("<html>oops</html>".into()) };
+        let resp =
+            Response { status: 200, headers: BTreeMap::new(), body: None, text: Some("<html>oops</html>".into()) };
         let out = check_response(&expect, &resp, &Vars::new());
         assert!(out[1].failed() && out[1].message.as_deref().unwrap().contains("not JSON"));
     }

@@ -23,7 +23,12 @@ pub fn requested_microversion(exchange: &Exchange) -> Microversion {
 
 /// Checks of one exchange: which operation it is (against `expected` when the suite names
 /// one) and whether the response body fits that operation's schema.
-pub fn check_exchange(store: &SchemaStore, exchange: &Exchange, extra: ExtraKeys, expected: Option<&str>) -> Vec<CheckOutcome> {
+pub fn check_exchange(
+    store: &SchemaStore,
+    exchange: &Exchange,
+    extra: ExtraKeys,
+    expected: Option<&str>,
+) -> Vec<CheckOutcome> {
     let req = &exchange.request;
     let status = exchange.response.status;
     let mut out = Vec::new();
@@ -34,10 +39,11 @@ pub fn check_exchange(store: &SchemaStore, exchange: &Exchange, extra: ExtraKeys
         out.push(CheckOutcome::new(CheckKind::Operation, "operation", state).expected(expected).actual(actual));
     }
     let Some(op) = op else {
-        out.push(
-            CheckOutcome::new(CheckKind::Schema, "response", CheckState::Gap)
-                .message(format!("no api-ref operation matches {} {}", req.method, strip_query(&req.path))),
-        );
+        out.push(CheckOutcome::new(CheckKind::Schema, "response", CheckState::Gap).message(format!(
+            "no api-ref operation matches {} {}",
+            req.method,
+            strip_query(&req.path)
+        )));
         return out;
     };
     let mv = requested_microversion(exchange);
@@ -56,17 +62,22 @@ pub fn check_exchange(store: &SchemaStore, exchange: &Exchange, extra: ExtraKeys
     };
     match store.validate(&op.id, Target::Response { status }, mv, &doc, extra) {
         Validation::Valid { warnings } => {
-            out.push(CheckOutcome::new(CheckKind::Schema, &target, CheckState::Passed).message(format!("valid at {mv}")));
+            out.push(
+                CheckOutcome::new(CheckKind::Schema, &target, CheckState::Passed).message(format!("valid at {mv}")),
+            );
             out.extend(warnings.iter().map(|w| schema_error(&target, w, CheckState::Warning)));
         }
         Validation::Invalid { errors, warnings } => {
             out.extend(errors.iter().map(|e| schema_error(&target, e, CheckState::Failed)));
             out.extend(warnings.iter().map(|w| schema_error(&target, w, CheckState::Warning)));
         }
-        Validation::NoSchema { reason } => out.push(CheckOutcome::new(CheckKind::Schema, &target, CheckState::Gap).message(reason)),
-        Validation::UnknownOperation => {
-            out.push(CheckOutcome::new(CheckKind::Schema, &target, CheckState::Gap).message(format!("no schema for operation {}", op.id)))
+        Validation::NoSchema { reason } => {
+            out.push(CheckOutcome::new(CheckKind::Schema, &target, CheckState::Gap).message(reason))
         }
+        Validation::UnknownOperation => out.push(
+            CheckOutcome::new(CheckKind::Schema, &target, CheckState::Gap)
+                .message(format!("no schema for operation {}", op.id)),
+        ),
     }
     out
 }

@@ -83,6 +83,9 @@ mod tests {
     #[test]
     fn output_is_sorted_and_stable() {
         let v = json!({"b": 1, "a": {"z": [ {"y": 1, "x": 2} ], "c": null}});
-        assert_eq!(to_pretty_sorted(&v), "{\n  \"a\": {\n    \"c\": null,\n    \"z\": [\n      {\n        \"x\": 2,\n        \"y\": 1\n      }\n    ]\n  },\n  \"b\": 1\n}\n");
+        assert_eq!(
+            to_pretty_sorted(&v),
+            "{\n  \"a\": {\n    \"c\": null,\n    \"z\": [\n      {\n        \"x\": 2,\n        \"y\": 1\n      }\n    ]\n  },\n  \"b\": 1\n}\n"
+        );
     }
 }

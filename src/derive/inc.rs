@@ -122,10 +122,11 @@ pub fn parse_inc(text: &str, file: &Path) -> Result<Vec<Section>, DeriveError> {
             section.method = parts.next().unwrap_or_default().to_ascii_uppercase();
             section.path = parts.next().unwrap_or_default().to_string();
         } else if let Some(rest) = trimmed.strip_prefix(".. versionadded::") {
-            section.version_added = Some(rest.trim().parse().map_err(|e| {
-                DeriveError::new(file, i + 1, format!("versionadded: {e}"))
-            })?);
-        } else if starts_with_ignore_case(trimmed, "Normal response codes:") || starts_with_ignore_case(trimmed, "Error response codes:") {
+            section.version_added =
+                Some(rest.trim().parse().map_err(|e| DeriveError::new(file, i + 1, format!("versionadded: {e}")))?);
+        } else if starts_with_ignore_case(trimmed, "Normal response codes:")
+            || starts_with_ignore_case(trimmed, "Error response codes:")
+        {
             // Codes may wrap onto following lines, until a blank line.
             let mut text = trimmed.to_string();
             while let Some(more) = lines.get(i + 1).filter(|l| !l.trim().is_empty()) {
@@ -156,14 +157,21 @@ pub fn parse_inc(text: &str, file: &Path) -> Result<Vec<Section>, DeriveError> {
                     Some(Direction::Request) => section.request.push(param),
                     Some(Direction::Response) => section.response.push(param),
                     None => {
-                        return Err(DeriveError::new(file, i + 1,
-                            "rest_parameters entry outside a Request or Response subsection"));
+                        return Err(DeriveError::new(
+                            file,
+                            i + 1,
+                            "rest_parameters entry outside a Request or Response subsection",
+                        ));
                     }
                 }
             } else if !trimmed.is_empty() && !line.starts_with(' ') {
                 in_param_list = false;
             } else if !trimmed.is_empty() && trimmed.starts_with('-') {
-                return Err(DeriveError::new(file, i + 1, format!("cannot read parameter line `{trimmed}` (expected `- name: key`)")));
+                return Err(DeriveError::new(
+                    file,
+                    i + 1,
+                    format!("cannot read parameter line `{trimmed}` (expected `- name: key`)"),
+                ));
             }
         }
         i += 1;
@@ -281,13 +289,16 @@ Normal Response Codes: 200
         assert_eq!(reboot.normal_codes, vec![202]);
         assert_eq!(reboot.error_codes, vec![401, 403, 404, 409]);
         let names: Vec<_> = reboot.request.iter().map(|p| (p.name.as_str(), p.key.as_str())).collect();
-        assert_eq!(names, vec![
-            ("server_id", "server_id_path"),
-            ("reboot", "reboot"),
-            ("type", "reboot_type"),
-            ("os:scheduler_hints.same_host", "os:scheduler_hints_same_host"),
-            ("type", "image_type_query"),
-        ]);
+        assert_eq!(
+            names,
+            vec![
+                ("server_id", "server_id_path"),
+                ("reboot", "reboot"),
+                ("type", "reboot_type"),
+                ("os:scheduler_hints.same_host", "os:scheduler_hints_same_host"),
+                ("type", "image_type_query"),
+            ]
+        );
         assert_eq!(reboot.response[0].name, "Location");
         assert_eq!(reboot.samples[0].path, "servers/server-action-reboot.json");
         assert_eq!(reboot.samples[0].direction, Direction::Request);

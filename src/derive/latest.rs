@@ -10,9 +10,12 @@ pub fn max_microversion(api_ref: &ApiRef) -> Result<Microversion, DeriveError> {
     let sample = api_ref.samples.join("versions/versions-get-resp.json");
     if sample.is_file() {
         let text = read(&sample)?;
-        let doc: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| DeriveError::new(&sample, e.line(), e.to_string()))?;
-        let max = doc["versions"].as_array().into_iter().flatten()
+        let doc: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| DeriveError::new(&sample, e.line(), e.to_string()))?;
+        let max = doc["versions"]
+            .as_array()
+            .into_iter()
+            .flatten()
             .filter_map(|v| v["version"].as_str()?.parse::<Microversion>().ok())
             .max();
         if let Some(max) = max {
@@ -28,6 +31,9 @@ pub fn max_microversion(api_ref: &ApiRef) -> Result<Microversion, DeriveError> {
             }
         }
     }
-    Err(DeriveError::new(&api_ref.source, 0,
-        "cannot tell the newest microversion: no doc/api_samples/versions/versions-get-resp.json nor nova/api/openstack/api_version_request.py"))
+    Err(DeriveError::new(
+        &api_ref.source,
+        0,
+        "cannot tell the newest microversion: no doc/api_samples/versions/versions-get-resp.json nor nova/api/openstack/api_version_request.py",
+    ))
 }

@@ -40,7 +40,11 @@ impl ApiRef {
     pub fn locate(dir: &Path) -> Result<ApiRef, DeriveError> {
         let source = if dir.join("parameters.yaml").is_file() { dir.to_path_buf() } else { dir.join("api-ref/source") };
         if !source.join("parameters.yaml").is_file() {
-            return Err(DeriveError::new(dir, 0, "no parameters.yaml here nor in api-ref/source (expected the nova source root or its api-ref/source)"));
+            return Err(DeriveError::new(
+                dir,
+                0,
+                "no parameters.yaml here nor in api-ref/source (expected the nova source root or its api-ref/source)",
+            ));
         }
         let samples = source.join("../../doc/api_samples");
         Ok(ApiRef { source, samples })
@@ -90,11 +94,18 @@ pub fn derive(dir: &Path) -> Result<Derivation, DeriveError> {
     }
     operations.sort_by(|a, b| a.id.cmp(&b.id));
     report.operations = operations.len();
-    report.schemas = operations.iter().map(|o| o.request.len() + o.responses.values().map(Vec::len).sum::<usize>()).sum();
+    report.schemas =
+        operations.iter().map(|o| o.request.len() + o.responses.values().map(Vec::len).sum::<usize>()).sum();
     Ok(Derivation { operations, faults: overrides.faults.clone(), report })
 }
 
-fn derive_operation(section: &Section, params: &Params, overrides: &Overrides, latest: Microversion, report: &mut Report) -> OperationFile {
+fn derive_operation(
+    section: &Section,
+    params: &Params,
+    overrides: &Overrides,
+    latest: Microversion,
+    report: &mut Report,
+) -> OperationFile {
     let request = build_body(&section.id, &section.request, params, overrides);
     let response = build_body(&section.id, &section.response, params, overrides);
     for (direction, body) in [("request", &request), ("response", &response)] {
@@ -121,10 +132,20 @@ fn derive_operation(section: &Section, params: &Params, overrides: &Overrides, l
     let action_field = action.as_ref().and_then(|_| request.fields.first());
     let (prose_min, prose_max) = overrides.prose_range(&section.prose);
     let min = [Some(Microversion::MIN), section.version_added, prose_min, action_field.and_then(|f| f.min_version)]
-        .into_iter().flatten().max().unwrap_or(Microversion::MIN);
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(Microversion::MIN);
     let max = [Some(latest), prose_max, action_field.and_then(|f| f.max_version)]
-        .into_iter().flatten().min().unwrap_or(latest);
-    let request_schemas = if request.has_fields() { ranges::ranged_schemas(&request.fields, request.map_values.as_ref(), min, max) } else { Vec::new() };
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(latest);
+    let request_schemas = if request.has_fields() {
+        ranges::ranged_schemas(&request.fields, request.map_values.as_ref(), min, max)
+    } else {
+        Vec::new()
+    };
     let mut responses = BTreeMap::new();
     if section.normal_codes.is_empty() {
         report.gaps.push(Gap {
@@ -149,11 +170,19 @@ fn derive_operation(section: &Section, params: &Params, overrides: &Overrides, l
             }),
         }
     }
-    let samples = section.samples.iter().map(|s| SampleFile {
-        path: s.path.clone(),
-        direction: match s.direction { Direction::Request => "request", Direction::Response => "response" }.into(),
-        microversion: sample_microversion(&s.path).max(min),
-    }).collect();
+    let samples = section
+        .samples
+        .iter()
+        .map(|s| SampleFile {
+            path: s.path.clone(),
+            direction: match s.direction {
+                Direction::Request => "request",
+                Direction::Response => "response",
+            }
+            .into(),
+            microversion: sample_microversion(&s.path).max(min),
+        })
+        .collect();
     OperationFile {
         id: section.id.clone(),
         title: section.title.clone(),
@@ -171,7 +200,13 @@ fn derive_operation(section: &Section, params: &Params, overrides: &Overrides, l
     }
 }
 
-fn response_schemas(section: &Section, body: &Body, code: u16, min: Microversion, max: Microversion) -> Option<Vec<RangedSchema>> {
+fn response_schemas(
+    section: &Section,
+    body: &Body,
+    code: u16,
+    min: Microversion,
+    max: Microversion,
+) -> Option<Vec<RangedSchema>> {
     let has_sample = section.samples.iter().any(|s| s.direction == Direction::Response);
     if code == 204 || (!body.has_fields() && !has_sample && section.method != "GET") {
         let schema = serde_json::json!({"$schema": render::DRAFT, "type": "null"});

@@ -5,10 +5,10 @@
 //! descend from a member, and whether a level is an object or an array of objects comes from
 //! the parent's type. Header, path and query entries are not body fields.
 
+use super::inc::ParamRef;
 use super::overrides::{Overrides, Tweak};
 use super::params::{Location, Param, ParamType, Params};
 use crate::microversion::Microversion;
-use super::inc::ParamRef;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
@@ -150,7 +150,8 @@ impl Builder<'_> {
         if !matches!(env.ty, ParamType::Object | ParamType::Array | ParamType::None) {
             self.body.inferences.push(format!(
                 "`{}` (`{}`) is typed {:?} but has members (`{}`, line {}): treated as an object",
-                env.name, env.param, env.ty, member.name, member.line));
+                env.name, env.param, env.ty, member.name, member.line
+            ));
             env.ty = ParamType::Object;
         }
         self.envelope = Some(i);
@@ -233,7 +234,13 @@ fn find_mut<'a>(fields: &'a mut [Field], path: &[&str]) -> Option<&'a mut Field>
 }
 
 /// Members an override adds where the lists leave them out (e.g. `image.properties`).
-fn add_members(operation: &str, fields: &mut [Field], params: &Params, overrides: &Overrides, unplaced: &mut Vec<Unplaced>) {
+fn add_members(
+    operation: &str,
+    fields: &mut [Field],
+    params: &Params,
+    overrides: &Overrides,
+    unplaced: &mut Vec<Unplaced>,
+) {
     for field in fields.iter_mut() {
         for member in field.tweak.members.clone() {
             if field.children.iter().any(|c| c.name == member.name) {
@@ -242,7 +249,10 @@ fn add_members(operation: &str, fields: &mut [Field], params: &Params, overrides
             let entry = ParamRef { name: member.name.clone(), key: member.param.clone(), line: field.line };
             match params.get(&member.param) {
                 Some(param) => field.children.push(make_field(operation, &member.name, &entry, param, overrides)),
-                None => unplaced.push(unplaced_entry(&entry, format!("override member `{}` is not in parameters.yaml", member.param))),
+                None => unplaced.push(unplaced_entry(
+                    &entry,
+                    format!("override member `{}` is not in parameters.yaml", member.param),
+                )),
             }
         }
         add_members(operation, &mut field.children, params, overrides, unplaced);
@@ -293,7 +303,9 @@ vol_id: {in: body, required: true, type: string}
 
     fn body(list: &[(&str, &str)]) -> Body {
         let params = parse_parameters(PARAMS, Path::new("parameters.yaml")).unwrap();
-        let entries: Vec<ParamRef> = list.iter().enumerate()
+        let entries: Vec<ParamRef> = list
+            .iter()
+            .enumerate()
             .map(|(i, (n, k))| ParamRef { name: n.to_string(), key: k.to_string(), line: i + 1 })
             .collect();
         build_body("create-server", &entries, &params, &Overrides::shipped().unwrap())
@@ -305,9 +317,16 @@ vol_id: {in: body, required: true, type: string}
 
     #[test]
     fn envelope_members_and_dotted_children() {
-        let b = body(&[("server_id", "server_id_path"), ("Location", "server_location"), ("server", "server"),
-            ("name", "server_name"), ("networks", "networks"), ("networks.uuid", "network_uuid"),
-            ("flavor", "flavor"), ("flavor.vcpus", "flavor_vcpus")]);
+        let b = body(&[
+            ("server_id", "server_id_path"),
+            ("Location", "server_location"),
+            ("server", "server"),
+            ("name", "server_name"),
+            ("networks", "networks"),
+            ("networks.uuid", "network_uuid"),
+            ("flavor", "flavor"),
+            ("flavor.vcpus", "flavor_vcpus"),
+        ]);
         assert_eq!(names(&b.fields), vec!["server"]);
         assert_eq!(b.headers, vec!["Location"]);
         let server = &b.fields[0];
@@ -320,8 +339,13 @@ vol_id: {in: body, required: true, type: string}
 
     #[test]
     fn known_misplacements_are_corrected() {
-        let b = body(&[("servers", "servers"), ("name", "server_name"), ("servers_links", "servers_links"),
-            ("security_groups", "security_groups"), ("security_group.name", "sg_name")]);
+        let b = body(&[
+            ("servers", "servers"),
+            ("name", "server_name"),
+            ("servers_links", "servers_links"),
+            ("security_groups", "security_groups"),
+            ("security_group.name", "sg_name"),
+        ]);
         assert_eq!(names(&b.fields), vec!["servers", "servers_links"]);
         assert_eq!(names(&b.fields[0].children), vec!["name", "security_groups"]);
         assert_eq!(names(&b.fields[0].children[1].children), vec!["name"]);
@@ -329,16 +353,23 @@ vol_id: {in: body, required: true, type: string}
 
     #[test]
     fn scheduler_hints_are_top_level_with_alias() {
-        let b = body(&[("server", "server"), ("name", "server_name"), ("os:scheduler_hints", "hints"),
-            ("os:scheduler_hints.group", "hint_group")]);
+        let b = body(&[
+            ("server", "server"),
+            ("name", "server_name"),
+            ("os:scheduler_hints", "hints"),
+            ("os:scheduler_hints.group", "hint_group"),
+        ]);
         assert_eq!(names(&b.fields), vec!["server", "os:scheduler_hints", "OS-SCH-HNT:scheduler_hints"]);
         assert_eq!(names(&b.fields[1].children), vec!["group"]);
     }
 
     #[test]
     fn colon_and_dot_in_keys() {
-        let b = body(&[("server", "server"), ("os-extended-volumes:volumes_attached", "vol"),
-            ("os-extended-volumes:volumes_attached.id", "vol_id")]);
+        let b = body(&[
+            ("server", "server"),
+            ("os-extended-volumes:volumes_attached", "vol"),
+            ("os-extended-volumes:volumes_attached.id", "vol_id"),
+        ]);
         let vols = &b.fields[0].children[0];
         assert_eq!(vols.name, "os-extended-volumes:volumes_attached");
         assert_eq!(names(&vols.children), vec!["id"]);
@@ -346,8 +377,14 @@ vol_id: {in: body, required: true, type: string}
 
     #[test]
     fn unplaceable_entries_are_reported_not_dropped() {
-        let b = body(&[("server", "server"), ("nope.uuid", "network_uuid"), ("name", "server_name"),
-            ("name.x", "network_uuid"), ("ghost", "not_a_param"), ("name", "server_name")]);
+        let b = body(&[
+            ("server", "server"),
+            ("nope.uuid", "network_uuid"),
+            ("name", "server_name"),
+            ("name.x", "network_uuid"),
+            ("ghost", "not_a_param"),
+            ("name", "server_name"),
+        ]);
         let reasons: Vec<_> = b.unplaced.iter().map(|u| (u.name.as_str(), u.line)).collect();
         assert_eq!(reasons, vec![("nope.uuid", 2), ("name.x", 4), ("ghost", 5), ("name", 6)]);
         assert!(b.unplaced[0].reason.contains("parent `nope`"));

@@ -235,7 +235,8 @@ impl Overrides {
 
     /// The format the description states, if a rule says so.
     pub fn format_in_prose(&self, description: &str) -> Option<&str> {
-        self.formats_from_prose.iter()
+        self.formats_from_prose
+            .iter()
             .find(|r| Regex::new(&r.pattern).is_ok_and(|re| re.is_match(description)))
             .map(|r| r.format.as_str())
     }
@@ -245,7 +246,9 @@ impl Overrides {
         let (mut min, mut max) = (None, None);
         for rule in &self.ranges_from_prose {
             let Ok(re) = Regex::new(&rule.pattern) else { continue };
-            let Some(v) = re.captures(prose).and_then(|c| c.get(1)?.as_str().parse::<Microversion>().ok()) else { continue };
+            let Some(v) = re.captures(prose).and_then(|c| c.get(1)?.as_str().parse::<Microversion>().ok()) else {
+                continue;
+            };
             match rule.bound {
                 Bound::Min => min = min.max(Some(v)),
                 Bound::Max => max = Some(max.map_or(v, |m: Microversion| m.min(v))),
@@ -317,8 +320,14 @@ mod tests {
     fn operation_ranges_from_prose() {
         let o = Overrides::shipped().unwrap();
         let v = |s: &str| s.parse::<Microversion>().unwrap();
-        assert_eq!(o.prose_range("This API is deprecated and will fail with a 404 starting from microversion 2.44. This is"), (None, Some(v("2.43"))));
-        assert_eq!(o.prose_range(".. note:: Microversion 2.23 or greater is required for this API."), (Some(v("2.23")), None));
+        assert_eq!(
+            o.prose_range("This API is deprecated and will fail with a 404 starting from microversion 2.44. This is"),
+            (None, Some(v("2.43")))
+        );
+        assert_eq!(
+            o.prose_range(".. note:: Microversion 2.23 or greater is required for this API."),
+            (Some(v("2.23")), None)
+        );
         assert_eq!(o.prose_range("Lists servers."), (None, None));
     }
 

@@ -100,7 +100,10 @@ pub fn parse_parameters(text: &str, file: &Path) -> Result<Params, DeriveError> 
         let line = e.location().map(|l| l.line() as usize).unwrap_or(0);
         let message = e.without_snippet().to_string();
         let message = match e.location() {
-            Some(l) => message.trim_end_matches(&format!(" at line {}, column {}", l.line(), l.column())).to_string() + &format!(" (column {})", l.column()),
+            Some(l) => {
+                message.trim_end_matches(&format!(" at line {}, column {}", l.line(), l.column())).to_string()
+                    + &format!(" (column {})", l.column())
+            }
             None => message,
         };
         DeriveError::new(file, line, format!("not a valid parameters.yaml: {message}"))
@@ -120,8 +123,7 @@ pub fn parse_parameters(text: &str, file: &Path) -> Result<Params, DeriveError> 
         let ty_text = entry.ty.ok_or_else(|| err("no `type`".into()))?;
         let ty = ParamType::parse(&ty_text).ok_or_else(|| err(format!("unknown type `{ty_text}`")))?;
         let version = |v: Option<VersionText>| -> Result<Option<Microversion>, DeriveError> {
-            v.map(|VersionText(t)| t.parse::<Microversion>().map_err(|e| err(e.to_string())))
-                .transpose()
+            v.map(|VersionText(t)| t.parse::<Microversion>().map_err(|e| err(e.to_string()))).transpose()
         };
         params.entries.insert(
             key.clone(),

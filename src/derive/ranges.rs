@@ -40,7 +40,12 @@ fn previous(v: Microversion) -> Microversion {
 }
 
 /// One schema per range of identical schemas, covering `[min, max]`.
-pub fn ranged_schemas(fields: &[Field], map_values: Option<&Value>, min: Microversion, max: Microversion) -> Vec<RangedSchema> {
+pub fn ranged_schemas(
+    fields: &[Field],
+    map_values: Option<&Value>,
+    min: Microversion,
+    max: Microversion,
+) -> Vec<RangedSchema> {
     let points = breakpoints(fields, min, max);
     let mut out: Vec<RangedSchema> = Vec::new();
     for (i, start) in points.iter().enumerate() {
@@ -66,17 +71,28 @@ mod tests {
 
     fn field(name: &str, min: Option<&str>, max: Option<&str>) -> Field {
         Field {
-            name: name.into(), param: name.into(), ty: ParamType::String, required: true,
-            min_version: min.map(v), max_version: max.map(v), line: 1, children: vec![], tweak: Tweak::default(),
+            name: name.into(),
+            param: name.into(),
+            ty: ParamType::String,
+            required: true,
+            min_version: min.map(v),
+            max_version: max.map(v),
+            line: 1,
+            children: vec![],
+            tweak: Tweak::default(),
         }
     }
 
     #[test]
     fn ranges_split_where_fields_change_and_compare_as_integers() {
-        let fields = vec![field("a", None, None), field("b", Some("2.9"), Some("2.99")), field("c", Some("2.100"), None)];
+        let fields =
+            vec![field("a", None, None), field("b", Some("2.9"), Some("2.99")), field("c", Some("2.100"), None)];
         let ranges = ranged_schemas(&fields, None, v("2.1"), v("2.104"));
         let spans: Vec<_> = ranges.iter().map(|r| (r.min_version.to_string(), r.max_version.to_string())).collect();
-        assert_eq!(spans, vec![("2.1".into(), "2.8".into()), ("2.9".into(), "2.99".into()), ("2.100".into(), "2.104".into())]);
+        assert_eq!(
+            spans,
+            vec![("2.1".into(), "2.8".into()), ("2.9".into(), "2.99".into()), ("2.100".into(), "2.104".into())]
+        );
         assert!(ranges[2].schema["properties"].get("b").is_none());
     }
 

@@ -127,9 +127,15 @@ mod tests {
 
     fn field(name: &str, ty: ParamType, min: Option<&str>) -> Field {
         Field {
-            name: name.into(), param: name.into(), ty, required: true,
-            min_version: min.map(|m| m.parse().unwrap()), max_version: None, line: 1,
-            children: vec![], tweak: Tweak::default(),
+            name: name.into(),
+            param: name.into(),
+            ty,
+            required: true,
+            min_version: min.map(|m| m.parse().unwrap()),
+            max_version: None,
+            line: 1,
+            children: vec![],
+            tweak: Tweak::default(),
         }
     }
 
@@ -144,7 +150,10 @@ mod tests {
         let at = |v: &str| render_body(std::slice::from_ref(&server), None, v.parse().unwrap());
         let old = at("2.18");
         assert_eq!(old["properties"]["server"]["required"], json!(["image"]));
-        assert_eq!(old["properties"]["server"]["properties"]["image"], json!({"type": ["object", "string"], "maxLength": 0}));
+        assert_eq!(
+            old["properties"]["server"]["properties"]["image"],
+            json!({"type": ["object", "string"], "maxLength": 0})
+        );
         let new = at("2.19");
         assert_eq!(new["properties"]["server"]["properties"]["description"]["type"], json!(["string", "null"]));
         assert_eq!(new["additionalProperties"], json!(false));

@@ -59,7 +59,11 @@ impl Report {
         let _ = writeln!(out, "| operation | direction | where | name | parameter | reason |");
         let _ = writeln!(out, "|---|---|---|---|---|---|");
         for u in &self.unplaced {
-            let _ = writeln!(out, "| {} | {} | {} | `{}` | `{}` | {} |", u.operation, u.direction, u.location, u.name, u.param, u.reason);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | `{}` | `{}` | {} |",
+                u.operation, u.direction, u.location, u.name, u.param, u.reason
+            );
         }
         let _ = writeln!(out, "\n## Statuses without a schema\n");
         let _ = writeln!(out, "| operation | status | reason |");

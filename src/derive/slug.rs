@@ -28,8 +28,10 @@ mod tests {
         assert_eq!(slug("Reboot Server (reboot Action)"), "reboot-server-reboot-action");
         assert_eq!(slug("Show Server Details"), "show-server-details");
         assert_eq!(slug("Create Or Update Metadata Item"), "create-or-update-metadata-item");
-        assert_eq!(slug(" Add (Associate) Floating Ip (addFloatingIp Action) (DEPRECATED) "),
-            "add-associate-floating-ip-addfloatingip-action-deprecated");
+        assert_eq!(
+            slug(" Add (Associate) Floating Ip (addFloatingIp Action) (DEPRECATED) "),
+            "add-associate-floating-ip-addfloatingip-action-deprecated"
+        );
         assert_eq!(slug("os-getConsoleOutput -- v2.1"), "os-getconsoleoutput-v2-1");
     }
 }

@@ -64,8 +64,19 @@ fn verdict_class(v: Verdict) -> &'static str {
 fn capabilities(h: &mut String, outcome: &Outcome) {
     h.push_str("<h2>Capabilities</h2><table><tr><th>capability</th><th>verdict</th><th>runs</th></tr>");
     for (cap, v, runs) in views::capabilities(outcome) {
-        let names: Vec<String> = runs.iter().map(|r| format!("<span class=\"{}\">{}@{}</span>", verdict_class(r.verdict), esc(&r.suite), r.microversion)).collect();
-        let _ = write!(h, "<tr><td><code>{}</code></td><td class=\"{c}\">{c}</td><td>{}</td></tr>", esc(cap), names.join(", "), c = verdict_class(v));
+        let names: Vec<String> = runs
+            .iter()
+            .map(|r| {
+                format!("<span class=\"{}\">{}@{}</span>", verdict_class(r.verdict), esc(&r.suite), r.microversion)
+            })
+            .collect();
+        let _ = write!(
+            h,
+            "<tr><td><code>{}</code></td><td class=\"{c}\">{c}</td><td>{}</td></tr>",
+            esc(cap),
+            names.join(", "),
+            c = verdict_class(v)
+        );
     }
     h.push_str("</table>");
 }
@@ -107,7 +118,11 @@ fn failures(h: &mut String, outcome: &Outcome) {
 
 fn failed_step(h: &mut String, r: &RunOutcome, step: &StepOutcome) {
     let at = step.location.as_ref().map(|l| format!(" <span class=\"muted\">{}</span>", esc(l))).unwrap_or_default();
-    let _ = write!(h, "<p><b>step <code>{}</code></b>{at}</p><table><tr><th>check</th><th>target</th><th>expected</th><th>actual</th><th>message</th></tr>", esc(&step.name));
+    let _ = write!(
+        h,
+        "<p><b>step <code>{}</code></b>{at}</p><table><tr><th>check</th><th>target</th><th>expected</th><th>actual</th><th>message</th></tr>",
+        esc(&step.name)
+    );
     for c in step.checks.iter().filter(|c| c.failed()) {
         let _ = write!(
             h,
@@ -128,7 +143,13 @@ fn failed_step(h: &mut String, r: &RunOutcome, step: &StepOutcome) {
     }
     if let Some(e) = step.exchanges.last().and_then(|i| r.exchanges.get(*i)) {
         let req_body = e.request.body.as_ref().map(|b| format!("\n{}", excerpt(b, 600))).unwrap_or_default();
-        let resp_body = e.response.body.as_ref().map(|b| excerpt(b, 1200)).or_else(|| e.response.text.as_ref().map(|t| truncate(t, 1200))).unwrap_or_default();
+        let resp_body = e
+            .response
+            .body
+            .as_ref()
+            .map(|b| excerpt(b, 1200))
+            .or_else(|| e.response.text.as_ref().map(|t| truncate(t, 1200)))
+            .unwrap_or_default();
         let _ = write!(
             h,
             "<pre>{} {}{}</pre><pre>{} {}</pre>",
@@ -158,7 +179,11 @@ fn timeline(h: &mut String, t: &Trace) {
     let span = (last.offset_ms.saturating_sub(first.offset_ms)).max(1) as f64;
     // Polls between x=10 and x=860; the settled status keeps the rest, room for its label.
     let x = |ms: u64| 10.0 + 850.0 * (ms.saturating_sub(first.offset_ms)) as f64 / span;
-    let _ = write!(h, "<div class=\"trace\"><svg viewBox=\"0 0 1000 46\" role=\"img\" aria-label=\"status trace of server {}\">", esc(&t.server));
+    let _ = write!(
+        h,
+        "<div class=\"trace\"><svg viewBox=\"0 0 1000 46\" role=\"img\" aria-label=\"status trace of server {}\">",
+        esc(&t.server)
+    );
     let mut i = 0;
     while i < t.observations.len() {
         let o = &t.observations[i];
@@ -180,7 +205,11 @@ fn timeline(h: &mut String, t: &Trace) {
         i = j;
     }
     for o in &t.observations {
-        let _ = write!(h, "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"2\" y2=\"24\" stroke=\"#1d2330\" stroke-width=\"1\"/>", x(o.offset_ms));
+        let _ = write!(
+            h,
+            "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"2\" y2=\"24\" stroke=\"#1d2330\" stroke-width=\"1\"/>",
+            x(o.offset_ms)
+        );
     }
     let declared = if t.declared_path.is_empty() { "any".to_string() } else { t.declared_path.join(" → ") };
     let _ = write!(
@@ -214,9 +243,16 @@ fn traces(h: &mut String, outcome: &Outcome) {
 
 fn coverage(h: &mut String, outcome: &Outcome) {
     let c = views::coverage(outcome);
-    h.push_str("<h2>Operation coverage</h2><table><tr><th>operation</th><th>valid responses</th><th>schema failures</th></tr>");
+    h.push_str(
+        "<h2>Operation coverage</h2><table><tr><th>operation</th><th>valid responses</th><th>schema failures</th></tr>",
+    );
     for (op, (ok, bad)) in &c.operations {
-        let _ = write!(h, "<tr><td><code>{}</code></td><td>{ok}</td><td class=\"{}\">{bad}</td></tr>", esc(op), if *bad > 0 { "failed" } else { "" });
+        let _ = write!(
+            h,
+            "<tr><td><code>{}</code></td><td>{ok}</td><td class=\"{}\">{bad}</td></tr>",
+            esc(op),
+            if *bad > 0 { "failed" } else { "" }
+        );
     }
     h.push_str("</table>");
     if !c.gaps.is_empty() {

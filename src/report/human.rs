@@ -40,24 +40,29 @@ pub fn step_details(out: &mut String, run: &RunOutcome, step: &StepOutcome) {
         let _ = writeln!(out, "        ✗ {}", check.describe());
     }
     if step.checks.iter().all(|c| !c.failed())
-        && let Some(reason) = &step.reason {
-            let _ = writeln!(out, "        ✗ {reason}");
-        }
+        && let Some(reason) = &step.reason
+    {
+        let _ = writeln!(out, "        ✗ {reason}");
+    }
     if let Some(trace) = &step.trace {
-        let seen: Vec<String> = trace
-            .observations
-            .iter()
-            .map(|o| format!("{}@{}", o.status, secs(o.offset_ms)))
-            .collect();
+        let seen: Vec<String> =
+            trace.observations.iter().map(|o| format!("{}@{}", o.status, secs(o.offset_ms))).collect();
         let _ = writeln!(out, "        trace: {}", truncate(&seen.join(" "), 400));
     }
     if let Some(&last) = step.exchanges.last()
-        && let Some(e) = run.exchanges.get(last) {
-            let body = e.request.body.as_ref().map(|b| format!(" {}", excerpt(b, 160))).unwrap_or_default();
-            let _ = writeln!(out, "        request:  {} {}{body}", e.request.method, e.request.path);
-            let rbody = e.response.body.as_ref().map(|b| excerpt(b, 300)).or_else(|| e.response.text.as_ref().map(|t| truncate(t, 300))).unwrap_or_default();
-            let _ = writeln!(out, "        response: {} {rbody}", e.response.status);
-        }
+        && let Some(e) = run.exchanges.get(last)
+    {
+        let body = e.request.body.as_ref().map(|b| format!(" {}", excerpt(b, 160))).unwrap_or_default();
+        let _ = writeln!(out, "        request:  {} {}{body}", e.request.method, e.request.path);
+        let rbody = e
+            .response
+            .body
+            .as_ref()
+            .map(|b| excerpt(b, 300))
+            .or_else(|| e.response.text.as_ref().map(|t| truncate(t, 300)))
+            .unwrap_or_default();
+        let _ = writeln!(out, "        response: {} {rbody}", e.response.status);
+    }
 }
 
 pub fn summary(outcome: &Outcome) -> String {

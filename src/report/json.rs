@@ -3,5 +3,6 @@
 use crate::outcome::Outcome;
 
 pub fn render(outcome: &Outcome) -> String {
-    serde_json::to_string_pretty(outcome).unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise the outcome: {e}\"}}"))
+    serde_json::to_string_pretty(outcome)
+        .unwrap_or_else(|e| format!("{{\"error\": \"cannot serialise the outcome: {e}\"}}"))
 }

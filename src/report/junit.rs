@@ -61,7 +61,11 @@ fn case(run: &RunOutcome, classname: &str, step: &StepOutcome) -> TestCase {
         }
         Verdict::Failed => {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            let why = step.reason.clone().or_else(|| step.checks.iter().find(|c| c.failed()).map(|c| c.describe())).unwrap_or_default();
+            let why = step
+                .reason
+                .clone()
+                .or_else(|| step.checks.iter().find(|c| c.failed()).map(|c| c.describe()))
+                .unwrap_or_default();
             set_message(&mut s, &why);
             let mut details = String::new();
             step_details(&mut details, run, step);
@@ -80,7 +84,9 @@ fn case(run: &RunOutcome, classname: &str, step: &StepOutcome) -> TestCase {
 
 fn set_message(status: &mut TestCaseStatus, message: &str) {
     match status {
-        TestCaseStatus::NonSuccess { message: m, .. } | TestCaseStatus::Skipped { message: m, .. } => *m = Some(message.into()),
+        TestCaseStatus::NonSuccess { message: m, .. } | TestCaseStatus::Skipped { message: m, .. } => {
+            *m = Some(message.into())
+        }
         TestCaseStatus::Success { .. } => {}
     }
 }

@@ -50,11 +50,20 @@ fn capabilities(md: &mut String, outcome: &Outcome) {
 }
 
 fn runs(md: &mut String, outcome: &Outcome) {
-    let _ = writeln!(md, "## Runs\n\n| suite | microversion | verdict | steps | time | note |\n|---|---|---|---|---|---|");
+    let _ =
+        writeln!(md, "## Runs\n\n| suite | microversion | verdict | steps | time | note |\n|---|---|---|---|---|---|");
     for r in &outcome.runs {
         let ran = r.steps.iter().filter(|s| s.verdict != Verdict::Skipped).count();
         let note = r.reason.as_deref().map(escape).unwrap_or_default();
-        let _ = writeln!(md, "| `{}` | {} | {} | {ran}/{} | {} | {note} |", r.suite, r.microversion, verdict(r.verdict), r.steps.len(), secs(r.duration_ms));
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | {} | {ran}/{} | {} | {note} |",
+            r.suite,
+            r.microversion,
+            verdict(r.verdict),
+            r.steps.len(),
+            secs(r.duration_ms)
+        );
     }
     md.push('\n');
 }
@@ -81,7 +90,10 @@ fn failures(md: &mut String, outcome: &Outcome) {
 }
 
 fn traces(md: &mut String, outcome: &Outcome) {
-    let _ = writeln!(md, "## Status traces\n\nEvery poll of every wait: status (and `task_state` when visible) at its time offset.\n");
+    let _ = writeln!(
+        md,
+        "## Status traces\n\nEvery poll of every wait: status (and `task_state` when visible) at its time offset.\n"
+    );
     for r in &outcome.runs {
         for step in r.steps.iter().filter(|s| s.trace.is_some()) {
             let Some(t) = &step.trace else { continue };
@@ -94,7 +106,15 @@ fn traces(md: &mut String, outcome: &Outcome) {
                 })
                 .collect();
             let declared = if t.declared_path.is_empty() { "any".to_string() } else { t.declared_path.join(" → ") };
-            let _ = writeln!(md, "- `{}`@{} **{}** ({}; declared {declared}): {}", r.suite, r.microversion, step.name, verdict(step.verdict), polls.join(" · "));
+            let _ = writeln!(
+                md,
+                "- `{}`@{} **{}** ({}; declared {declared}): {}",
+                r.suite,
+                r.microversion,
+                step.name,
+                verdict(step.verdict),
+                polls.join(" · ")
+            );
         }
     }
     md.push('\n');

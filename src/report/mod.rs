@@ -26,7 +26,8 @@ pub struct ReportTarget {
 
 /// `json=PATH`, `junit=PATH`, `markdown=PATH`, `html=PATH`.
 pub fn parse_target(text: &str) -> Result<ReportTarget, String> {
-    let (kind, path) = text.split_once('=').ok_or_else(|| format!("`{text}`: expected FORMAT=PATH, e.g. json=report.json"))?;
+    let (kind, path) =
+        text.split_once('=').ok_or_else(|| format!("`{text}`: expected FORMAT=PATH, e.g. json=report.json"))?;
     if path.is_empty() {
         return Err(format!("`{text}`: the report path is empty"));
     }

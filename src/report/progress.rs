@@ -33,7 +33,10 @@ impl ProgressView {
                 match &mut self.bars {
                     Some((multi, bars)) => {
                         let bar = multi.add(ProgressBar::new_spinner());
-                        bar.set_style(ProgressStyle::with_template("{spinner} {prefix:40} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+                        bar.set_style(
+                            ProgressStyle::with_template("{spinner} {prefix:40} {msg}")
+                                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                        );
                         bar.set_prefix(label.clone());
                         bar.enable_steady_tick(Duration::from_millis(120));
                         bars.insert(index, bar);
@@ -65,8 +68,9 @@ impl ProgressView {
 
     fn message(&self, index: usize, text: String) {
         if let Some((_, bars)) = &self.bars
-            && let Some(bar) = bars.get(&index) {
-                bar.set_message(text);
-            }
+            && let Some(bar) = bars.get(&index)
+        {
+            bar.set_message(text);
+        }
     }
 }

@@ -1,8 +1,8 @@
 //! Interruption: the first Ctrl-C / SIGTERM stops new steps and lets cleanups run; waits
 //! notice it between polls.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::Notify;
 

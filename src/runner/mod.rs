@@ -13,26 +13,42 @@ pub use poll::PollSchedule;
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{Semaphore, mpsc};
 
 use crate::cassette::{Cassette, FORMAT_VERSION};
-use crate::outcome::{Mode, Outcome, RunOutcome, Summary, OUTCOME_FORMAT};
+use crate::outcome::{Mode, OUTCOME_FORMAT, Outcome, RunOutcome, Summary};
 use crate::plan::{RunPlan, Source};
 use crate::schema_store::{ExtraKeys, SchemaStore};
+use crate::transport::Transport;
 use crate::transport::live::{Endpoint, LiveTransport};
 use crate::transport::record::RecordTransport;
 use crate::transport::replay::ReplayTransport;
-use crate::transport::Transport;
 
 /// Reported as runs finish, in completion order (reports sort by plan order later).
 #[derive(Debug, Clone)]
 pub enum Event {
-    RunStarted { index: usize, suite: String, microversion: String },
+    RunStarted {
+        index: usize,
+        suite: String,
+        microversion: String,
+    },
     /// A step of a run begins.
-    StepStarted { index: usize, step: String },
+    StepStarted {
+        index: usize,
+        step: String,
+    },
     /// A wait polled: what it saw, and how long it has waited.
-    WaitPolled { index: usize, step: String, status: String, waited_ms: u64, until: String },
-    RunFinished { index: usize, outcome: Box<RunOutcome> },
+    WaitPolled {
+        index: usize,
+        step: String,
+        status: String,
+        waited_ms: u64,
+        until: String,
+    },
+    RunFinished {
+        index: usize,
+        outcome: Box<RunOutcome>,
+    },
 }
 
 /// Where a run reports its progress (no-op when nobody listens).
@@ -79,7 +95,11 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
         handles.push(tokio::spawn(async move {
             let _permit = permit;
             if let Some(tx) = &events {
-                let _ = tx.send(Event::RunStarted { index, suite: plan.suite.name.clone(), microversion: plan.microversion.to_string() });
+                let _ = tx.send(Event::RunStarted {
+                    index,
+                    suite: plan.suite.name.clone(),
+                    microversion: plan.microversion.to_string(),
+                });
             }
             let transport = transport_for(&plan, endpoint);
             let progress = Progress { index, tx: events.clone() };

@@ -4,14 +4,14 @@
 use std::time::Instant;
 
 use super::cancel::Cancel;
-use super::{step, wait, Event, Progress};
+use super::{Event, Progress, step, wait};
 use crate::exchange::Exchange;
 use crate::outcome::{CassetteRef, CassetteState, RunOutcome, StepKind, StepOutcome, Verdict};
 use crate::plan::{RunPlan, Source};
 use crate::schema_store::{ExtraKeys, SchemaStore};
 use crate::suite::template::Vars;
 use crate::suite::{Action, RequestSpec, Step};
-use crate::transport::{millis, RunEnd, Transport};
+use crate::transport::{RunEnd, Transport, millis};
 
 /// What a step run shares with the others of its run.
 pub struct RunCtx<'a> {
@@ -37,7 +37,14 @@ pub struct PendingCleanup {
     pub done: bool,
 }
 
-pub async fn run(plan: RunPlan, transport: Option<Box<dyn Transport>>, cancel: &Cancel, schemas: &SchemaStore, extra_keys: ExtraKeys, progress: Progress) -> RunOutcome {
+pub async fn run(
+    plan: RunPlan,
+    transport: Option<Box<dyn Transport>>,
+    cancel: &Cancel,
+    schemas: &SchemaStore,
+    extra_keys: ExtraKeys,
+    progress: Progress,
+) -> RunOutcome {
     let wall = Instant::now();
     let suite = plan.suite.clone();
     let mut outcome = RunOutcome {
@@ -78,7 +85,9 @@ pub async fn run(plan: RunPlan, transport: Option<Box<dyn Transport>>, cancel: &
             outcome.verdict = Verdict::Failed;
             outcome.reason = Some(format!(
                 "stale cassette {path}: the suite changed since it was recorded on {} (hash {} then, {} now); re-record it with `tapedeck run --mode record`",
-                c.recorded_at, short(&c.suite_hash), short(&suite.hash)
+                c.recorded_at,
+                short(&c.suite_hash),
+                short(&suite.hash)
             ));
             return outcome;
         }

@@ -2,17 +2,18 @@
 
 use serde_json::Value;
 
-use super::run::{location, PendingCleanup, RunCtx};
+use super::run::{PendingCleanup, RunCtx, location};
 use crate::check::{capture::capture, expect::check_response, schema::check_exchange};
 use crate::outcome::{CheckKind, CheckOutcome, CheckState, StepKind, StepOutcome, Verdict};
-use crate::suite::template::{render_json, Vars};
-use crate::suite::{MicroversionSetting, RequestSpec, Step};
 use crate::plan::RunPlan;
+use crate::suite::template::{Vars, render_json};
+use crate::suite::{MicroversionSetting, RequestSpec, Step};
 use crate::transport::target::relative_target;
-use crate::transport::{millis, Outgoing, TransportErrorKind};
+use crate::transport::{Outgoing, TransportErrorKind, millis};
 
 pub async fn request(ctx: &mut RunCtx<'_>, s: &Step, spec: &RequestSpec) -> StepOutcome {
-    let mut out = StepOutcome::start(&s.name, StepKind::Request, location(ctx.plan, s), millis(ctx.transport.elapsed()));
+    let mut out =
+        StepOutcome::start(&s.name, StepKind::Request, location(ctx.plan, s), millis(ctx.transport.elapsed()));
     let outgoing = match render(ctx.plan, &s.name, spec, &ctx.vars) {
         Ok(o) => o,
         Err(e) => return fail(out, CheckOutcome::new(CheckKind::Render, "request", CheckState::Failed).message(e)),
@@ -41,15 +42,22 @@ pub async fn request(ctx: &mut RunCtx<'_>, s: &Step, spec: &RequestSpec) -> Step
         let plan = ctx.plan;
         for pending in ctx.cleanups.iter_mut().filter(|p| !p.done) {
             if let Ok(o) = render(plan, &pending.step, &pending.spec, &pending.vars)
-                && o.method == outgoing.method && relative_target(&o.target, &[], &plan.endpoint_path).ok().as_deref() == Some(target.as_str()) {
-                    pending.done = true;
-                }
+                && o.method == outgoing.method
+                && relative_target(&o.target, &[], &plan.endpoint_path).ok().as_deref() == Some(target.as_str())
+            {
+                pending.done = true;
+            }
         }
     }
     // The cleanup is registered once the step ran; it is rendered with the variables as they
     // are now (so it names what this step created).
     if let Some(cleanup) = &s.cleanup {
-        ctx.cleanups.push(PendingCleanup { step: s.name.clone(), spec: cleanup.clone(), vars: ctx.vars.clone(), done: false });
+        ctx.cleanups.push(PendingCleanup {
+            step: s.name.clone(),
+            spec: cleanup.clone(),
+            vars: ctx.vars.clone(),
+            done: false,
+        });
     }
     if out.checks.iter().any(CheckOutcome::failed) {
         out.verdict = Verdict::Failed;
@@ -77,9 +85,13 @@ pub async fn cleanup(ctx: &mut RunCtx<'_>, pending: &PendingCleanup) -> StepOutc
             // 404: already gone, which is what a cleanup wants.
             let ok = (200..300).contains(&status) || status == 404;
             out.checks.push(
-                CheckOutcome::new(CheckKind::Status, "status", if ok { CheckState::Passed } else { CheckState::Failed })
-                    .expected("2xx or 404")
-                    .actual(status.to_string()),
+                CheckOutcome::new(
+                    CheckKind::Status,
+                    "status",
+                    if ok { CheckState::Passed } else { CheckState::Failed },
+                )
+                .expected("2xx or 404")
+                .actual(status.to_string()),
             );
             let exchange = ctx.exchanges[index].clone();
             out.checks.extend(check_exchange(ctx.schemas, &exchange, ctx.extra_keys, None));
@@ -106,7 +118,13 @@ pub async fn send(ctx: &mut RunCtx<'_>, outgoing: Outgoing) -> Result<usize, Str
             Ok(ctx.exchanges.len() - 1)
         }
         Err(e) => {
-            if matches!(e.kind, TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io | TransportErrorKind::Auth) {
+            if matches!(
+                e.kind,
+                TransportErrorKind::Connect
+                    | TransportErrorKind::Timeout
+                    | TransportErrorKind::Io
+                    | TransportErrorKind::Auth
+            ) {
                 ctx.transport_failed = true;
             }
             Err(e.message)
@@ -137,13 +155,22 @@ pub fn render(plan: &RunPlan, step: &str, spec: &RequestSpec, vars: &Vars) -> Re
         Some(j) => Some(render_json(j, vars)?),
         None => None,
     };
-    Ok(Outgoing { step: step.to_string(), identity: spec.identity.clone(), method: spec.method.as_str().to_string(), target, headers, body })
+    Ok(Outgoing {
+        step: step.to_string(),
+        identity: spec.identity.clone(),
+        method: spec.method.as_str().to_string(),
+        target,
+        headers,
+        body,
+    })
 }
 
 /// Both headers: `OpenStack-API-Version` is the standard one, Nova still reads the old one.
 pub fn microversion_headers(version: Option<String>) -> Vec<(String, String)> {
     match version {
-        Some(v) => vec![("OpenStack-API-Version".into(), format!("compute {v}")), ("X-OpenStack-Nova-API-Version".into(), v)],
+        Some(v) => {
+            vec![("OpenStack-API-Version".into(), format!("compute {v}")), ("X-OpenStack-Nova-API-Version".into(), v)]
+        }
         None => vec![],
     }
 }

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::poll::PollSchedule;
-use super::run::{location, RunCtx};
 use super::Event;
+use super::poll::PollSchedule;
+use super::run::{RunCtx, location};
 use super::step::{microversion_headers, send, value_str};
 use crate::check::path::check_path;
 use crate::check::schema::check_exchange;
@@ -17,7 +17,7 @@ use crate::json_util::excerpt;
 use crate::outcome::{CheckKind, CheckOutcome, CheckState, Observation, StepKind, StepOutcome, Trace, Verdict};
 use crate::status_model::GONE;
 use crate::suite::{Step, WaitSpec};
-use crate::transport::{millis, Outgoing};
+use crate::transport::{Outgoing, millis};
 
 pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcome {
     let started = ctx.transport.elapsed();
@@ -67,7 +67,8 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
             (404, _) => GONE.to_string(),
             (200, Some(status)) => status.to_string(),
             (code, _) => {
-                let body = response.body.as_ref().map(|b| excerpt(b, 300)).or(response.text.clone()).unwrap_or_default();
+                let body =
+                    response.body.as_ref().map(|b| excerpt(b, 300)).or(response.text.clone()).unwrap_or_default();
                 break Err(format!("polling answered HTTP {code} instead of the server: {body}"));
             }
         };
@@ -82,12 +83,21 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
         let fault = server_doc.and_then(|d| d.get("fault")).map(|f| excerpt(f, 400));
         let task_visible = server_doc.is_some_and(|d| d.get("OS-EXT-STS:task_state").is_some());
         let waited_ms = millis(ctx.transport.elapsed().saturating_sub(started));
-        ctx.progress.send(|index| Event::WaitPolled { index, step: s.name.clone(), status: status.clone(), waited_ms, until: spec.until.to_string() });
+        ctx.progress.send(|index| Event::WaitPolled {
+            index,
+            step: s.name.clone(),
+            status: status.clone(),
+            waited_ms,
+            until: spec.until.to_string(),
+        });
         let settled = observation.task_state.is_none();
         trace.observations.push(observation);
 
         if spec.fail_on.contains(&status.as_str()) {
-            break Err(format!("server went to {status}{}", fault.map(|f| format!("; fault: {f}")).unwrap_or_default()));
+            break Err(format!(
+                "server went to {status}{}",
+                fault.map(|f| format!("; fault: {f}")).unwrap_or_default()
+            ));
         }
         if let Err(e) = check_path(&spec.path, &trace.distinct_statuses()) {
             break Err(e);
@@ -114,7 +124,13 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
     finish(out, Some(trace), result, started, ctx)
 }
 
-fn finish(mut out: StepOutcome, trace: Option<Trace>, result: Result<(), String>, started: Duration, ctx: &RunCtx<'_>) -> StepOutcome {
+fn finish(
+    mut out: StepOutcome,
+    trace: Option<Trace>,
+    result: Result<(), String>,
+    started: Duration,
+    ctx: &RunCtx<'_>,
+) -> StepOutcome {
     out.duration_ms = millis(ctx.transport.elapsed().saturating_sub(started));
     let seen = trace.as_ref().map(|t| t.distinct_statuses().join(" → ")).unwrap_or_default();
     let target = trace.as_ref().map(|t| format!("server {}", t.server)).unwrap_or_else(|| "server".into());
@@ -126,7 +142,8 @@ fn finish(mut out: StepOutcome, trace: Option<Trace>, result: Result<(), String>
             CheckOutcome::new(CheckKind::Path, target, CheckState::Failed).message(e.clone())
         }
     };
-    let expected = trace.as_ref().map(|t| if t.declared_path.is_empty() { t.until.clone() } else { t.declared_path.join(" → ") });
+    let expected =
+        trace.as_ref().map(|t| if t.declared_path.is_empty() { t.until.clone() } else { t.declared_path.join(" → ") });
     out.checks.push(match expected {
         Some(e) => check.expected(e).actual(seen),
         None => check,

@@ -28,17 +28,22 @@ pub fn template_score(template: &str, path: &str) -> Option<usize> {
 
 /// The best operation for a request; among actions sharing a path, the one whose action key
 /// the body holds.
-pub fn best_match<'a>(ops: impl Iterator<Item = &'a OperationInfo>, method: &str, path: &str, body: Option<&serde_json::Value>) -> Option<&'a OperationInfo> {
+pub fn best_match<'a>(
+    ops: impl Iterator<Item = &'a OperationInfo>,
+    method: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> Option<&'a OperationInfo> {
     let mut candidates: Vec<(usize, &OperationInfo)> = ops
         .filter(|op| op.method.eq_ignore_ascii_case(method))
         .filter_map(|op| template_score(&op.path, path).map(|s| (s, op)))
         .collect();
     let best = candidates.iter().map(|(s, _)| *s).max()?;
     candidates.retain(|(s, _)| *s == best);
-    let keys: Vec<&str> = body.and_then(|b| b.as_object()).map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
+    let keys: Vec<&str> =
+        body.and_then(|b| b.as_object()).map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
     if candidates.iter().any(|(_, op)| op.action.is_some()) {
-        return candidates.iter().map(|(_, op)| *op)
-            .find(|op| op.action.as_deref().is_some_and(|a| keys.contains(&a)));
+        return candidates.iter().map(|(_, op)| *op).find(|op| op.action.as_deref().is_some_and(|a| keys.contains(&a)));
     }
     // Several non-action operations on one path (e.g. create server / create multiple
     // servers): the first in api-ref order.

@@ -56,8 +56,12 @@ impl SchemaStore {
         let faults = dir.join(FAULTS_FILE);
         files.push((FAULTS_FILE.to_string(), std::fs::read_to_string(&faults).map_err(io(&faults))?));
         let ops = dir.join(OPERATIONS_DIR);
-        let mut paths: Vec<_> = std::fs::read_dir(&ops).map_err(io(&ops))?.flatten().map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+        let mut paths: Vec<_> = std::fs::read_dir(&ops)
+            .map_err(io(&ops))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
         paths.sort();
         for p in paths {
             let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -78,7 +82,8 @@ impl SchemaStore {
                 operations.push(StoredOperation::from_file(file).map_err(invalid)?);
             }
         }
-        let faults = faults.ok_or_else(|| SchemaStoreError::Invalid { path: FAULTS_FILE.into(), message: "missing".into() })?;
+        let faults =
+            faults.ok_or_else(|| SchemaStoreError::Invalid { path: FAULTS_FILE.into(), message: "missing".into() })?;
         let fault_validators = std::sync::Mutex::default();
         Ok(SchemaStore { operations, faults, fault_validators })
     }
@@ -109,9 +114,7 @@ impl SchemaStore {
 
     /// The fault schema for an error status.
     pub fn fault_schema(&self, status: u16) -> Value {
-        let envelope = |key: &str, body: &Value| {
-            json!({"type": "object", "properties": {key: body}, "required": [key], "additionalProperties": false})
-        };
+        let envelope = |key: &str, body: &Value| json!({"type": "object", "properties": {key: body}, "required": [key], "additionalProperties": false});
         let mut forms = vec![envelope(self.fault_name(status), &self.faults.body)];
         forms.extend(self.faults.alternatives.iter().filter(|a| a.status == status).map(|a| envelope(&a.key, &a.body)));
         let mut schema = if forms.len() == 1 { forms.remove(0) } else { json!({"anyOf": forms}) };
@@ -130,7 +133,12 @@ impl SchemaStore {
         self.range(op, target, mv).map(|r| r.range.schema.clone())
     }
 
-    fn range<'a>(&self, op: &'a StoredOperation, target: Target, mv: Microversion) -> Result<&'a CompiledRange, String> {
+    fn range<'a>(
+        &self,
+        op: &'a StoredOperation,
+        target: Target,
+        mv: Microversion,
+    ) -> Result<&'a CompiledRange, String> {
         let info = &op.info;
         if !info.supports(mv) {
             return Err(format!("`{}` exists only in {}–{}, not at {mv}", info.id, info.min_version, info.max_version));
@@ -139,15 +147,18 @@ impl SchemaStore {
             Target::Request => &op.request,
             Target::Response { status } => match op.responses.iter().find(|(s, _)| *s == status) {
                 Some((_, r)) => r,
-                None => return Err(format!("`{}` documents no response with status {status} (normal: {:?})", info.id, info.normal_codes)),
+                None => {
+                    return Err(format!(
+                        "`{}` documents no response with status {status} (normal: {:?})",
+                        info.id, info.normal_codes
+                    ));
+                }
             },
         };
-        ranges.iter()
-            .find(|r| r.range.min_version <= mv && mv <= r.range.max_version)
-            .ok_or_else(|| match target {
-                Target::Request => format!("`{}` documents no request body", info.id),
-                Target::Response { .. } => format!("`{}` has no response schema at {mv}", info.id),
-            })
+        ranges.iter().find(|r| r.range.min_version <= mv && mv <= r.range.max_version).ok_or_else(|| match target {
+            Target::Request => format!("`{}` documents no request body", info.id),
+            Target::Response { .. } => format!("`{}` has no response schema at {mv}", info.id),
+        })
     }
 
     /// Validate a body (an empty body is JSON `null`). Error statuses validate against the
@@ -166,7 +177,9 @@ impl SchemaStore {
         }
         match self.range(op, target, mv) {
             Ok(range) => run(range.validator.get_or_init(|| compile(&range.range.schema)), doc, extra),
-            Err(_) if target == Target::Request && op.request.is_empty() && doc.is_null() => Validation::Valid { warnings: vec![] },
+            Err(_) if target == Target::Request && op.request.is_empty() && doc.is_null() => {
+                Validation::Valid { warnings: vec![] }
+            }
             Err(reason) => Validation::NoSchema { reason },
         }
     }

@@ -47,7 +47,8 @@ impl StoredOperation {
         };
         let mut responses = Vec::new();
         for (status, ranges) in file.responses {
-            let code: u16 = status.parse().map_err(|_| format!("operation `{}`: `{status}` is not a status code", file.id))?;
+            let code: u16 =
+                status.parse().map_err(|_| format!("operation `{}`: `{status}` is not a status code", file.id))?;
             responses.push((code, compiled(ranges)));
         }
         Ok(StoredOperation {

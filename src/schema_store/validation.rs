@@ -21,10 +21,17 @@ pub enum ExtraKeys {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Validation {
-    Valid { warnings: Vec<SchemaError> },
-    Invalid { errors: Vec<SchemaError>, warnings: Vec<SchemaError> },
+    Valid {
+        warnings: Vec<SchemaError>,
+    },
+    Invalid {
+        errors: Vec<SchemaError>,
+        warnings: Vec<SchemaError>,
+    },
     /// No schema for this operation / status / microversion: a coverage gap.
-    NoSchema { reason: String },
+    NoSchema {
+        reason: String,
+    },
     UnknownOperation,
 }
 

@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
@@ -135,7 +135,8 @@ impl<'de> Deserialize<'de> for AssertionDoc {
                 }
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<AssertionDoc, A::Error> {
-                ChecksDoc::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(|c| AssertionDoc::Checks(Box::new(c)))
+                ChecksDoc::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|c| AssertionDoc::Checks(Box::new(c)))
             }
         }
         d.deserialize_any(Vis)
@@ -164,7 +165,9 @@ impl<'de> Deserialize<'de> for CaptureDoc {
         impl<'de> Visitor<'de> for Vis {
             type Value = CaptureDoc;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON pointer such as /server/id, or a mapping with pointer or header (and optional regex)")
+                f.write_str(
+                    "a JSON pointer such as /server/id, or a mapping with pointer or header (and optional regex)",
+                )
             }
             fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<CaptureDoc, E> {
                 Ok(CaptureDoc::Pointer(s.to_string()))
@@ -190,10 +193,14 @@ impl<'de> Deserialize<'de> for StatusList {
                 f.write_str("an HTTP status code or a list of them (202, or [200, 202])")
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<StatusList, E> {
-                u16::try_from(v).map(|c| StatusList(vec![c])).map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+                u16::try_from(v)
+                    .map(|c| StatusList(vec![c]))
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<StatusList, E> {
-                u16::try_from(v).map(|c| StatusList(vec![c])).map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+                u16::try_from(v)
+                    .map(|c| StatusList(vec![c]))
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<StatusList, A::Error> {
                 let mut codes = Vec::new();

@@ -12,7 +12,7 @@ use serde_saphyr::Spanned;
 use super::doc::{AssertionDoc, CaptureDoc, ExpectDoc, RequestDoc, StepDoc, SuiteDoc, WaitDoc};
 use super::duration::parse_duration;
 use super::model::*;
-use super::template::{json_strings, Template};
+use super::template::{Template, json_strings};
 use crate::input_error::{InputError, InputErrors, Pos};
 use crate::json_util::{check_pointer, sha256_hex, sorted};
 use crate::microversion::Microversion;
@@ -30,7 +30,8 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let entries = std::fs::read_dir(path).map_err(|e| InputError::in_file(path, format!("cannot list: {e}")))?;
+            let entries =
+                std::fs::read_dir(path).map_err(|e| InputError::in_file(path, format!("cannot list: {e}")))?;
             let mut found: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
@@ -76,7 +77,8 @@ pub fn load_suite(file: &Path, extra_vars: &[String]) -> Result<Suite, InputErro
 pub fn load_suite_str(file: &Path, source: &str, extra_vars: &[String]) -> Result<Suite, InputErrors> {
     let doc: SuiteDoc = yaml::parse_str(file, source)?;
     let meaning: Value = yaml::parse_str(file, source)?;
-    let hash = format!("sha256:{}", sha256_hex(serde_json::to_string(&sorted(&meaning)).unwrap_or_default().as_bytes()));
+    let hash =
+        format!("sha256:{}", sha256_hex(serde_json::to_string(&sorted(&meaning)).unwrap_or_default().as_bytes()));
     let mut checker = Checker { file, source, errors: Vec::new(), notes: Vec::new(), known: BTreeSet::new() };
     checker.known.extend(BUILTIN_VARS.iter().map(|s| s.to_string()));
     checker.known.extend(PROVIDER_VARS.iter().map(|s| s.to_string()));
@@ -102,7 +104,10 @@ impl<'a> Checker<'a> {
     fn suite(&mut self, doc: SuiteDoc, hash: String) -> Suite {
         let name = doc.suite.value.clone();
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-            self.error(yaml::pos(&doc.suite), format!("suite name `{name}` must be letters, digits, `-`, `_` or `.` (it names cassette files)"));
+            self.error(
+                yaml::pos(&doc.suite),
+                format!("suite name `{name}` must be letters, digits, `-`, `_` or `.` (it names cassette files)"),
+            );
         }
         let mut microversions = Vec::new();
         for mv in &doc.microversions {
@@ -176,7 +181,10 @@ impl<'a> Checker<'a> {
         let expect = match &doc.expect {
             Some(e) => {
                 if matches!(action, Action::Wait(_)) {
-                    self.error(yaml::pos(e), "`expect` belongs to request steps; a wait checks its status path instead");
+                    self.error(
+                        yaml::pos(e),
+                        "`expect` belongs to request steps; a wait checks its status path instead",
+                    );
                 }
                 self.expect(&e.value)
             }
@@ -215,7 +223,10 @@ impl<'a> Checker<'a> {
         let (method, path) = match given.as_slice() {
             [(m, p)] => (*m, self.template(p)),
             [] => {
-                self.error(yaml::pos(spanned), "a request needs exactly one of GET, POST, PUT, DELETE, PATCH, HEAD with its path");
+                self.error(
+                    yaml::pos(spanned),
+                    "a request needs exactly one of GET, POST, PUT, DELETE, PATCH, HEAD with its path",
+                );
                 (Method::Get, Template::literal("/"))
             }
             [_, (_, second), ..] => {
@@ -229,7 +240,11 @@ impl<'a> Checker<'a> {
             self.json_templates(json);
         }
         let microversion = doc.microversion.as_ref().and_then(|m| {
-            if m.value == "none" { Some(MicroversionSetting::None) } else { self.microversion(m).map(MicroversionSetting::Version) }
+            if m.value == "none" {
+                Some(MicroversionSetting::None)
+            } else {
+                self.microversion(m).map(MicroversionSetting::Version)
+            }
         });
         RequestSpec {
             method,
@@ -261,7 +276,13 @@ impl<'a> Checker<'a> {
                     Some(statuses) => path.extend_from_slice(statuses),
                     None => {
                         let names: Vec<_> = status_model::ACTION_PATHS.iter().map(|(a, _)| *a).collect();
-                        self.error(yaml::pos(p), format!("`{one}` is neither a status list nor an action of the status model ({})", names.join(", ")));
+                        self.error(
+                            yaml::pos(p),
+                            format!(
+                                "`{one}` is neither a status list nor an action of the status model ({})",
+                                names.join(", ")
+                            ),
+                        );
                     }
                 },
                 _ => {
@@ -273,9 +294,15 @@ impl<'a> Checker<'a> {
                 }
             }
             if let Some(last) = path.last()
-                && *last != until {
-                    self.error(yaml::pos(p), format!("the path ends in {last} but the wait is until {until}: a path must end where the wait ends"));
-                }
+                && *last != until
+            {
+                self.error(
+                    yaml::pos(p),
+                    format!(
+                        "the path ends in {last} but the wait is until {until}: a path must end where the wait ends"
+                    ),
+                );
+            }
         }
         let fail_on = match &doc.fail_on {
             Some(list) => list.iter().filter_map(|s| self.status(s)).collect(),
@@ -291,7 +318,15 @@ impl<'a> Checker<'a> {
         if interval.is_zero() {
             self.error(doc.interval.as_ref().and_then(yaml::pos), "the interval must be longer than 0");
         }
-        Some(WaitSpec { server, until, path, fail_on, timeout, interval, identity: doc.identity.as_ref().map(|i| self.identity(i)) })
+        Some(WaitSpec {
+            server,
+            until,
+            path,
+            fail_on,
+            timeout,
+            interval,
+            identity: doc.identity.as_ref().map(|i| self.identity(i)),
+        })
     }
 
     fn status(&mut self, name: &Spanned<String>) -> Option<&'static str> {
@@ -307,7 +342,13 @@ impl<'a> Checker<'a> {
                 Some(real)
             }
             None => {
-                self.error(pos, format!("`{name}` is not a server status; Nova's statuses are {}", status_model::STATUSES.join(", ")));
+                self.error(
+                    pos,
+                    format!(
+                        "`{name}` is not a server status; Nova's statuses are {}",
+                        status_model::STATUSES.join(", ")
+                    ),
+                );
                 None
             }
         }
@@ -337,8 +378,15 @@ impl<'a> Checker<'a> {
             body.push((pointer.value.clone(), self.assertion(a)));
         }
         let operation = doc.operation.as_ref().map(|o| {
-            if !o.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') || o.value.is_empty() {
-                self.error(yaml::pos(o), format!("`{}` is not an operation id: they are the api-ref's anchors, such as show-server-details", o.value));
+            if !o.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') || o.value.is_empty()
+            {
+                self.error(
+                    yaml::pos(o),
+                    format!(
+                        "`{}` is not an operation id: they are the api-ref's anchors, such as show-server-details",
+                        o.value
+                    ),
+                );
             }
             o.value.clone()
         });
@@ -369,7 +417,10 @@ impl<'a> Checker<'a> {
                 if let Some(t) = &c.type_ {
                     match JsonType::parse(t) {
                         Some(t) => checks.push(Check::Type(t)),
-                        None => self.error(pos.clone(), format!("`{t}` is not a JSON type (string, number, integer, boolean, object, array, null)")),
+                        None => self.error(
+                            pos.clone(),
+                            format!("`{t}` is not a JSON type (string, number, integer, boolean, object, array, null)"),
+                        ),
                     }
                 }
                 if let Some(values) = &c.one_of {
@@ -378,7 +429,14 @@ impl<'a> Checker<'a> {
                 if let Some(n) = c.length {
                     checks.push(Check::Length(n));
                 }
-                let given = [c.equals.is_some(), c.not_equals.is_some(), c.matches.is_some(), c.type_.is_some(), c.one_of.is_some(), c.length.is_some()];
+                let given = [
+                    c.equals.is_some(),
+                    c.not_equals.is_some(),
+                    c.matches.is_some(),
+                    c.type_.is_some(),
+                    c.one_of.is_some(),
+                    c.length.is_some(),
+                ];
                 if !given.contains(&true) {
                     self.error(pos, "an assertion mapping needs at least one check");
                 }
@@ -406,7 +464,10 @@ impl<'a> Checker<'a> {
                 let regex = from.regex.as_ref().and_then(|r| match Regex::new(r) {
                     Ok(re) if re.captures_len() >= 2 => Some(re),
                     Ok(_) => {
-                        self.error(pos.clone(), format!("regex `{r}` needs a group `( … )`: the first group is what is captured"));
+                        self.error(
+                            pos.clone(),
+                            format!("regex `{r}` needs a group `( … )`: the first group is what is captured"),
+                        );
                         None
                     }
                     Err(e) => {
@@ -418,10 +479,11 @@ impl<'a> Checker<'a> {
             }
         };
         if let CaptureSource::Pointer(p) = &source
-            && let Err(e) = check_pointer(p) {
-                self.error(pos, e);
-                return None;
-            }
+            && let Err(e) = check_pointer(p)
+        {
+            self.error(pos, e);
+            return None;
+        }
         Some(Capture { var: var.to_string(), source, regex })
     }
 
@@ -507,10 +569,15 @@ impl<'a> Checker<'a> {
 fn default_step_name(index: usize, action: &Action) -> String {
     match action {
         Action::Request(r) => {
-            let path: String = r.path.parts.iter().map(|p| match p {
-                super::template::Part::Literal(s) => s.clone(),
-                super::template::Part::Var(v) => format!("${{{v}}}"),
-            }).collect();
+            let path: String = r
+                .path
+                .parts
+                .iter()
+                .map(|p| match p {
+                    super::template::Part::Literal(s) => s.clone(),
+                    super::template::Part::Var(v) => format!("${{{v}}}"),
+                })
+                .collect();
             format!("{} {} #{}", r.method.as_str(), path, index + 1)
         }
         Action::Wait(w) => format!("wait {} #{}", w.until, index + 1),

@@ -48,15 +48,17 @@ impl Template {
                 rest = after_escape;
                 offset += i + 3;
             } else if let Some(body) = after.strip_prefix("${") {
-                let end = body.find('}').ok_or(TemplateError {
-                    offset: offset + i,
-                    message: "unclosed `${`: expected `${name}`".into(),
-                })?;
+                let end = body
+                    .find('}')
+                    .ok_or(TemplateError { offset: offset + i, message: "unclosed `${`: expected `${name}`".into() })?;
                 let name = body[..end].trim();
                 if !valid_name(name) {
                     return Err(TemplateError {
                         offset: offset + i,
-                        message: format!("`${{{}}}` is not a variable reference: names are letters, digits and `_`", &body[..end]),
+                        message: format!(
+                            "`${{{}}}` is not a variable reference: names are letters, digits and `_`",
+                            &body[..end]
+                        ),
                     });
                 }
                 if !literal.is_empty() {

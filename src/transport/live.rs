@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::redact::Redactor;
-use crate::auth::keystone::Keystone;
 use super::target::relative_target;
-use super::{millis, BoxFuture, Outgoing, Transport, TransportError, TransportErrorKind};
+use super::{BoxFuture, Outgoing, Transport, TransportError, TransportErrorKind, millis};
+use crate::auth::keystone::Keystone;
 use crate::exchange::{Exchange, Request, Response};
 
 /// Largest response body read; beyond it the step fails instead of the process swelling.
@@ -45,7 +45,12 @@ pub struct Endpoint {
 impl Endpoint {
     /// `redactor` already holds the secrets; the endpoint adds its origin (replaced by the
     /// placeholder everywhere).
-    pub fn new(url: &str, identities: BTreeMap<String, Identity>, client: reqwest::Client, redactor: Redactor) -> Result<Endpoint, String> {
+    pub fn new(
+        url: &str,
+        identities: BTreeMap<String, Identity>,
+        client: reqwest::Client,
+        redactor: Redactor,
+    ) -> Result<Endpoint, String> {
         let parsed = reqwest::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
             return Err(format!("`{url}` is not an http(s) URL"));
@@ -60,7 +65,12 @@ impl Endpoint {
     }
 
     /// An endpoint with a default client (TLS verified) and these secrets.
-    pub fn plain(url: &str, identities: BTreeMap<String, Identity>, secrets: Vec<String>, timeout: Duration) -> Result<Endpoint, String> {
+    pub fn plain(
+        url: &str,
+        identities: BTreeMap<String, Identity>,
+        secrets: Vec<String>,
+        timeout: Duration,
+    ) -> Result<Endpoint, String> {
         Endpoint::new(url, identities, default_client(timeout, false)?, Redactor::new(None, secrets))
     }
 
@@ -77,32 +87,47 @@ impl Endpoint {
             None if req.identity.is_none() || identity_name == ANONYMOUS => Identity::default(),
             None => {
                 let known: Vec<&str> = self.identities.keys().map(|s| s.as_str()).collect();
-                return Err(invalid(format!("the provider has no identity `{identity_name}` (it has: {})", known.join(", "))));
+                return Err(invalid(format!(
+                    "the provider has no identity `{identity_name}` (it has: {})",
+                    known.join(", ")
+                )));
             }
         };
         let offset = started.elapsed();
         let sent = Instant::now();
         // The real URL: an error message is for the person at the terminal, not a cassette.
         let describe = || format!("{} {}", req.method, url);
-        let auth_error = |message: String| TransportError { kind: TransportErrorKind::Auth, message: format!("{}: {message}", describe()) };
+        let auth_error = |message: String| TransportError {
+            kind: TransportErrorKind::Auth,
+            message: format!("{}: {message}", describe()),
+        };
         let mut token = match &identity.keystone {
             Some(k) => Some(k.token().await.map_err(auth_error)?.id),
             None => identity.token.clone(),
         };
-        let mut response = self.send_once(&method, &url, req, &identity, token.as_deref()).await.map_err(|e| classify(&e, &describe()))?;
+        let mut response = self
+            .send_once(&method, &url, req, &identity, token.as_deref())
+            .await
+            .map_err(|e| classify(&e, &describe()))?;
         // A refused token (expired, revoked): authenticate again, once, and repeat the request.
         if response.status().as_u16() == 401
-            && let (Some(k), Some(refused)) = (&identity.keystone, &token) {
-                token = Some(k.renew(refused).await.map_err(auth_error)?.id);
-                response = self.send_once(&method, &url, req, &identity, token.as_deref()).await.map_err(|e| classify(&e, &describe()))?;
-            }
+            && let (Some(k), Some(refused)) = (&identity.keystone, &token)
+        {
+            token = Some(k.renew(refused).await.map_err(auth_error)?.id);
+            response = self
+                .send_once(&method, &url, req, &identity, token.as_deref())
+                .await
+                .map_err(|e| classify(&e, &describe()))?;
+        }
         let status = response.status().as_u16();
         let headers: Vec<(String, String)> = response
             .headers()
             .iter()
             .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
-        let bytes = read_body(response).await.map_err(|e| TransportError { kind: e.0, message: format!("{}: {}", describe(), e.1) })?;
+        let bytes = read_body(response)
+            .await
+            .map_err(|e| TransportError { kind: e.0, message: format!("{}: {}", describe(), e.1) })?;
         let duration = sent.elapsed();
         let (body, text) = decode_body(&bytes);
         let mut request_headers: Vec<(String, String)> = req.headers.clone();
@@ -132,7 +157,14 @@ impl Endpoint {
 }
 
 impl Endpoint {
-    async fn send_once(&self, method: &reqwest::Method, url: &str, req: &Outgoing, identity: &Identity, token: Option<&str>) -> Result<reqwest::Response, reqwest::Error> {
+    async fn send_once(
+        &self,
+        method: &reqwest::Method,
+        url: &str,
+        req: &Outgoing,
+        identity: &Identity,
+        token: Option<&str>,
+    ) -> Result<reqwest::Response, reqwest::Error> {
         let mut builder = self.client.request(method.clone(), url).header("Accept", "application/json");
         for (k, v) in identity.headers.iter().chain(req.headers.iter()) {
             builder = builder.header(k, v);
@@ -169,8 +201,15 @@ async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, (Transpor
                 bytes.extend_from_slice(&chunk);
             }
             Ok(None) => return Ok(bytes),
-            Err(e) if e.is_timeout() => return Err((TransportErrorKind::Timeout, format!("timed out reading the response body: {e}"))),
-            Err(e) => return Err((TransportErrorKind::Io, format!("reading the response body failed (truncated?): {}", error_chain(&e)))),
+            Err(e) if e.is_timeout() => {
+                return Err((TransportErrorKind::Timeout, format!("timed out reading the response body: {e}")));
+            }
+            Err(e) => {
+                return Err((
+                    TransportErrorKind::Io,
+                    format!("reading the response body failed (truncated?): {}", error_chain(&e)),
+                ));
+            }
         }
     }
 }

@@ -62,9 +62,10 @@ impl Redactor {
             }
         }
         if let Some(origin) = &self.origin
-            && out.contains(origin.as_str()) {
-                out = out.replace(origin.as_str(), ENDPOINT_PLACEHOLDER);
-            }
+            && out.contains(origin.as_str())
+        {
+            out = out.replace(origin.as_str(), ENDPOINT_PLACEHOLDER);
+        }
         out
     }
 
@@ -112,8 +113,14 @@ mod tests {
         let r = Redactor::new(Some("http://127.0.0.1:9".into()), vec!["canary-token-123".into()]);
         let body = json!({"server": {"adminPass": "hunter2", "links": [{"href": "http://127.0.0.1:9/v2.1/servers/1"}], "note": "x canary-token-123 y"}});
         let out = r.json(&body);
-        assert_eq!(out, json!({"server": {"adminPass": "<redacted>", "links": [{"href": "http://endpoint.invalid/v2.1/servers/1"}], "note": "x <redacted> y"}}));
-        let h = r.request_headers(&[("X-Auth-Token".into(), "abc".into()), ("OpenStack-API-Version".into(), "compute 2.1".into())]);
+        assert_eq!(
+            out,
+            json!({"server": {"adminPass": "<redacted>", "links": [{"href": "http://endpoint.invalid/v2.1/servers/1"}], "note": "x <redacted> y"}})
+        );
+        let h = r.request_headers(&[
+            ("X-Auth-Token".into(), "abc".into()),
+            ("OpenStack-API-Version".into(), "compute 2.1".into()),
+        ]);
         assert_eq!(h["x-auth-token"], "<redacted>");
         assert_eq!(h["openstack-api-version"], "compute 2.1");
     }

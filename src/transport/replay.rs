@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::target::relative_target;
 use super::{BoxFuture, Outgoing, RunEnd, Transport, TransportError, TransportErrorKind};
-use crate::exchange::{normalize_query, Exchange, Request};
+use crate::exchange::{Exchange, Request, normalize_query};
 
 pub struct ReplayTransport {
     queues: HashMap<String, VecDeque<Exchange>>,
@@ -22,7 +22,12 @@ impl ReplayTransport {
         for e in exchanges {
             queues.entry(e.request.identity_key(e.identity.as_deref())).or_default().push_back(e);
         }
-        ReplayTransport { queues, now: Duration::ZERO, base_path: base_path.to_string(), cassette_name: cassette_name.to_string() }
+        ReplayTransport {
+            queues,
+            now: Duration::ZERO,
+            base_path: base_path.to_string(),
+            cassette_name: cassette_name.to_string(),
+        }
     }
 
     /// Exchanges recorded but never asked for.
@@ -33,12 +38,20 @@ impl ReplayTransport {
     fn serve(&mut self, request: &Outgoing) -> Result<Exchange, TransportError> {
         let path = relative_target(&request.target, &[], &self.base_path)
             .map_err(|message| TransportError { kind: TransportErrorKind::Invalid, message })?;
-        let probe = Request { method: request.method.clone(), path: normalize_query(&path), headers: Default::default(), body: None };
+        let probe = Request {
+            method: request.method.clone(),
+            path: normalize_query(&path),
+            headers: Default::default(),
+            body: None,
+        };
         let key = probe.identity_key(request.identity.as_deref());
         let advice = "the suite asks for something it did not ask for when recorded: re-record with `tapedeck run --mode record`";
         let queue = self.queues.get_mut(&key).ok_or_else(|| TransportError {
             kind: TransportErrorKind::NotRecorded,
-            message: format!("step `{}`: {} {} is not in cassette {}; {advice}", request.step, request.method, path, self.cassette_name),
+            message: format!(
+                "step `{}`: {} {} is not in cassette {}; {advice}",
+                request.step, request.method, path, self.cassette_name
+            ),
         })?;
         let exchange = queue.pop_front().ok_or_else(|| TransportError {
             kind: TransportErrorKind::Exhausted,
@@ -70,7 +83,9 @@ impl Transport for ReplayTransport {
     fn finish(&mut self, end: RunEnd<'_>) -> Result<Option<String>, String> {
         let unused = self.unused();
         Ok((end.complete && unused > 0).then(|| {
-            format!("{unused} recorded exchanges were not asked for: the cassette may be from a different run of this suite")
+            format!(
+                "{unused} recorded exchanges were not asked for: the cassette may be from a different run of this suite"
+            )
         }))
     }
 }
@@ -87,18 +102,36 @@ mod tests {
             identity: None,
             offset_ms: offset,
             duration_ms: 5,
-            request: Request { method: "GET".into(), path: "/servers/1".into(), headers: Default::default(), body: None },
-            response: Response { status: 200, headers: Default::default(), body: Some(json!({"server": {"status": status}})), text: None },
+            request: Request {
+                method: "GET".into(),
+                path: "/servers/1".into(),
+                headers: Default::default(),
+                body: None,
+            },
+            response: Response {
+                status: 200,
+                headers: Default::default(),
+                body: Some(json!({"server": {"status": status}})),
+                text: None,
+            },
         }
     }
 
     fn get(step: &str) -> Outgoing {
-        Outgoing { step: step.into(), identity: None, method: "GET".into(), target: "/servers/1".into(), headers: vec![], body: None }
+        Outgoing {
+            step: step.into(),
+            identity: None,
+            method: "GET".into(),
+            target: "/servers/1".into(),
+            headers: vec![],
+            body: None,
+        }
     }
 
     #[test]
     fn repeated_polls_replay_in_order_on_a_virtual_clock() {
-        let mut t = ReplayTransport::new(vec![poll(0, "BUILD"), poll(900, "BUILD"), poll(60_000, "ACTIVE")], "/v2.1", "c");
+        let mut t =
+            ReplayTransport::new(vec![poll(0, "BUILD"), poll(900, "BUILD"), poll(60_000, "ACTIVE")], "/v2.1", "c");
         let statuses: Vec<String> = (0..3)
             .map(|_| {
                 let e = t.serve(&get("wait")).unwrap();

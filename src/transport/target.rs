@@ -10,7 +10,9 @@ pub fn relative_target(target: &str, origins: &[&str], base_path: &str) -> Resul
         if target.starts_with('/') {
             return Ok(target.to_string());
         }
-        return Err(format!("request path `{target}` must start with `/` (relative to the compute endpoint) or be a URL of the endpoint"));
+        return Err(format!(
+            "request path `{target}` must start with `/` (relative to the compute endpoint) or be a URL of the endpoint"
+        ));
     }
     let origin = origins
         .iter()
@@ -20,9 +22,13 @@ pub fn relative_target(target: &str, origins: &[&str], base_path: &str) -> Resul
     let path = &target[origin.len()..];
     let base = base_path.trim_end_matches('/');
     match path.strip_prefix(base) {
-        Some(rest) if rest.is_empty() || rest.starts_with('/') || rest.starts_with('?') => {
-            Ok(if rest.is_empty() { "/".to_string() } else if rest.starts_with('?') { format!("/{rest}") } else { rest.to_string() })
-        }
+        Some(rest) if rest.is_empty() || rest.starts_with('/') || rest.starts_with('?') => Ok(if rest.is_empty() {
+            "/".to_string()
+        } else if rest.starts_with('?') {
+            format!("/{rest}")
+        } else {
+            rest.to_string()
+        }),
         _ => Err(format!("`{target}` is outside the compute endpoint path `{base_path}`")),
     }
 }
@@ -35,8 +41,14 @@ mod tests {
     fn strips_origin_and_base_path() {
         let o = ["http://127.0.0.1:8774"];
         assert_eq!(relative_target("/servers", &o, "/v2.1").unwrap(), "/servers");
-        assert_eq!(relative_target("http://127.0.0.1:8774/v2.1/servers?marker=x", &o, "/v2.1").unwrap(), "/servers?marker=x");
-        assert_eq!(relative_target(&format!("{ENDPOINT_PLACEHOLDER}/v2.1/servers/1"), &o, "/v2.1/").unwrap(), "/servers/1");
+        assert_eq!(
+            relative_target("http://127.0.0.1:8774/v2.1/servers?marker=x", &o, "/v2.1").unwrap(),
+            "/servers?marker=x"
+        );
+        assert_eq!(
+            relative_target(&format!("{ENDPOINT_PLACEHOLDER}/v2.1/servers/1"), &o, "/v2.1/").unwrap(),
+            "/servers/1"
+        );
         assert!(relative_target("http://elsewhere/v2.1/servers", &o, "/v2.1").is_err());
         assert!(relative_target("http://127.0.0.1:8774/v2/servers", &o, "/v2.1").is_err());
         assert!(relative_target("servers", &o, "/v2.1").is_err());

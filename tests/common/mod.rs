@@ -17,7 +17,11 @@ use tokio::net::TcpListener;
 
 pub fn tapedeck(args: &[&str], dir: &Path) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_tapedeck")).args(args).current_dir(dir).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 pub fn repo() -> &'static Path {
@@ -63,7 +67,11 @@ impl Script {
         match map.get_mut(key) {
             Some(q) if q.len() > 1 => q.pop_front().unwrap(),
             Some(q) => q.front().cloned().unwrap_or(Reply::Close),
-            None => Reply::Json(404, vec![], format!(r#"{{"itemNotFound": {{"code": 404, "message": "no script for {key}"}}}}"#)),
+            None => Reply::Json(
+                404,
+                vec![],
+                format!(r#"{{"itemNotFound": {{"code": 404, "message": "no script for {key}"}}}}"#),
+            ),
         }
     }
 }
@@ -89,7 +97,11 @@ pub async fn serve(script: Script) -> String {
                         let head = String::from_utf8_lossy(&buf[..i]).to_string();
                         let len = head
                             .lines()
-                            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                            })
                             .unwrap_or(0);
                         break (i + 4, len);
                     }
@@ -107,7 +119,9 @@ pub async fn serve(script: Script) -> String {
                 let method = first.next().unwrap_or("").to_string();
                 let path = first.next().unwrap_or("").to_string();
                 let headers = lines
-                    .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string())))
+                    .filter_map(|l| {
+                        l.split_once(':').map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+                    })
                     .collect();
                 let body = String::from_utf8_lossy(&buf[head_end..]).to_string();
                 let key = format!("{method} {}", path.split('?').next().unwrap_or(""));
@@ -115,12 +129,21 @@ pub async fn serve(script: Script) -> String {
                 let response = match script.reply(&key) {
                     Reply::Json(status, extra, body) => {
                         let extra: String = extra.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
-                        format!("HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+                        format!(
+                            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                            body.len()
+                        )
                     }
                     Reply::Text(status, body) => {
-                        format!("HTTP/1.1 {status} X\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+                        format!(
+                            "HTTP/1.1 {status} X\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                            body.len()
+                        )
                     }
-                    Reply::Truncated => "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"serv".to_string(),
+                    Reply::Truncated => {
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"serv"
+                            .to_string()
+                    }
                     Reply::Hang => {
                         tokio::time::sleep(Duration::from_secs(30)).await;
                         return;

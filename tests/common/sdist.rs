@@ -1,7 +1,6 @@
 //! The nova 34.0.0 sdist from PyPI, downloaded once into a cache (never committed).
 //! Offline and not in CI: tests that need it print why and return. In CI it must be there.
 
-
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -38,7 +37,9 @@ fn unavailable(why: &str) -> Option<PathBuf> {
     if in_ci() {
         panic!("nova 34.0.0 sdist unavailable in CI: {why}");
     }
-    eprintln!("SKIPPED: nova 34.0.0 sdist unavailable ({why}); these checks run when PyPI is reachable and always in CI");
+    eprintln!(
+        "SKIPPED: nova 34.0.0 sdist unavailable ({why}); these checks run when PyPI is reachable and always in CI"
+    );
     None
 }
 
@@ -56,7 +57,12 @@ fn download(cache: &std::path::Path) -> Result<(), String> {
             return Err(format!("`pip download nova==34.0.0` failed ({status})"));
         }
     }
-    let status = Command::new("tar").arg("xzf").arg(&tarball).arg("-C").arg(cache).status()
+    let status = Command::new("tar")
+        .arg("xzf")
+        .arg(&tarball)
+        .arg("-C")
+        .arg(cache)
+        .status()
         .map_err(|e| format!("cannot run tar: {e}"))?;
     if !status.success() {
         return Err(format!("extracting {} failed", tarball.display()));
