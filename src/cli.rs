@@ -264,10 +264,9 @@ async fn execute_async(args: RunArgs, p: Prepared) -> ExitCode {
     }
 }
 
-/// What a run of suites produced, with where its cassettes are and what the provider said.
+/// What a run of suites produced, and what the provider said (live and record).
 pub(crate) struct Executed {
     pub outcome: Outcome,
-    pub cassette_dir: PathBuf,
     pub live: Option<LiveInfo>,
 }
 
@@ -353,7 +352,7 @@ pub(crate) async fn run_suites(args: &RunArgs, p: &Prepared) -> Result<Executed,
     };
     let outcome = runner::execute(plans, config).await;
     let _ = printer.await;
-    Ok(Executed { outcome, cassette_dir, live: live_info })
+    Ok(Executed { outcome, live: live_info })
 }
 
 /// The provider of a live or record run: a provider file, `--endpoint`/`--token`, or a cloud

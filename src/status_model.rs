@@ -65,7 +65,7 @@ pub fn resolve(name: &str) -> Option<Resolved> {
 }
 
 /// Expected status path of a server action, from the state it starts in to where it settles.
-/// Suites may write `path: default` style paths from this table (see `expected_path`).
+/// A suite names one of these as its wait's `path` (`path: reboot-soft`).
 pub const ACTION_PATHS: &[(&str, &[&str])] = &[
     ("create", &["BUILD", "ACTIVE"]),
     ("reboot-soft", &["ACTIVE", "REBOOT", "ACTIVE"]),

@@ -40,9 +40,9 @@ import secrets
 import signal
 import socket
 import sys
-import tempfile
 import threading
 import time
+from fsutil import write_atomic
 
 DEMO_PROJECT = 'demo'
 DEMO_USER = 'demo'
@@ -73,25 +73,6 @@ def parse_args(argv):
     if ip is None or not ip.is_loopback or ip.version != 4:
         p.error('--host must be an IPv4 loopback address')
     return a
-
-
-def write_atomic(path, text, mode=0o644):
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.',
-                               dir=d)
-    try:
-        with os.fdopen(fd, 'w') as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def log(msg):

@@ -162,9 +162,9 @@ import logging  # noqa: E402
 import signal  # noqa: E402
 import socketserver  # noqa: E402
 import sysconfig  # noqa: E402
-import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
+from fsutil import write_atomic  # noqa: E402
 import urllib.parse  # noqa: E402
 import warnings  # noqa: E402
 
@@ -541,26 +541,6 @@ def http_get(path, timeout=10):
         return r.status, r.read()
     finally:
         c.close()
-
-
-def write_atomic(path, text, mode=0o644):
-    path = os.path.abspath(path)
-    d = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.',
-                               dir=d)
-    try:
-        with os.fdopen(fd, 'w') as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 # --------------------------------------------------------------------------

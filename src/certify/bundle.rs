@@ -42,7 +42,7 @@ pub struct Bundle<'a> {
     pub evidence: Vec<Evidence>,
 }
 
-pub fn provider_profile(outcome: &Outcome, live: Option<&LiveInfo>, cassette_dir: &Path) -> ProviderProfile {
+pub fn provider_profile(outcome: &Outcome, live: Option<&LiveInfo>) -> ProviderProfile {
     let mut admin_fields = BTreeSet::new();
     for run in &outcome.runs {
         for e in &run.exchanges {
@@ -72,7 +72,6 @@ pub fn provider_profile(outcome: &Outcome, live: Option<&LiveInfo>, cassette_dir
             .find_map(|c| cassette::load(Path::new(&c.path)).ok().and_then(|c| c.api_versions))
     });
     let label = live.map(|i| i.label.clone()).unwrap_or_else(|| outcome.provider.clone());
-    let _ = cassette_dir;
     ProviderProfile {
         label,
         api_versions,

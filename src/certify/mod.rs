@@ -74,7 +74,7 @@ pub fn run(mut args: CertifyArgs) -> ExitCode {
         created_at: crate::runner::now_rfc3339(),
         mode: executed.outcome.mode,
         certification: &certification,
-        provider: bundle::provider_profile(&executed.outcome, executed.live.as_ref(), &executed.cassette_dir),
+        provider: bundle::provider_profile(&executed.outcome, executed.live.as_ref()),
         evidence,
     };
     if let Err(e) = bundle::write(&args.out, &b, &executed.outcome) {

@@ -539,7 +539,6 @@ impl<'a> Checker<'a> {
     /// Templates inside a JSON body: positions found by searching the source from the body.
     fn json_templates(&mut self, json: &Spanned<Value>) {
         self.value_templates(&json.value, yaml::pos(json));
-        let _ = json;
     }
 
     fn value_templates(&mut self, value: &Value, at: Option<Pos>) {
