@@ -1,7 +1,7 @@
 //! The command line: parses flags, wires the stages together, owns exit codes
 //! (0 all passed, 1 some failed, 2 usage or input error).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,8 +49,12 @@ pub enum Command {
     Cleanup(crate::cleanup::CleanupArgs),
     /// Run a certification profile and write the certification bundle.
     Certify(crate::certify::CertifyArgs),
-    /// Compare two cassettes or cassette directories by behaviour (statuses, traces, steps).
-    Diff { a: PathBuf, b: PathBuf },
+    /// Compare two cassettes or cassette directories by behaviour: ids canonicalised, changes
+    /// classified (status, schema, fields, values, traces, exchanges, timing).
+    Diff(crate::diff::DiffArgs),
+    /// Review pending re-recordings (their diff against the accepted cassettes) and accept
+    /// them into place, or discard them with --reject.
+    Accept(crate::accept::AcceptArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -151,7 +155,8 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run_command(args),
         Command::Certify(args) => crate::certify::run(args),
         Command::Cleanup(args) => crate::cleanup::run(args),
-        Command::Diff { a, b } => crate::diff::run(&a, &b),
+        Command::Diff(args) => crate::diff::run(args),
+        Command::Accept(args) => crate::accept::run(args),
         Command::Schemas(cmd) => crate::schema_cli::run_schemas(cmd),
         Command::Validate(args) => crate::schema_cli::run_validate(args),
     }
@@ -431,6 +436,44 @@ pub(crate) fn finish_lines(outcome: &Outcome) {
     }
     println!("\n{}", human::footer(outcome));
     println!("{}", human::summary(outcome));
+    pending_lines(outcome);
+}
+
+/// Re-recordings that went to the pending area: how each compares, and how to accept them.
+fn pending_lines(outcome: &Outcome) {
+    let mut by_dir: std::collections::BTreeMap<PathBuf, Vec<String>> = Default::default();
+    for c in outcome.runs.iter().filter_map(|r| r.cassette.as_ref()) {
+        let path = PathBuf::from(&c.path);
+        if c.state != crate::outcome::CassetteState::Pending || !path.exists() {
+            continue;
+        }
+        let (Some(name), Some(dir)) = (path.file_name(), c.replaces.as_deref().map(Path::new).and_then(Path::parent))
+        else {
+            continue;
+        };
+        by_dir.entry(dir.to_path_buf()).or_default().push(name.to_string_lossy().into_owned());
+    }
+    for (dir, names) in by_dir {
+        println!(
+            "\n{} re-recorded cassette(s) are pending review in {} (the accepted ones are untouched):",
+            names.len(),
+            dir.join(crate::cassette::pending::PENDING_DIR).display()
+        );
+        match crate::accept::review(&dir, &names, false) {
+            Ok(review) => {
+                for c in &review.cassettes {
+                    let what =
+                        if c.equivalent() { "equivalent".to_string() } else { format!("{} changes", c.change_count()) };
+                    println!("  {:<40} {what}", c.name);
+                }
+            }
+            Err(e) => println!("  (cannot compare: {e})"),
+        }
+        println!(
+            "review: tapedeck accept --dry-run --cassettes {0}\naccept: tapedeck accept --cassettes {0}   (or --reject)",
+            dir.display()
+        );
+    }
 }
 
 fn spawn_interrupt_handler(cancel: Arc<Cancel>) {

@@ -4,6 +4,7 @@
 //! (live | record | replay) → `exchange` → `check` → `outcome` → `report`. The api-ref deriver
 //! (`derive`) stands apart and meets the runner only through the derived `schemas/`.
 
+pub mod accept;
 pub mod atomic;
 pub mod auth;
 pub mod cassette;

@@ -83,8 +83,11 @@ pub struct RunOutcome {
 #[derive(Debug, Clone, Serialize)]
 pub struct CassetteRef {
     pub path: String,
-    /// replayed | recorded | stale | missing
+    /// replayed | recorded | pending | stale | missing
     pub state: CassetteState,
+    /// A pending recording's accepted cassette (left untouched until `tapedeck accept`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -92,6 +95,8 @@ pub struct CassetteRef {
 pub enum CassetteState {
     Replayed,
     Recorded,
+    /// Recorded into the pending area, beside an existing cassette.
+    Pending,
     Stale,
     Missing,
 }

@@ -50,7 +50,11 @@ pub enum Source {
 pub struct RunPlan {
     pub suite: Arc<Suite>,
     pub microversion: Microversion,
+    /// Where the cassette is read from, or written to when recording (the pending area when a
+    /// cassette already exists there: see `cassette::pending`).
     pub cassette_path: PathBuf,
+    /// When recording into the pending area: the accepted cassette it would replace.
+    pub replaces: Option<PathBuf>,
     pub source: Source,
     /// Variables before any step runs: built-ins, provider (or recorded) variables, suite
     /// variables, `--var` overrides.
@@ -96,7 +100,7 @@ pub fn plan(req: &PlanRequest) -> Result<Vec<RunPlan>, InputErrors> {
 }
 
 fn plan_run(req: &PlanRequest, suite: &Arc<Suite>, mv: Microversion) -> Result<RunPlan, InputError> {
-    let cassette_path = cassette::cassette_path(req.cassette_dir, &suite.name, mv);
+    let mut cassette_path = cassette::cassette_path(req.cassette_dir, &suite.name, mv);
     let existing = || -> Result<Option<Cassette>, InputError> {
         if cassette_path.exists() { cassette::load(&cassette_path).map(Some) } else { Ok(None) }
     };
@@ -108,6 +112,11 @@ fn plan_run(req: &PlanRequest, suite: &Arc<Suite>, mv: Microversion) -> Result<R
         (Some(_), Some(RecordMode::All)) => Source::Record,
         (Some(_), Some(RecordMode::Once)) => existing()?.map(replay_from).unwrap_or(Source::Record),
     };
+    let mut replaces = None;
+    if matches!(source, Source::Record) && cassette_path.exists() {
+        let pending = cassette::pending::pending_path(&cassette_path);
+        replaces = Some(std::mem::replace(&mut cassette_path, pending));
+    }
 
     let mut vars = Vars::new();
     vars.insert("suite".into(), Value::String(suite.name.clone()));
@@ -162,6 +171,7 @@ fn plan_run(req: &PlanRequest, suite: &Arc<Suite>, mv: Microversion) -> Result<R
         suite: suite.clone(),
         microversion: mv,
         cassette_path,
+        replaces,
         source,
         vars,
         identities,

@@ -2,7 +2,7 @@
 # Start the local real Nova 34.0.0 sandbox in the background and write the
 # provider file FILE once the API answers.
 #
-#   sandbox/nova/start.sh FILE [--port N] [--keystone]
+#   sandbox/nova/start.sh FILE [--port N] [--keystone] [--computes 1|2]
 #
 # First use creates a venv under
 #   ${TAPEDECK_SANDBOX_HOME:-$HOME/.cache/tapedeck}/nova-34.0.0-<hash of constraints.txt>
@@ -20,7 +20,7 @@ TIMEOUT=60
 
 usage() {
     cat <<EOF
-usage: $PROG FILE [--port N] [--keystone]
+usage: $PROG FILE [--port N] [--keystone] [--computes 1|2]
 
 Starts the real Nova 34.0.0 (nova-api from Nova's functional-test environment,
 2 fake computes, in-process Placement) on 127.0.0.1 and writes the provider
@@ -32,6 +32,9 @@ file FILE once the API answers.  Prints the compute endpoint.
                clouds.yaml (clouds tapedeck, tapedeck-appcred, tapedeck-admin)
                next to FILE; FILE then names clouds instead of an endpoint.
                Prints the Keystone auth URL instead of the compute endpoint.
+  --computes N nova-compute services, 1 or 2 (default 2). With 1, resize
+               finds no other host and the server stays ACTIVE on its old
+               flavor: a real behaviour change for `tapedeck diff`.
 
 Environment: TAPEDECK_SANDBOX_HOME (venv cache, default ~/.cache/tapedeck),
 PYTHON (interpreter for the venv, default python3).
@@ -41,6 +44,7 @@ EOF
 FILE=""
 PORT=0
 KEYSTONE=0
+COMPUTES=2
 while [ $# -gt 0 ]; do
     case "$1" in
         -h|--help) usage; exit 0 ;;
@@ -48,6 +52,9 @@ while [ $# -gt 0 ]; do
                 PORT="$2"; shift 2 ;;
         --port=*) PORT="${1#--port=}"; shift ;;
         --keystone) KEYSTONE=1; shift ;;
+        --computes) [ $# -ge 2 ] || { echo "$PROG: --computes needs a value" >&2; exit 2; }
+                COMPUTES="$2"; shift 2 ;;
+        --computes=*) COMPUTES="${1#--computes=}"; shift ;;
         -*) echo "$PROG: unknown option: $1" >&2; usage >&2; exit 2 ;;
         *) [ -z "$FILE" ] || { echo "$PROG: only one FILE expected (got '$FILE' and '$1')" >&2; exit 2; }
            FILE="$1"; shift ;;
@@ -56,6 +63,7 @@ done
 [ -n "$FILE" ] || { usage >&2; exit 2; }
 case "$PORT" in ''|*[!0-9]*) echo "$PROG: --port must be a number, got '$PORT'" >&2; exit 2 ;; esac
 [ "$PORT" -le 65535 ] || { echo "$PROG: --port must be in 0..65535" >&2; exit 2; }
+case "$COMPUTES" in 1|2) ;; *) echo "$PROG: --computes must be 1 or 2, got '$COMPUTES'" >&2; exit 2 ;; esac
 
 mkdir -p "$(dirname "$FILE")"
 FILE="$(cd "$(dirname "$FILE")" && pwd)/$(basename "$FILE")"
@@ -199,7 +207,7 @@ fi
 
 : > "$LOG"
 setsid nohup "$VENV/bin/python" "$HERE/sandbox.py" \
-    --host 127.0.0.1 --port "$PORT" --provider "$FILE" --log "$LOG" \
+    --host 127.0.0.1 --port "$PORT" --provider "$FILE" --log "$LOG" --computes "$COMPUTES" \
     ${NOVA_ARGS[@]+"${NOVA_ARGS[@]}"} \
     >>"$LOG" 2>&1 </dev/null &
 PID=$!

@@ -1,8 +1,8 @@
 //! Cassettes: one YAML file per (suite, microversion) run holding every exchange of the run,
 //! readable in review, written atomically, read back with positioned errors.
 
-pub mod compare;
 pub mod format;
+pub mod pending;
 pub mod store;
 
 pub use format::{Cassette, FORMAT_VERSION, VersionRange};

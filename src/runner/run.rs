@@ -65,12 +65,14 @@ pub async fn run(
     let path = plan.cassette_path.display().to_string();
     let cassette_state = match &plan.source {
         Source::Replay(_) => Some(CassetteState::Replayed),
+        Source::Record if plan.replaces.is_some() => Some(CassetteState::Pending),
         Source::Record => Some(CassetteState::Recorded),
         Source::Stale(_) => Some(CassetteState::Stale),
         Source::Missing => Some(CassetteState::Missing),
         Source::Live => None,
     };
-    outcome.cassette = cassette_state.map(|state| CassetteRef { path: path.clone(), state });
+    let replaces = plan.replaces.as_ref().map(|p| p.display().to_string());
+    outcome.cassette = cassette_state.map(|state| CassetteRef { path: path.clone(), state, replaces });
 
     match &plan.source {
         Source::Missing => {
