@@ -110,9 +110,14 @@ async fn shipped_suites_record_replay_and_match_the_committed_cassettes() {
             std::fs::copy(&path, committed.join(path.file_name().unwrap())).unwrap();
         }
     }
-    let (code, stdout, stderr) =
-        tapedeck(&["diff", &committed.display().to_string(), &cassettes.display().to_string()], repo());
+    // The behavioural diff (ids, hosts, addresses, timestamps canonicalised); timing is left
+    // out because a loaded CI machine is not a change in Nova.
+    let (code, stdout, stderr) = tapedeck(
+        &["diff", "--ignore", "timing", &committed.display().to_string(), &cassettes.display().to_string()],
+        repo(),
+    );
     assert_eq!(code, 0, "the real Nova no longer behaves as the committed cassettes say:\n{stdout}\n{stderr}");
+    assert!(stdout.contains(" 0 different"), "{stdout}");
     // Through Keystone, the cloud's passwords and secrets reached no cassette.
     if p.identities.values().any(|i| i.cloud.is_some()) {
         let secrets: Vec<String> =
@@ -344,4 +349,34 @@ fn certify_live_records_the_evidence_into_the_bundle() {
         let bytes = std::fs::read(out.join(e["path"].as_str().unwrap())).unwrap();
         assert_eq!(e["sha256"], tapedeck::json_util::sha256_hex(&bytes));
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn re_recording_goes_to_pending_and_only_accept_replaces_the_cassette() {
+    let Some(file) = provider_file() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let name = "server-reboot@2.1.yaml";
+    let shipped = repo().join("cassettes/nova-34.0.0").join(name);
+    let accepted = dir.path().join(name);
+    std::fs::copy(&shipped, &accepted).unwrap();
+    let before = std::fs::read(&accepted).unwrap();
+    let target = dir.path().display().to_string();
+    let suite = repo().join("suites/server-reboot.yaml").display().to_string();
+    let (code, stdout, stderr) =
+        record(&file, &["--cassettes", &target, "--microversion", "2.1", &suite], repo()).await;
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    // The evidence is untouched; the new recording waits in the pending area, compared.
+    assert_eq!(std::fs::read(&accepted).unwrap(), before);
+    let pending = dir.path().join(".pending").join(name);
+    assert!(pending.is_file(), "{stdout}");
+    assert!(stdout.contains("pending review") && stdout.contains("equivalent"), "{stdout}");
+    let (code, out, _) = tapedeck(&["accept", "--dry-run", "--cassettes", &target], repo());
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(std::fs::read(&accepted).unwrap(), before, "--dry-run changes nothing");
+    let recorded = std::fs::read(&pending).unwrap();
+    let (code, out, _) = tapedeck(&["accept", "--cassettes", &target], repo());
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("accepted 1 pending recording"), "{out}");
+    assert_eq!(std::fs::read(&accepted).unwrap(), recorded);
+    assert!(!dir.path().join(".pending").exists());
 }
