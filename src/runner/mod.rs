@@ -2,6 +2,7 @@
 //! the cleanups; produces the outcome model and emits an event as each run ends.
 
 mod cancel;
+pub mod estimate;
 mod poll;
 mod run;
 mod step;
@@ -83,6 +84,10 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
     let started = Instant::now();
     let provider = plans.first().map(|p| p.provider.clone()).unwrap_or_default();
     let semaphore = Arc::new(Semaphore::new(config.jobs.max(1)));
+    let estimates = Arc::new(estimate::Estimates::default());
+    if config.endpoint.is_some() {
+        learn_recorded_durations(&plans, &estimates, config.schemas);
+    }
     let mut handles = Vec::new();
     for (index, plan) in plans.into_iter().enumerate() {
         let semaphore = semaphore.clone();
@@ -90,6 +95,7 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
         let cancel = config.cancel.clone();
         let events = config.events.clone();
         let (schemas, extra_keys) = (config.schemas, config.extra_keys);
+        let estimates = estimates.clone();
         // Taken before spawning, so runs start in plan order (with --jobs 1: strictly in turn).
         let permit = semaphore.acquire_owned().await.ok();
         handles.push(tokio::spawn(async move {
@@ -103,7 +109,7 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
             }
             let transport = transport_for(&plan, endpoint);
             let progress = Progress { index, tx: events.clone() };
-            let outcome = run::run(plan, transport, &cancel, schemas, extra_keys, progress).await;
+            let outcome = run::run(plan, transport, &cancel, schemas, extra_keys, progress, &estimates).await;
             if let Some(tx) = &events {
                 let _ = tx.send(Event::RunFinished { index, outcome: Box::new(outcome.clone()) });
             }
@@ -127,6 +133,19 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
         duration_ms: crate::transport::millis(started.elapsed()),
         runs,
         summary,
+    }
+}
+
+/// Live waits start from what the accepted cassettes recorded from this same provider (a
+/// cassette of another provider says nothing about this one's speed).
+fn learn_recorded_durations(plans: &[RunPlan], estimates: &estimate::Estimates, schemas: &SchemaStore) {
+    for plan in plans {
+        let path = plan.replaces.as_ref().unwrap_or(&plan.cassette_path);
+        if let Ok(cassette) = crate::cassette::load(path)
+            && cassette.provider == plan.provider
+        {
+            estimates.learn_from(&cassette, schemas);
+        }
     }
 }
 

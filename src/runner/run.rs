@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use super::cancel::Cancel;
+use super::estimate::Estimates;
 use super::{Event, Progress, step, wait};
 use crate::exchange::Exchange;
 use crate::outcome::{CassetteRef, CassetteState, RunOutcome, StepKind, StepOutcome, Verdict};
@@ -24,6 +25,8 @@ pub struct RunCtx<'a> {
     pub schemas: &'a SchemaStore,
     pub extra_keys: ExtraKeys,
     pub progress: Progress,
+    /// Expected transition durations, shared by every run of the process.
+    pub estimates: &'a Estimates,
     /// Set when the provider could not be reached: a recording is then not complete.
     pub transport_failed: bool,
 }
@@ -44,6 +47,7 @@ pub async fn run(
     schemas: &SchemaStore,
     extra_keys: ExtraKeys,
     progress: Progress,
+    estimates: &Estimates,
 ) -> RunOutcome {
     let wall = Instant::now();
     let suite = plan.suite.clone();
@@ -119,6 +123,7 @@ pub async fn run(
         schemas,
         extra_keys,
         progress,
+        estimates,
         transport_failed: false,
     };
     let mut stop: Option<String> = None;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::Event;
+use super::estimate::{Arrival, transition_key};
 use super::poll::PollSchedule;
 use super::run::{RunCtx, location};
 use super::step::{microversion_headers, send, value_str};
@@ -38,7 +39,8 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
     let gone = spec.until == GONE;
     let has_admin = ctx.plan.identities.iter().any(|i| i == "admin");
     let identity = spec.identity.clone().or_else(|| (has_admin && !gone).then(|| "admin".to_string()));
-    let mut schedule = PollSchedule::new(spec.interval);
+    let transition = transition_key(ctx.exchanges.last(), ctx.schemas, spec.until);
+    let mut schedule = PollSchedule::new(spec.interval, ctx.estimates.expected(&transition));
     let result = loop {
         let outgoing = Outgoing {
             step: s.name.clone(),
@@ -114,14 +116,29 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
         if ctx.cancel.is_cancelled() {
             break Err("interrupted".into());
         }
-        let delay = schedule.next_delay().min(spec.timeout.saturating_sub(waited).max(Duration::from_millis(1)));
+        let delay = schedule.next_delay(waited).min(spec.timeout.saturating_sub(waited).max(Duration::from_millis(1)));
         let cancel = ctx.cancel;
         tokio::select! {
             _ = ctx.transport.pause(delay) => {}
             _ = cancel.cancelled() => {}
         }
     };
+    if result.is_ok() {
+        learn(ctx, &out.exchanges, started, &transition);
+    }
     finish(out, Some(trace), result, started, ctx)
+}
+
+/// A wait that arrived tells later waits of the same transition when to look.
+fn learn(ctx: &RunCtx<'_>, polls: &[usize], started: Duration, transition: &str) {
+    let at = |i: &usize| {
+        let e = &ctx.exchanges[*i];
+        (e.offset_ms + e.duration_ms).saturating_sub(millis(started))
+    };
+    if let Some(last) = polls.last() {
+        let lo = polls.len().checked_sub(2).map(|i| at(&polls[i])).unwrap_or(0);
+        ctx.estimates.observe(transition, Arrival { lo, hi: at(last) });
+    }
 }
 
 fn finish(
