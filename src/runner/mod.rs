@@ -4,6 +4,7 @@
 mod cancel;
 pub mod estimate;
 mod poll;
+mod retry;
 mod run;
 mod step;
 mod wait;

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::retry::{self, Decision};
 use super::run::{PendingCleanup, RunCtx, location};
 use crate::check::{capture::capture, expect::check_response, schema::check_exchange};
 use crate::outcome::{CheckKind, CheckOutcome, CheckState, StepKind, StepOutcome, Verdict};
@@ -18,15 +19,12 @@ pub async fn request(ctx: &mut RunCtx<'_>, s: &Step, spec: &RequestSpec) -> Step
         Ok(o) => o,
         Err(e) => return fail(out, CheckOutcome::new(CheckKind::Render, "request", CheckState::Failed).message(e)),
     };
-    let exchange = match send(ctx, outgoing.clone()).await {
-        Ok(index) => {
-            out.exchanges.push(index);
-            ctx.exchanges[index].clone()
-        }
+    let exchange = match send(ctx, &mut out, outgoing.clone()).await {
+        Ok(index) => ctx.exchanges[index].clone(),
         Err(e) => return fail(out, CheckOutcome::new(CheckKind::Transport, "request", CheckState::Failed).message(e)),
     };
     out.duration_ms = exchange.duration_ms;
-    out.checks = check_response(&s.expect, &exchange.response, &ctx.vars);
+    out.checks.extend(check_response(&s.expect, &exchange.response, &ctx.vars));
     out.checks.extend(check_exchange(ctx.schemas, &exchange, ctx.extra_keys, s.expect.operation.as_deref()));
     for c in &s.captures {
         match capture(c, &exchange.response) {
@@ -77,9 +75,8 @@ pub async fn cleanup(ctx: &mut RunCtx<'_>, pending: &PendingCleanup) -> StepOutc
             return out;
         }
     };
-    match send(ctx, outgoing.clone()).await {
+    match send(ctx, &mut out, outgoing.clone()).await {
         Ok(index) => {
-            out.exchanges.push(index);
             let status = ctx.exchanges[index].response.status;
             out.duration_ms = ctx.exchanges[index].duration_ms;
             // 404: already gone, which is what a cleanup wants.
@@ -111,25 +108,72 @@ pub async fn cleanup(ctx: &mut RunCtx<'_>, pending: &PendingCleanup) -> StepOutc
 }
 
 /// Sends through the run's transport and keeps the exchange; returns its index.
-pub async fn send(ctx: &mut RunCtx<'_>, outgoing: Outgoing) -> Result<usize, String> {
-    match ctx.transport.send(outgoing).await {
-        Ok(exchange) => {
-            ctx.exchanges.push(exchange);
-            Ok(ctx.exchanges.len() - 1)
-        }
-        Err(e) => {
-            if matches!(
-                e.kind,
-                TransportErrorKind::Connect
-                    | TransportErrorKind::Timeout
-                    | TransportErrorKind::Io
-                    | TransportErrorKind::Auth
-            ) {
-                ctx.transport_failed = true;
+/// Sends a request, repeating it where `retry` allows; every attempt is an exchange of the
+/// run (recorded, so replay repeats the same retries) and of the step (`out`), and a retry
+/// leaves a warning saying why. The index of the last attempt's exchange, or why none came.
+pub async fn send(ctx: &mut RunCtx<'_>, out: &mut StepOutcome, outgoing: Outgoing) -> Result<usize, String> {
+    let method = outgoing.method.clone();
+    let mut attempt = 0;
+    loop {
+        let pause = match ctx.transport.send(outgoing.clone()).await {
+            Ok(exchange) => {
+                ctx.exchanges.push(exchange);
+                let index = ctx.exchanges.len() - 1;
+                out.exchanges.push(index);
+                match retry::after_response(&method, &ctx.exchanges[index].response, attempt) {
+                    Decision::Stop(why) => {
+                        if let Some(why) = why {
+                            out.checks.push(
+                                CheckOutcome::new(CheckKind::Transport, "retry", CheckState::Warning).message(why),
+                            );
+                        }
+                        return Ok(index);
+                    }
+                    Decision::Retry(pause) => {
+                        let status = ctx.exchanges[index].response.status;
+                        retried(
+                            out,
+                            format!(
+                                "{status} from {}; retried after {:.1} s",
+                                outgoing.describe(),
+                                pause.as_secs_f64()
+                            ),
+                        );
+                        pause
+                    }
+                }
             }
-            Err(e.message)
+            Err(e) => match retry::after_error(&method, e.kind, attempt) {
+                Some(pause) if !ctx.cancel.is_cancelled() => {
+                    retried(out, format!("{e}; retried after {:.1} s", pause.as_secs_f64()));
+                    pause
+                }
+                _ => {
+                    if matches!(
+                        e.kind,
+                        TransportErrorKind::Connect
+                            | TransportErrorKind::Timeout
+                            | TransportErrorKind::Io
+                            | TransportErrorKind::Auth
+                    ) {
+                        ctx.transport_failed = true;
+                    }
+                    let after = if attempt > 0 { format!(" (after {attempt} retries)") } else { String::new() };
+                    return Err(format!("{}{after}", e.message));
+                }
+            },
+        };
+        attempt += 1;
+        let cancel = ctx.cancel;
+        tokio::select! {
+            _ = ctx.transport.pause(pause) => {}
+            _ = cancel.cancelled() => {}
         }
     }
+}
+
+fn retried(out: &mut StepOutcome, message: String) {
+    out.checks.push(CheckOutcome::new(CheckKind::Transport, "retry", CheckState::Warning).message(message));
 }
 
 pub fn render(plan: &RunPlan, step: &str, spec: &RequestSpec, vars: &Vars) -> Result<Outgoing, String> {

@@ -50,11 +50,10 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
             headers: microversion_headers(Some(ctx.plan.microversion.to_string())),
             body: None,
         };
-        let index = match send(ctx, outgoing).await {
+        let index = match send(ctx, &mut out, outgoing).await {
             Ok(i) => i,
             Err(e) => break Err(e),
         };
-        out.exchanges.push(index);
         let exchange = &ctx.exchanges[index];
         // Every poll's response is validated too; only what is not a plain pass is kept.
         let schema = check_exchange(ctx.schemas, exchange, ctx.extra_keys, None);

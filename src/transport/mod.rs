@@ -37,7 +37,7 @@ impl Outgoing {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransportErrorKind {
     Connect,
     Timeout,

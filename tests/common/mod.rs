@@ -76,6 +76,48 @@ impl Script {
     }
 }
 
+/// Reads one HTTP/1.1 request (head and a `Content-Length` body) from a connection.
+pub async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<Seen> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let (head_end, content_length) = loop {
+        let n = match sock.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => n,
+        };
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..i]).to_string();
+            let len = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                })
+                .unwrap_or(0);
+            break (i + 4, len);
+        }
+    };
+    while buf.len() < head_end + content_length {
+        let n = match sock.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => n,
+        };
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut lines = head.lines();
+    let mut first = lines.next().unwrap_or("").split_whitespace();
+    let method = first.next().unwrap_or("").to_string();
+    let path = first.next().unwrap_or("").to_string();
+    let headers = lines
+        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string())))
+        .collect();
+    let body = String::from_utf8_lossy(&buf[head_end..]).to_string();
+    Some(Seen { method, path, headers, body })
+}
+
 /// Serves `script` on 127.0.0.1; returns the base URL (`http://127.0.0.1:PORT`).
 pub async fn serve(script: Script) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -85,45 +127,7 @@ pub async fn serve(script: Script) -> String {
             let Ok((mut sock, _)) = listener.accept().await else { return };
             let script = script.clone();
             tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                let (head_end, content_length) = loop {
-                    let n = match sock.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => n,
-                    };
-                    buf.extend_from_slice(&chunk[..n]);
-                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        let head = String::from_utf8_lossy(&buf[..i]).to_string();
-                        let len = head
-                            .lines()
-                            .find_map(|l| {
-                                l.to_ascii_lowercase()
-                                    .strip_prefix("content-length:")
-                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-                            })
-                            .unwrap_or(0);
-                        break (i + 4, len);
-                    }
-                };
-                while buf.len() < head_end + content_length {
-                    let n = match sock.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => n,
-                    };
-                    buf.extend_from_slice(&chunk[..n]);
-                }
-                let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-                let mut lines = head.lines();
-                let mut first = lines.next().unwrap_or("").split_whitespace();
-                let method = first.next().unwrap_or("").to_string();
-                let path = first.next().unwrap_or("").to_string();
-                let headers = lines
-                    .filter_map(|l| {
-                        l.split_once(':').map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-                    })
-                    .collect();
-                let body = String::from_utf8_lossy(&buf[head_end..]).to_string();
+                let Some(Seen { method, path, headers, body }) = read_request(&mut sock).await else { return };
                 let key = format!("{method} {}", path.split('?').next().unwrap_or(""));
                 script.seen.lock().unwrap().push(Seen { method, path, headers, body });
                 let response = match script.reply(&key) {
