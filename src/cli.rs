@@ -282,6 +282,10 @@ pub(crate) async fn run_suites(args: &RunArgs, p: &Prepared) -> Result<Executed,
         ModeArg::Live => Mode::Live,
         ModeArg::Record => Mode::Record,
     };
+    // Listening from the start: an interrupt while connecting must not kill the process
+    // outright once runs could begin.
+    let cancel = Cancel::new();
+    spawn_interrupt_handler(cancel.clone());
     let mut endpoint = None;
     let mut live_info = None;
     let mut default_microversion = None;
@@ -337,8 +341,6 @@ pub(crate) async fn run_suites(args: &RunArgs, p: &Prepared) -> Result<Executed,
         }
     };
 
-    let cancel = Cancel::new();
-    spawn_interrupt_handler(cancel.clone());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let printer = tokio::spawn(async move {
         let mut view = ProgressView::new(mode);
@@ -486,7 +488,16 @@ fn spawn_interrupt_handler(cancel: Arc<Cancel>) {
                 eprintln!("\ninterrupted: no new steps; running cleanups (interrupt again to abort at once)");
                 cancel.cancel();
             } else {
-                eprintln!("aborted: resources created by unfinished runs may remain on the provider");
+                let owed = cancel.owed();
+                if owed.is_empty() {
+                    eprintln!("aborted: no cleanup was owed");
+                } else {
+                    eprintln!("aborted: these cleanups did not run, so their resources may remain:");
+                    for what in owed {
+                        eprintln!("  {what}");
+                    }
+                    eprintln!("`tapedeck cleanup` finds td- servers left by earlier runs");
+                }
                 std::process::exit(130);
             }
         }

@@ -1,8 +1,10 @@
 //! Interruption: the first Ctrl-C / SIGTERM stops new steps and lets cleanups run; waits
-//! notice it between polls.
+//! notice it between polls. It also knows which cleanups are still owed, so that an abort (a
+//! second Ctrl-C) can say which resources may remain.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
 
@@ -10,6 +12,8 @@ use tokio::sync::Notify;
 pub struct Cancel {
     set: AtomicBool,
     notify: Notify,
+    owed: Mutex<BTreeMap<u64, String>>,
+    next: AtomicU64,
 }
 
 impl Cancel {
@@ -24,6 +28,26 @@ impl Cancel {
 
     pub fn is_cancelled(&self) -> bool {
         self.set.load(Ordering::SeqCst)
+    }
+
+    /// A cleanup is owed (what it would do, said for a human); the token settles it.
+    pub fn owe(&self, what: String) -> u64 {
+        let token = self.next.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut owed) = self.owed.lock() {
+            owed.insert(token, what);
+        }
+        token
+    }
+
+    pub fn settle(&self, token: u64) {
+        if let Ok(mut owed) = self.owed.lock() {
+            owed.remove(&token);
+        }
+    }
+
+    /// The cleanups owed now, oldest first.
+    pub fn owed(&self) -> Vec<String> {
+        self.owed.lock().map(|o| o.values().cloned().collect()).unwrap_or_default()
     }
 
     /// Resolves once cancelled.

@@ -38,6 +38,8 @@ pub struct PendingCleanup {
     pub vars: Vars,
     /// Set when a later step already did it (the suite deleted the server itself).
     pub done: bool,
+    /// Its entry in `Cancel`'s list of owed cleanups.
+    pub token: u64,
 }
 
 pub async fn run(
@@ -154,8 +156,16 @@ pub async fn run(
 
     // Cleanups always run, newest first, even after a failure or an interrupt.
     let cleanups = std::mem::take(&mut ctx.cleanups);
-    for c in cleanups.iter().rev().filter(|c| !c.done) {
-        outcome.cleanups.push(step::cleanup(&mut ctx, c).await);
+    for c in cleanups.iter().rev() {
+        if !c.done {
+            let result = step::cleanup(&mut ctx, c).await;
+            let settled = result.verdict != Verdict::Failed;
+            outcome.cleanups.push(result);
+            if !settled {
+                continue;
+            }
+        }
+        cancel.settle(c.token);
     }
 
     outcome.verdict = if outcome.steps.iter().chain(&outcome.cleanups).any(|s| s.verdict == Verdict::Failed) {

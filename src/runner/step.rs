@@ -50,11 +50,14 @@ pub async fn request(ctx: &mut RunCtx<'_>, s: &Step, spec: &RequestSpec) -> Step
     // The cleanup is registered once the step ran; it is rendered with the variables as they
     // are now (so it names what this step created).
     if let Some(cleanup) = &s.cleanup {
+        let what = render(ctx.plan, &s.name, cleanup, &ctx.vars).map(|o| o.describe()).unwrap_or_else(|e| e);
+        let token = ctx.cancel.owe(format!("{}@{}: {what}", ctx.plan.suite.name, ctx.plan.microversion));
         ctx.cleanups.push(PendingCleanup {
             step: s.name.clone(),
             spec: cleanup.clone(),
             vars: ctx.vars.clone(),
             done: false,
+            token,
         });
     }
     if out.checks.iter().any(CheckOutcome::failed) {
