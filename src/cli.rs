@@ -98,6 +98,9 @@ pub struct RunArgs {
     /// Runs at once.
     #[arg(long, default_value_t = 4)]
     pub jobs: usize,
+    /// At most N requests in flight to the provider at once (default: one per job).
+    #[arg(long, value_name = "N")]
+    pub max_in_flight: Option<usize>,
     /// Write a report: json=PATH, junit=PATH, markdown=PATH or html=PATH. Repeatable.
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub reports: Vec<String>,
@@ -209,6 +212,9 @@ pub(crate) fn prepare(args: &RunArgs) -> Result<Prepared, InputErrors> {
         .collect::<Result<Vec<_>, _>>()?;
     if args.jobs == 0 {
         return Err(InputError::new("--jobs must be at least 1").into());
+    }
+    if args.max_in_flight == Some(0) {
+        return Err(InputError::new("--max-in-flight must be at least 1").into());
     }
     let timeout = suite::duration::parse_duration(&args.request_timeout)
         .map_err(|e| InputError::new(format!("--request-timeout: {e}")))?;
@@ -356,6 +362,7 @@ pub(crate) async fn run_suites(args: &RunArgs, p: &Prepared) -> Result<Executed,
         events: Some(tx),
         schemas: p.schemas.unwrap_or_else(SchemaStore::embedded),
         extra_keys: p.extra_keys,
+        max_in_flight: args.max_in_flight,
     };
     let outcome = runner::execute(plans, config).await;
     let _ = printer.await;

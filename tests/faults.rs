@@ -42,6 +42,8 @@ struct Proxy {
     rules: Arc<Mutex<Vec<Rule>>>,
     /// Every request seen: method, path, when.
     seen: Arc<Mutex<Vec<(String, String, Instant)>>>,
+    /// Requests being answered now, and the most there ever were at once.
+    in_flight: Arc<Mutex<(usize, usize)>>,
 }
 
 impl Proxy {
@@ -69,6 +71,11 @@ async fn start_proxy(upstream: String, proxy: Proxy) -> String {
             tokio::spawn(async move {
                 let Some(Seen { method, path, headers, body }) = read_request(&mut sock).await else { return };
                 proxy.seen.lock().unwrap().push((method.clone(), path.clone(), Instant::now()));
+                {
+                    let mut f = proxy.in_flight.lock().unwrap();
+                    f.0 += 1;
+                    f.1 = f.1.max(f.0);
+                }
                 let fault = proxy.fault_for(&method, &path);
                 let respond = |status: u16, extra: &str, ctype: &str, body: &[u8]| {
                     let mut r = format!(
@@ -85,10 +92,10 @@ async fn start_proxy(upstream: String, proxy: Proxy) -> String {
                         let body = format!(r#"{{"computeFault": {{"code": {code}, "message": "injected by the test proxy"}}}}"#);
                         respond(code, &extra, "application/json", body.as_bytes())
                     }
-                    Some(Fault::Reset) => return,
+                    Some(Fault::Reset) => Vec::new(),
                     Some(Fault::Hang) => {
                         tokio::time::sleep(Duration::from_secs(60)).await;
-                        return;
+                        Vec::new()
                     }
                     Some(Fault::Truncated) => {
                         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{\"servers\": [".to_vec()
@@ -106,6 +113,7 @@ async fn start_proxy(upstream: String, proxy: Proxy) -> String {
                     }
                     None => forward(&client, &upstream, &method, &path, &headers, body).await,
                 };
+                proxy.in_flight.lock().unwrap().0 -= 1;
                 let _ = sock.write_all(&bytes).await;
                 let _ = sock.shutdown().await;
             });
@@ -209,13 +217,18 @@ impl Setup {
 
     /// Runs a suite live through the proxy; the JSON report's run.
     async fn run(&self, suite: &str, extra: &[&str]) -> (i32, String, Value) {
+        let path = self.suites.join(suite).display().to_string();
+        self.run_paths(extra, &[&path]).await
+    }
+
+    async fn run_paths(&self, extra: &[&str], paths: &[&str]) -> (i32, String, Value) {
         let report = self._dir.path().join("report.json");
         let mut args: Vec<String> = vec!["run", "--mode", "live", "--provider"].into_iter().map(String::from).collect();
         args.push(self.provider.display().to_string());
         args.push("--report".into());
         args.push(format!("json={}", report.display()));
         args.extend(extra.iter().map(|s| s.to_string()));
-        args.push(self.suites.join(suite).display().to_string());
+        args.extend(paths.iter().map(|s| s.to_string()));
         let (code, out, err) = tokio::task::spawn_blocking(move || {
             let refs: Vec<&str> = args.iter().map(String::as_str).collect();
             tapedeck(&refs, repo())
@@ -326,4 +339,22 @@ async fn a_post_is_never_repeated() {
     s.inject("POST", "/servers", Fault::Reset, 1);
     let (code, out, _) = s.run("create.yaml", &[]).await;
     assert_eq!((code, s.proxy.count("POST", "/servers").len()), (1, 1), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn max_in_flight_bounds_the_requests_of_all_runs_together() {
+    let Some(s) = setup().await else { return };
+    // Slow answers make overlapping requests likely; three runs at once share one slot.
+    s.inject("GET", "/servers?name=", Fault::Slow(Duration::from_millis(300)), 100);
+    for name in ["list-a.yaml", "list-b.yaml", "list-c.yaml"] {
+        let text = SUITES[0].1.replace("fault-list", name.trim_end_matches(".yaml"));
+        std::fs::write(s.suites.join(name), text).unwrap();
+    }
+    let paths: Vec<String> =
+        ["list-a.yaml", "list-b.yaml", "list-c.yaml"].iter().map(|n| s.suites.join(n).display().to_string()).collect();
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let (code, out, _) = s.run_paths(&["--jobs", "3", "--max-in-flight", "1"], &paths).await;
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(list_gets(&s).len(), 3, "{out}");
+    assert_eq!(s.proxy.in_flight.lock().unwrap().1, 1, "more than one request in flight");
 }

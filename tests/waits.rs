@@ -98,6 +98,7 @@ async fn run(suite_text: &str, polls: Vec<Exchange>) -> Outcome {
         events: None,
         schemas,
         extra_keys: ExtraKeys::Deny,
+        max_in_flight: None,
     };
     runner::execute(plans, config).await
 }

@@ -78,6 +78,9 @@ pub struct RunnerConfig {
     pub schemas: &'static SchemaStore,
     pub extra_keys: ExtraKeys,
     pub events: Option<mpsc::UnboundedSender<Event>>,
+    /// At most this many requests in flight to the provider at once (each run sends one at a
+    /// time, so `jobs` bounds it too).
+    pub max_in_flight: Option<usize>,
 }
 
 pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
@@ -86,6 +89,7 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
     let provider = plans.first().map(|p| p.provider.clone()).unwrap_or_default();
     let semaphore = Arc::new(Semaphore::new(config.jobs.max(1)));
     let estimates = Arc::new(estimate::Estimates::default());
+    let in_flight = config.max_in_flight.map(|n| Arc::new(Semaphore::new(n.max(1))));
     if config.endpoint.is_some() {
         learn_recorded_durations(&plans, &estimates, config.schemas);
     }
@@ -97,6 +101,7 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
         let events = config.events.clone();
         let (schemas, extra_keys) = (config.schemas, config.extra_keys);
         let estimates = estimates.clone();
+        let in_flight = in_flight.clone();
         // Taken before spawning, so runs start in plan order (with --jobs 1: strictly in turn).
         let permit = semaphore.acquire_owned().await.ok();
         handles.push(tokio::spawn(async move {
@@ -108,7 +113,7 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
                     microversion: plan.microversion.to_string(),
                 });
             }
-            let transport = transport_for(&plan, endpoint);
+            let transport = transport_for(&plan, endpoint, in_flight);
             let progress = Progress { index, tx: events.clone() };
             let outcome = run::run(plan, transport, &cancel, schemas, extra_keys, progress, &estimates).await;
             if let Some(tx) = &events {
@@ -150,13 +155,17 @@ fn learn_recorded_durations(plans: &[RunPlan], estimates: &estimate::Estimates, 
     }
 }
 
-fn transport_for(plan: &RunPlan, endpoint: Option<Arc<Endpoint>>) -> Option<Box<dyn Transport>> {
+fn transport_for(
+    plan: &RunPlan,
+    endpoint: Option<Arc<Endpoint>>,
+    in_flight: Option<Arc<Semaphore>>,
+) -> Option<Box<dyn Transport>> {
     match (&plan.source, endpoint) {
         (Source::Replay(c), _) => {
             let name = plan.cassette_path.display().to_string();
             Some(Box::new(ReplayTransport::new(c.exchanges.clone(), &c.endpoint_path, &name)))
         }
-        (Source::Live, Some(e)) => Some(Box::new(LiveTransport::new(e))),
+        (Source::Live, Some(e)) => Some(Box::new(LiveTransport::new(e, in_flight))),
         (Source::Record, Some(e)) => {
             let header = Cassette {
                 format: FORMAT_VERSION,
@@ -173,7 +182,7 @@ fn transport_for(plan: &RunPlan, endpoint: Option<Arc<Endpoint>>) -> Option<Box<
                 skipped: None,
                 exchanges: Vec::new(),
             };
-            Some(Box::new(RecordTransport::new(LiveTransport::new(e), header, plan.cassette_path.clone())))
+            Some(Box::new(RecordTransport::new(LiveTransport::new(e, in_flight), header, plan.cassette_path.clone())))
         }
         _ => None,
     }

@@ -265,17 +265,26 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 pub struct LiveTransport {
     endpoint: Arc<Endpoint>,
     started: Instant,
+    /// Shared by every run of the process: at most this many requests in flight at once.
+    in_flight: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl LiveTransport {
-    pub fn new(endpoint: Arc<Endpoint>) -> Self {
-        LiveTransport { endpoint, started: Instant::now() }
+    pub fn new(endpoint: Arc<Endpoint>, in_flight: Option<Arc<tokio::sync::Semaphore>>) -> Self {
+        LiveTransport { endpoint, started: Instant::now(), in_flight }
     }
 }
 
 impl Transport for LiveTransport {
     fn send(&mut self, request: Outgoing) -> BoxFuture<'_, Result<Exchange, TransportError>> {
-        Box::pin(async move { self.endpoint.exchange(&request, self.started).await })
+        Box::pin(async move {
+            // Waiting for a slot is not part of the request: its offset starts once it has one.
+            let _permit = match &self.in_flight {
+                Some(s) => s.clone().acquire_owned().await.ok(),
+                None => None,
+            };
+            self.endpoint.exchange(&request, self.started).await
+        })
     }
 
     fn pause(&mut self, duration: Duration) -> BoxFuture<'_, ()> {
