@@ -536,6 +536,7 @@ def main():
          ["(d) replay 100k exchanges", "≤ 100 MB"]),
     ]
     t0 = time.monotonic()
+    load0 = os.getloadavg()
     for key, name, fn, (label, goal) in benches:
         if key not in a.only.split():
             continue
@@ -552,7 +553,8 @@ def main():
     load = os.getloadavg()
     print()
     print(f"tapedeck benchmarks — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
-          f"load average {load[0]:.2f} {load[1]:.2f}, {time.monotonic() - t0:.0f} s in all")
+          f"load average {load0[0]:.2f} at the start, {load[0]:.2f} at the end (5 min: {load[1]:.2f}), "
+          f"{time.monotonic() - t0:.0f} s in all")
     print()
     print(table(rows))
     print()
