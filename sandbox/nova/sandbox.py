@@ -207,6 +207,12 @@ class NovaSandbox(integrated_helpers._IntegratedTestBase):
         # Nova's default quota (10 instances) is too tight for several suites running in
         # parallel (--jobs) while earlier servers are still being deleted.
         self.flags(instances=100, cores=400, ram=400 * 2048, group='quota')
+        # oslo.db recycles pooled connections after an hour (connection_recycle_time 3600);
+        # for the in-memory SQLite a new connection is a new, empty database, so a sandbox
+        # older than an hour answered 500 "no such table" (seen; reproduced in seconds with a
+        # 3 s recycle time). Never recycle.
+        for group in ('database', 'api_database'):
+            self.flags(connection_recycle_time=10 ** 9, group=group)
         if KEYSTONE is not None:
             self._configure_authtoken()
         super().setUp()

@@ -41,6 +41,14 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
     let identity = spec.identity.clone().or_else(|| (has_admin && !gone).then(|| "admin".to_string()));
     let transition = transition_key(ctx.exchanges.last(), ctx.schemas, spec.until);
     let mut schedule = PollSchedule::new(spec.interval, ctx.estimates.expected(&transition));
+    let first = schedule.first_delay().min(spec.timeout);
+    if !first.is_zero() {
+        let cancel = ctx.cancel;
+        tokio::select! {
+            _ = ctx.transport.pause(first) => {}
+            _ = cancel.cancelled() => {}
+        }
+    }
     let result = loop {
         let outgoing = Outgoing {
             step: s.name.clone(),
@@ -135,8 +143,11 @@ fn learn(ctx: &RunCtx<'_>, polls: &[usize], started: Duration, transition: &str)
         (e.offset_ms + e.duration_ms).saturating_sub(millis(started))
     };
     if let Some(last) = polls.last() {
-        let lo = polls.len().checked_sub(2).map(|i| at(&polls[i])).unwrap_or(0);
-        ctx.estimates.observe(transition, Arrival { lo, hi: at(last) });
+        let hi = at(last);
+        // A single (timed) poll that found it there says only "no later than": taking that
+        // as the arrival keeps the expectation where it worked instead of halving it.
+        let lo = polls.len().checked_sub(2).map(|i| at(&polls[i])).unwrap_or(hi);
+        ctx.estimates.observe(transition, Arrival { lo, hi });
     }
 }
 
