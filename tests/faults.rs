@@ -172,14 +172,7 @@ const SUITES: &[(&str, &str)] = &[
 
 /// A provider file like TAPEDECK_PROVIDER's, with the compute endpoint behind the proxy.
 async fn setup() -> Option<Setup> {
-    let file = match std::env::var_os("TAPEDECK_PROVIDER") {
-        Some(f) => PathBuf::from(f),
-        None => {
-            assert!(std::env::var("CI").is_err(), "CI must run the fault tests: set TAPEDECK_PROVIDER");
-            eprintln!("fault tests not enabled: set TAPEDECK_PROVIDER (see tests/live.rs)");
-            return None;
-        }
-    };
+    let file = common::live_provider()?;
     let p = tapedeck::provider::load(&file).unwrap();
     let options =
         tapedeck::connect::ConnectOptions { secrets: vec![], timeout: Duration::from_secs(30), insecure: false };

@@ -33,14 +33,7 @@ steps:
 "#;
 
 fn provider() -> Option<PathBuf> {
-    match std::env::var_os("TAPEDECK_PROVIDER") {
-        Some(p) => Some(PathBuf::from(p)),
-        None => {
-            assert!(std::env::var("CI").is_err(), "CI must run the interrupt campaigns: set TAPEDECK_PROVIDER");
-            eprintln!("interrupt campaigns not enabled: set TAPEDECK_PROVIDER (see tests/live.rs)");
-            None
-        }
-    }
+    common::live_provider()
 }
 
 /// A small deterministic generator: the seed is printed, so a failing campaign can be rerun.

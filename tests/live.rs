@@ -16,16 +16,7 @@ use tapedeck::transport::Outgoing;
 use tapedeck::transport::live::Endpoint;
 
 fn provider_file() -> Option<PathBuf> {
-    match std::env::var_os("TAPEDECK_PROVIDER") {
-        Some(p) => Some(PathBuf::from(p)),
-        None => {
-            assert!(std::env::var("CI").is_err(), "CI must run the live tests: set TAPEDECK_PROVIDER (see .ci/run)");
-            eprintln!(
-                "live tests not enabled: start the sandbox (sandbox/nova/start.sh FILE) and set TAPEDECK_PROVIDER=FILE"
-            );
-            None
-        }
-    }
+    common::live_provider()
 }
 
 async fn endpoint(p: &Provider) -> Arc<Endpoint> {

@@ -24,6 +24,21 @@ pub fn tapedeck(args: &[&str], dir: &Path) -> (i32, String, String) {
     )
 }
 
+/// The provider file of the live tests (`TAPEDECK_PROVIDER`, the real Nova sandbox in CI);
+/// without it they say so and do nothing — and with `CI` set they refuse to be left out.
+pub fn live_provider() -> Option<std::path::PathBuf> {
+    match std::env::var_os("TAPEDECK_PROVIDER") {
+        Some(p) => Some(std::path::PathBuf::from(p)),
+        None => {
+            assert!(std::env::var("CI").is_err(), "CI must run the live tests: set TAPEDECK_PROVIDER (see .ci/run)");
+            eprintln!(
+                "live tests not enabled: start the sandbox (sandbox/nova/start.sh FILE) and set TAPEDECK_PROVIDER=FILE"
+            );
+            None
+        }
+    }
+}
+
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
