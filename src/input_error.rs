@@ -44,6 +44,9 @@ impl InputError {
     /// Turns a serde-saphyr error into ours, keeping its position but our own formatting.
     pub fn from_yaml(file: &Path, source: &str, err: &serde_saphyr::Error) -> Self {
         let pos = err.location().and_then(|l| Pos::of(&l));
+        if let Some(message) = crate::yaml::limit_message(err) {
+            return InputError::at(file, source, pos, message);
+        }
         let mut message = err.without_snippet().to_string();
         if let Some(p) = &pos {
             // serde-saphyr appends the position in prose; we print it as file:line:column.

@@ -250,7 +250,7 @@ pub fn run_validate(args: ValidateArgs) -> ExitCode {
     };
     let mut any_invalid = false;
     for file in &args.files {
-        let doc: serde_json::Value = match std::fs::read_to_string(file).map_err(|e| e.to_string()).and_then(|t| {
+        let doc: serde_json::Value = match crate::yaml::read_text(file).map_err(|e| e.message).and_then(|t| {
             if t.trim().is_empty() {
                 Ok(serde_json::Value::Null)
             } else {

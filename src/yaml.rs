@@ -11,11 +11,53 @@ use serde_saphyr::Spanned;
 
 use crate::input_error::{InputError, Pos};
 
-/// Largest YAML input we read (suites, cassettes, provider files): hostile files stay bounded.
+/// Largest input file we read (suites, cassettes, provider files, clouds.yaml, profiles, api-ref
+/// files, documents to validate): hostile files stay bounded.
 pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 
+/// Limits against hostile YAML, enforced while parsing (before anything is built), so that a
+/// file within [`MAX_INPUT_BYTES`] still cannot exhaust the stack or the memory. Each is far
+/// above what real files need (the largest shipped cassette has about 13 000 nodes and nests
+/// 11 deep; `tests/hostile_inputs.rs` checks the shipped files against a quarter of them).
+pub mod limits {
+    /// Nesting of sequences and mappings. A cassette holds a response body 4 levels down, and a
+    /// live body nests at most 128 deep (serde_json's limit when tapedeck reads it), so any
+    /// recorded cassette fits. Deeper documents would risk the stack of the recursive readers.
+    pub const MAX_DEPTH: usize = 160;
+    /// Nodes (scalars, sequences, mappings), alias expansions included: bounds the memory of
+    /// the parsed document (and every "billion laughs" alias bomb) to a few hundred MiB.
+    pub const MAX_NODES: usize = 2_000_000;
+    /// Parser events (a node is one or two events).
+    pub const MAX_EVENTS: usize = 5_000_000;
+    /// Total bytes of scalar text, alias expansions included (a file is at most 64 MiB).
+    pub const MAX_SCALAR_BYTES: usize = 64 * 1024 * 1024;
+    /// `*alias` references in one document.
+    pub const MAX_ALIASES: usize = 50_000;
+}
+
+/// The serde-saphyr options every YAML input is read with (see [`limits`]).
+pub fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: limits::MAX_DEPTH,
+            flow_nesting_limit: limits::MAX_DEPTH,
+            max_nodes: limits::MAX_NODES,
+            max_events: limits::MAX_EVENTS,
+            max_total_scalar_bytes: limits::MAX_SCALAR_BYTES,
+            max_aliases: limits::MAX_ALIASES,
+        },
+        alias_limits: serde_saphyr::alias_limits! { max_total_replayed_events: limits::MAX_EVENTS },
+    }
+}
+
+/// Parses with [`options`], errors in serde-saphyr's own form (for callers with their own
+/// error type, such as the api-ref deriver).
+pub fn from_str<T: DeserializeOwned>(source: &str) -> Result<T, serde_saphyr::Error> {
+    serde_saphyr::from_str_with_options::<T>(source, options())
+}
+
 pub fn parse_str<T: DeserializeOwned>(file: &Path, source: &str) -> Result<T, InputError> {
-    serde_saphyr::from_str::<T>(source).map_err(|e| InputError::from_yaml(file, source, &e))
+    from_str::<T>(source).map_err(|e| InputError::from_yaml(file, source, &e))
 }
 
 /// Reads and parses a YAML file; returns the text too (for later positioned errors).
@@ -110,4 +152,38 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
         }
         d.deserialize_any(Vis(PhantomData))
     }
+}
+
+/// A plain sentence for a breached [`limits`] entry, or `None` when `err` is not about a limit.
+pub fn limit_message(err: &serde_saphyr::Error) -> Option<String> {
+    use serde_saphyr::Error as E;
+    use serde_saphyr::budget::BudgetBreach as B;
+    let mut err = err;
+    while let E::AliasError { error, .. } | E::WithSnippet { error, .. } = err {
+        err = error;
+    }
+    let what = match err {
+        E::Budget { breach, .. } => match breach {
+            B::Depth { .. } => format!("nests deeper than {} levels", limits::MAX_DEPTH),
+            B::Nodes { .. } => format!("has more than {} nodes, alias expansions included", limits::MAX_NODES),
+            B::Events { .. } => format!("has more than {} YAML events", limits::MAX_EVENTS),
+            B::ScalarBytes { .. } => {
+                format!("has more than {} bytes of text, alias expansions included", limits::MAX_SCALAR_BYTES)
+            }
+            B::Aliases { .. } => format!("has more than {} aliases", limits::MAX_ALIASES),
+            B::AliasAnchorRatio { aliases, anchors } => {
+                format!("uses {aliases} aliases for {anchors} anchors (an alias bomb?)")
+            }
+            other => format!("breaks a YAML limit ({other:?})"),
+        },
+        E::AliasReplayLimitExceeded { .. } | E::AliasReplayStackDepthExceeded { .. } => {
+            format!("has aliases expanding to more than {} YAML events", limits::MAX_EVENTS)
+        }
+        // The scanner's own flow nesting limit (set to the same depth).
+        other if other.without_snippet().to_string().starts_with("recursion limit exceeded") => {
+            format!("nests deeper than {} levels", limits::MAX_DEPTH)
+        }
+        _ => return None,
+    };
+    Some(format!("the document {what}: refused (a limit against hostile files)"))
 }

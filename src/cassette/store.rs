@@ -16,13 +16,18 @@ pub fn cassette_path(dir: &Path, suite: &str, microversion: Microversion) -> Pat
 
 pub fn load(path: &Path) -> Result<Cassette, InputError> {
     let source = yaml::read_text(path)?;
+    load_str(path, &source)
+}
+
+/// Parses the text of the cassette file `path` (which names it in errors).
+pub fn load_str(path: &Path, source: &str) -> Result<Cassette, InputError> {
     // Check the format version first, so a future cassette gets a clear message rather than
     // an unknown-field error somewhere in its body.
     #[derive(serde::Deserialize)]
     struct Head {
         format: Option<u32>,
     }
-    if let Ok(Head { format: Some(v) }) = serde_saphyr::from_str::<Head>(&source)
+    if let Ok(Head { format: Some(v) }) = yaml::from_str::<Head>(source)
         && v != FORMAT_VERSION
     {
         return Err(InputError::in_file(
@@ -32,7 +37,7 @@ pub fn load(path: &Path) -> Result<Cassette, InputError> {
             ),
         ));
     }
-    yaml::parse_str(path, &source).map_err(|mut e| {
+    yaml::parse_str(path, source).map_err(|mut e| {
         e.message = format!("broken cassette: {}; re-record it with `tapedeck run --mode record`", e.message);
         e
     })

@@ -60,13 +60,29 @@ pub struct Derivation {
 
 pub fn derive(dir: &Path) -> Result<Derivation, DeriveError> {
     let api_ref = ApiRef::locate(dir)?;
-    let overrides = Overrides::shipped().map_err(|e| DeriveError::new("overrides.yaml", 0, e))?;
     let params_path = api_ref.source.join("parameters.yaml");
     let params = params::parse_parameters(&read(&params_path)?, &params_path)?;
     let latest = latest::max_microversion(&api_ref)?;
-    let mut sections = Vec::new();
+    let mut incs = Vec::new();
     for file in inc_files(&api_ref.source, &read(&api_ref.source.join("index.rst")).unwrap_or_default())? {
-        sections.extend(inc::parse_inc(&read(&file)?, &file)?);
+        let text = read(&file)?;
+        incs.push((file, text));
+    }
+    let overrides = Overrides::shipped().map_err(|e| DeriveError::new("overrides.yaml", 0, e))?;
+    derive_from(&params, &overrides, &incs, latest)
+}
+
+/// The derivation from what was read: the parsed `parameters.yaml`, the overrides, the `.inc`
+/// files (path and text, in `index.rst` order) and the newest microversion.
+pub fn derive_from(
+    params: &Params,
+    overrides: &Overrides,
+    incs: &[(PathBuf, String)],
+    latest: Microversion,
+) -> Result<Derivation, DeriveError> {
+    let mut sections = Vec::new();
+    for (file, text) in incs {
+        sections.extend(inc::parse_inc(text, file)?);
     }
     let mut report = Report { latest: Some(latest), ..Report::default() };
     let mut operations: Vec<OperationFile> = Vec::new();
@@ -89,7 +105,7 @@ pub fn derive(dir: &Path) -> Result<Derivation, DeriveError> {
                 overrides::UnlistedDirection::Response => section.response.push(entry),
             }
         }
-        let op = derive_operation(&section, &params, &overrides, latest, &mut report);
+        let op = derive_operation(&section, params, overrides, latest, &mut report);
         operations.push(op);
     }
     operations.sort_by(|a, b| a.id.cmp(&b.id));
@@ -254,7 +270,7 @@ fn inc_files(source: &Path, index: &str) -> Result<Vec<PathBuf>, DeriveError> {
 }
 
 pub(crate) fn read(path: &Path) -> Result<String, DeriveError> {
-    std::fs::read_to_string(path).map_err(|e| DeriveError::new(path, 0, format!("cannot read: {e}")))
+    crate::yaml::read_text(path).map_err(|e| DeriveError::new(path, 0, e.message))
 }
 
 #[cfg(test)]

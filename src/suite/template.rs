@@ -25,6 +25,15 @@ pub struct TemplateError {
     pub message: String,
 }
 
+/// Most bytes one rendering may produce (a string, or all the strings of one JSON body):
+/// variables that use each other (`b: "${a}${a}"`, `c: "${b}${b}"`, …) double at each step,
+/// and must end in an error rather than take all memory.
+pub const MAX_RENDERED_BYTES: usize = 16 * 1024 * 1024;
+
+fn too_large() -> String {
+    format!("renders to more than {MAX_RENDERED_BYTES} bytes (a limit against runaway variable expansion)")
+}
+
 /// Variable values of one run. Strings mostly; captures may hold any JSON value.
 pub type Vars = BTreeMap<String, Value>;
 
@@ -95,14 +104,22 @@ impl Template {
     pub fn render(&self, vars: &Vars) -> Result<String, String> {
         let mut out = String::new();
         for part in &self.parts {
-            match part {
-                Part::Literal(s) => out.push_str(s),
+            let other;
+            let piece = match part {
+                Part::Literal(s) => s.as_str(),
                 Part::Var(name) => match vars.get(name) {
-                    Some(Value::String(s)) => out.push_str(s),
-                    Some(other) => out.push_str(&other.to_string()),
+                    Some(Value::String(s)) => s.as_str(),
+                    Some(value) => {
+                        other = value.to_string();
+                        other.as_str()
+                    }
                     None => return Err(format!("variable `{name}` has no value")),
                 },
+            };
+            if out.len() + piece.len() > MAX_RENDERED_BYTES {
+                return Err(too_large());
             }
+            out.push_str(piece);
         }
         Ok(out)
     }
@@ -110,7 +127,11 @@ impl Template {
     /// Renders as a JSON value: a lone `${name}` keeps the variable's type.
     pub fn render_value(&self, vars: &Vars) -> Result<Value, String> {
         if let [Part::Var(name)] = self.parts.as_slice() {
-            return vars.get(name).cloned().ok_or_else(|| format!("variable `{name}` has no value"));
+            let value = vars.get(name).ok_or_else(|| format!("variable `{name}` has no value"))?;
+            if json_size(value) > MAX_RENDERED_BYTES {
+                return Err(too_large());
+            }
+            return Ok(value.clone());
         }
         self.render(vars).map(Value::String)
     }
@@ -129,16 +150,43 @@ pub fn json_strings(value: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// Renders every string (and key) of a JSON value. Strings were checked at load time.
+/// About how many bytes a JSON value takes as text (strings and 8 per other node).
+fn json_size(value: &Value) -> usize {
+    match value {
+        Value::String(s) => s.len() + 2,
+        Value::Array(items) => items.iter().map(json_size).fold(8, usize::saturating_add),
+        Value::Object(map) => map.iter().map(|(k, v)| k.len() + json_size(v)).fold(8, usize::saturating_add),
+        _ => 8,
+    }
+}
+
+/// Renders every string (and key) of a JSON value. Strings were checked at load time. The whole
+/// rendering is held to [`MAX_RENDERED_BYTES`].
 pub fn render_json(value: &Value, vars: &Vars) -> Result<Value, String> {
+    let mut budget = MAX_RENDERED_BYTES;
+    render_json_within(value, vars, &mut budget)
+}
+
+fn render_json_within(value: &Value, vars: &Vars, budget: &mut usize) -> Result<Value, String> {
+    let mut spend = |v: &Value| -> Result<(), String> {
+        *budget = budget.checked_sub(json_size(v)).ok_or_else(too_large)?;
+        Ok(())
+    };
     Ok(match value {
-        Value::String(s) => Template::parse(s).map_err(|e| e.message)?.render_value(vars)?,
-        Value::Array(items) => Value::Array(items.iter().map(|v| render_json(v, vars)).collect::<Result<_, _>>()?),
+        Value::String(s) => {
+            let rendered = Template::parse(s).map_err(|e| e.message)?.render_value(vars)?;
+            spend(&rendered)?;
+            rendered
+        }
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| render_json_within(v, vars, budget)).collect::<Result<_, _>>()?)
+        }
         Value::Object(map) => {
             let mut out = serde_json::Map::new();
             for (k, v) in map {
                 let key = Template::parse(k).map_err(|e| e.message)?.render(vars)?;
-                out.insert(key, render_json(v, vars)?);
+                *budget = budget.checked_sub(key.len()).ok_or_else(too_large)?;
+                out.insert(key, render_json_within(v, vars, budget)?);
             }
             Value::Object(out)
         }
@@ -178,6 +226,21 @@ mod tests {
         let e = Template::parse("x${not valid}").unwrap_err();
         assert_eq!(e.offset, 1);
         assert!(e.message.contains("not a variable reference"));
+    }
+
+    #[test]
+    fn runaway_expansion_is_an_error() {
+        let mut v = Vars::new();
+        v.insert("a".into(), json!("x".repeat(1 << 20)));
+        let doubled = Template::parse("${a}${a}").unwrap();
+        for i in 0..4 {
+            let next = doubled.render(&v).unwrap();
+            v.insert("a".into(), json!(next));
+            assert_eq!(v["a"].as_str().unwrap().len(), 2 << (20 + i));
+        }
+        assert!(doubled.render(&v).unwrap_err().contains("more than 16777216 bytes"));
+        let body = json!(["${a}", "${a}", "${a}"]);
+        assert!(render_json(&body, &v).unwrap_err().contains("runaway variable expansion"));
     }
 
     #[test]
