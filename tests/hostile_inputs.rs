@@ -40,7 +40,7 @@ fn an_alias_bomb_is_refused() {
     let mut bomb = String::from("{a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]");
     for i in 1..11 {
         let prev = format!("*a{}", i - 1);
-        bomb.push_str(&format!(", a{i}: &a{i} [{}]", vec![prev.as_str(); 9].join(", ")));
+        bomb.push_str(&format!(", a{i}: &a{i} [{}]", [prev.as_str(); 9].join(", ")));
     }
     bomb.push('}');
     let (code, err) = cassette_with_body(&bomb);
