@@ -20,6 +20,7 @@ pub mod input_error;
 pub mod json_util;
 pub mod microversion;
 pub mod outcome;
+pub mod parallel;
 pub mod plan;
 pub mod probe;
 pub mod provider;

@@ -81,19 +81,24 @@ pub struct PlanRequest<'a> {
 }
 
 pub fn plan(req: &PlanRequest) -> Result<Vec<RunPlan>, InputErrors> {
-    let mut runs = Vec::new();
-    let mut errors = Vec::new();
-    for suite in req.suites {
-        let microversions = match req.microversion {
-            Some(v) => vec![v],
-            None if suite.microversions.is_empty() => vec![req.default_microversion],
-            None => suite.microversions.clone(),
-        };
-        for mv in microversions {
-            match plan_run(req, suite, mv) {
-                Ok(run) => runs.push(run),
-                Err(e) => errors.push(e),
-            }
+    let pairs: Vec<(&Arc<Suite>, Microversion)> = req
+        .suites
+        .iter()
+        .flat_map(|suite| {
+            let microversions = match req.microversion {
+                Some(v) => vec![v],
+                None if suite.microversions.is_empty() => vec![req.default_microversion],
+                None => suite.microversions.clone(),
+            };
+            microversions.into_iter().map(move |mv| (suite, mv))
+        })
+        .collect();
+    // Reading cassettes is most of a replay's time: plan the runs on every core.
+    let (mut runs, mut errors) = (Vec::new(), Vec::new());
+    for result in crate::parallel::map(&pairs, |(suite, mv)| plan_run(req, suite, *mv)) {
+        match result {
+            Ok(run) => runs.push(run),
+            Err(e) => errors.push(e),
         }
     }
     if errors.is_empty() { Ok(runs) } else { Err(InputErrors(errors)) }

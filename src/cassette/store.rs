@@ -21,26 +21,33 @@ pub fn load(path: &Path) -> Result<Cassette, InputError> {
 
 /// Parses the text of the cassette file `path` (which names it in errors).
 pub fn load_str(path: &Path, source: &str) -> Result<Cassette, InputError> {
-    // Check the format version first, so a future cassette gets a clear message rather than
-    // an unknown-field error somewhere in its body.
-    #[derive(serde::Deserialize)]
-    struct Head {
-        format: Option<u32>,
-    }
-    if let Ok(Head { format: Some(v) }) = yaml::from_str::<Head>(source)
-        && v != FORMAT_VERSION
-    {
-        return Err(InputError::in_file(
+    let unsupported = |v: u32| {
+        InputError::in_file(
             path,
             format!(
                 "cassette format {v} is not supported by this tapedeck (it reads format {FORMAT_VERSION}); re-record it"
             ),
-        ));
+        )
+    };
+    match yaml::parse_str::<Cassette>(path, source) {
+        Ok(c) if c.format != FORMAT_VERSION => Err(unsupported(c.format)),
+        Ok(c) => Ok(c),
+        Err(mut e) => {
+            // Only a broken cassette pays for a second look: a future format gets a clear
+            // message rather than an unknown-field error somewhere in its body.
+            #[derive(serde::Deserialize)]
+            struct Head {
+                format: Option<u32>,
+            }
+            if let Ok(Head { format: Some(v) }) = yaml::from_str::<Head>(source)
+                && v != FORMAT_VERSION
+            {
+                return Err(unsupported(v));
+            }
+            e.message = format!("broken cassette: {}; re-record it with `tapedeck run --mode record`", e.message);
+            Err(e)
+        }
     }
-    yaml::parse_str(path, source).map_err(|mut e| {
-        e.message = format!("broken cassette: {}; re-record it with `tapedeck run --mode record`", e.message);
-        e
-    })
 }
 
 /// Serialises with sorted JSON keys so re-recordings diff cleanly.

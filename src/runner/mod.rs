@@ -13,7 +13,7 @@ pub use cancel::Cancel;
 pub use poll::PollSchedule;
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, mpsc};
 
@@ -47,6 +47,8 @@ pub enum Event {
         waited_ms: u64,
         until: String,
     },
+    /// The run's outcome without its exchanges (a listener wants the verdict and the steps;
+    /// a long run's exchanges are most of its memory).
     RunFinished {
         index: usize,
         outcome: Box<RunOutcome>,
@@ -90,11 +92,13 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
     let semaphore = Arc::new(Semaphore::new(config.jobs.max(1)));
     let estimates = Arc::new(estimate::Estimates::default());
     let in_flight = config.max_in_flight.map(|n| Arc::new(Semaphore::new(n.max(1))));
-    if config.endpoint.is_some() {
-        learn_recorded_durations(&plans, &estimates, config.schemas);
-    }
+    let recorded = if config.endpoint.is_some() {
+        learn_recorded_durations(&plans, &estimates, config.schemas)
+    } else {
+        vec![None; plans.len()]
+    };
     let mut handles = Vec::new();
-    for (index, plan) in plans.into_iter().enumerate() {
+    for (index, mut plan) in start_order(plans, &recorded, config.jobs) {
         let semaphore = semaphore.clone();
         let endpoint = config.endpoint.clone();
         let cancel = config.cancel.clone();
@@ -102,33 +106,40 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
         let (schemas, extra_keys) = (config.schemas, config.extra_keys);
         let estimates = estimates.clone();
         let in_flight = in_flight.clone();
-        // Taken before spawning, so runs start in plan order (with --jobs 1: strictly in turn).
+        // Taken before spawning, so runs start in `start_order` (with --jobs 1: strictly in turn).
         let permit = semaphore.acquire_owned().await.ok();
-        handles.push(tokio::spawn(async move {
-            let _permit = permit;
-            if let Some(tx) = &events {
-                let _ = tx.send(Event::RunStarted {
-                    index,
-                    suite: plan.suite.name.clone(),
-                    microversion: plan.microversion.to_string(),
-                });
-            }
-            let transport = transport_for(&plan, endpoint, in_flight);
-            let progress = Progress { index, tx: events.clone() };
-            let outcome = run::run(plan, transport, &cancel, schemas, extra_keys, progress, &estimates).await;
-            if let Some(tx) = &events {
-                let _ = tx.send(Event::RunFinished { index, outcome: Box::new(outcome.clone()) });
-            }
-            outcome
-        }));
+        handles.push((
+            index,
+            tokio::spawn(async move {
+                let _permit = permit;
+                if let Some(tx) = &events {
+                    let _ = tx.send(Event::RunStarted {
+                        index,
+                        suite: plan.suite.name.clone(),
+                        microversion: plan.microversion.to_string(),
+                    });
+                }
+                let transport = transport_for(&mut plan, endpoint, in_flight);
+                let progress = Progress { index, tx: events.clone() };
+                let mut outcome = run::run(plan, transport, &cancel, schemas, extra_keys, progress, &estimates).await;
+                if let Some(tx) = &events {
+                    let exchanges = std::mem::take(&mut outcome.exchanges);
+                    let _ = tx.send(Event::RunFinished { index, outcome: Box::new(outcome.clone()) });
+                    outcome.exchanges = exchanges;
+                }
+                outcome
+            }),
+        ));
     }
     let mut runs = Vec::new();
-    for h in handles {
+    for (index, h) in handles {
         match h.await {
-            Ok(outcome) => runs.push(outcome),
+            Ok(outcome) => runs.push((index, outcome)),
             Err(e) => eprintln!("tapedeck: internal error: a run task failed: {e}"),
         }
     }
+    runs.sort_by_key(|(index, _)| *index);
+    let runs: Vec<RunOutcome> = runs.into_iter().map(|(_, outcome)| outcome).collect();
     let summary = Summary::of(&runs);
     Outcome {
         format: OUTCOME_FORMAT,
@@ -143,27 +154,49 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
 }
 
 /// Live waits start from what the accepted cassettes recorded from this same provider (a
-/// cassette of another provider says nothing about this one's speed).
-fn learn_recorded_durations(plans: &[RunPlan], estimates: &estimate::Estimates, schemas: &SchemaStore) {
-    for plan in plans {
+/// cassette of another provider says nothing about this one's speed). Returns each plan's
+/// recorded run time, where there is one.
+fn learn_recorded_durations(
+    plans: &[RunPlan],
+    estimates: &estimate::Estimates,
+    schemas: &SchemaStore,
+) -> Vec<Option<Duration>> {
+    let cassettes = crate::parallel::map(plans, |plan| {
         let path = plan.replaces.as_ref().unwrap_or(&plan.cassette_path);
-        if let Ok(cassette) = crate::cassette::load(path)
-            && cassette.provider == plan.provider
-        {
-            estimates.learn_from(&cassette, schemas);
-        }
-    }
+        crate::cassette::load(path).ok().filter(|c| c.provider == plan.provider)
+    });
+    cassettes
+        .iter()
+        .map(|cassette| {
+            let cassette = cassette.as_ref()?;
+            estimates.learn_from(cassette, schemas);
+            cassette.exchanges.last().map(|e| Duration::from_millis(e.offset_ms + e.duration_ms))
+        })
+        .collect()
 }
 
+/// The order runs start in: with several at once, the longest first (by their recorded time;
+/// runs without one count as long), so the set does not end waiting on a long run that started
+/// last. Stable, so equal runs keep plan order; `--jobs 1` keeps plan order.
+fn start_order<T>(plans: Vec<T>, recorded: &[Option<Duration>], jobs: usize) -> Vec<(usize, T)> {
+    let mut order: Vec<(usize, T)> = plans.into_iter().enumerate().collect();
+    if jobs > 1 {
+        order.sort_by_key(|(i, _)| std::cmp::Reverse(recorded.get(*i).copied().flatten().unwrap_or(Duration::MAX)));
+    }
+    order
+}
+
+/// Replay takes the cassette's exchanges out of the plan (the rest of the run reads only its
+/// header).
 fn transport_for(
-    plan: &RunPlan,
+    plan: &mut RunPlan,
     endpoint: Option<Arc<Endpoint>>,
     in_flight: Option<Arc<Semaphore>>,
 ) -> Option<Box<dyn Transport>> {
-    match (&plan.source, endpoint) {
+    match (&mut plan.source, endpoint) {
         (Source::Replay(c), _) => {
             let name = plan.cassette_path.display().to_string();
-            Some(Box::new(ReplayTransport::new(c.exchanges.clone(), &c.endpoint_path, &name)))
+            Some(Box::new(ReplayTransport::new(std::mem::take(&mut c.exchanges), &c.endpoint_path, &name)))
         }
         (Source::Live, Some(e)) => Some(Box::new(LiveTransport::new(e, in_flight))),
         (Source::Record, Some(e)) => {
@@ -190,4 +223,19 @@ fn transport_for(
 
 pub fn now_rfc3339() -> String {
     jiff::Timestamp::now().round(jiff::Unit::Second).map(|t| t.to_string()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn longest_recorded_runs_start_first_unknown_ones_before_them() {
+        let ms = |n| Some(Duration::from_millis(n));
+        let recorded = [ms(100), ms(900), None, ms(900), ms(50)];
+        let order: Vec<usize> = start_order(vec!['a'; 5], &recorded, 4).into_iter().map(|(i, _)| i).collect();
+        assert_eq!(order, [2, 1, 3, 0, 4]);
+        let serial: Vec<usize> = start_order(vec!['a'; 5], &recorded, 1).into_iter().map(|(i, _)| i).collect();
+        assert_eq!(serial, [0, 1, 2, 3, 4]);
+    }
 }

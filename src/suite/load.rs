@@ -51,8 +51,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
 pub fn load_all(files: &[PathBuf], extra_vars: &[String]) -> Result<Vec<Suite>, InputErrors> {
     let mut suites: Vec<Suite> = Vec::new();
     let mut errors = Vec::new();
-    for file in files {
-        match load_suite(file, extra_vars) {
+    let loaded = crate::parallel::map(files, |file| load_suite(file, extra_vars));
+    for (file, result) in files.iter().zip(loaded) {
+        match result {
             Ok(suite) => {
                 if let Some(other) = suites.iter().find(|s| s.name == suite.name) {
                     errors.push(InputError::in_file(
