@@ -49,8 +49,8 @@ pub fn check_exchange(
     let mv = requested_microversion(exchange);
     let target = format!("{} {status}", op.id);
     let doc = match (&exchange.response.body, &exchange.response.text) {
-        (Some(body), _) => body.clone(),
-        (None, None) => Value::Null,
+        (Some(body), _) => body,
+        (None, None) => &Value::Null,
         (None, Some(text)) => {
             out.push(
                 CheckOutcome::new(CheckKind::Schema, target, CheckState::Failed)
@@ -60,7 +60,7 @@ pub fn check_exchange(
             return out;
         }
     };
-    match store.validate(&op.id, Target::Response { status }, mv, &doc, extra) {
+    match store.validate(&op.id, Target::Response { status }, mv, doc, extra) {
         Validation::Valid { warnings } => {
             out.push(
                 CheckOutcome::new(CheckKind::Schema, &target, CheckState::Passed).message(format!("valid at {mv}")),

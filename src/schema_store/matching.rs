@@ -5,25 +5,23 @@ use super::operation::OperationInfo;
 /// How well `template` matches `path`: `None` if it does not, else the number of literal
 /// segments (so `/servers/detail` beats `/servers/{server_id}`).
 pub fn template_score(template: &str, path: &str) -> Option<usize> {
+    // Called for every operation on every exchange: walks both without allocating.
     let path = path.split(['?', '#']).next().unwrap_or("");
-    let t: Vec<&str> = template.trim_matches('/').split('/').collect();
-    let p: Vec<&str> = path.trim_matches('/').split('/').collect();
-    if t.len() != p.len() {
-        return None;
-    }
+    let mut t = template.trim_matches('/').split('/');
+    let mut p = path.trim_matches('/').split('/');
     let mut literals = 0;
-    for (ts, ps) in t.iter().zip(&p) {
-        if ts.starts_with('{') && ts.ends_with('}') {
-            if ps.is_empty() {
-                return None;
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return Some(literals),
+            (Some(ts), Some(ps)) if ts.starts_with('{') && ts.ends_with('}') => {
+                if ps.is_empty() {
+                    return None;
+                }
             }
-        } else if ts == ps {
-            literals += 1;
-        } else {
-            return None;
+            (Some(ts), Some(ps)) if ts == ps => literals += 1,
+            _ => return None,
         }
     }
-    Some(literals)
 }
 
 /// The best operation for a request; among actions sharing a path, the one whose action key
