@@ -476,8 +476,11 @@ def bench_big_cassette(a, rows, notes, total=100_000):
                 limit = int(m.group(1))
                 limits.append(f"input size limit {limit / 2**20:.0f} MiB")
                 n = int(n * limit / size * 0.97)
-            elif m := re.search(r":(\d+):\d+: broken cassette: budget breached: (\w+) \{ \w+: (\d+)", err):
-                limits.append(f"YAML parser budget of {int(m.group(3)):,} {m.group(2).lower()}")
+            elif m := (re.search(r":(\d+):\d+: broken cassette: budget breached: (\w+) \{ \w+: (\d+)", err)
+                       or re.search(r":(\d+):\d+: broken cassette: the document has more than (\d+) (\w+)", err)):
+                # serde-saphyr's default budget, or tapedeck's own limits (`src/yaml.rs`).
+                what, count = (m.group(2), m.group(3)) if "budget breached" in m.group(0) else (m.group(3), m.group(2))
+                limits.append(f"YAML parser budget of {int(count):,} {what.lower()}")
                 text = (cassettes / name).read_text()
                 n = int(big_cassette.exchanges_before_line(text, int(m.group(1))) * 0.95)
                 del text

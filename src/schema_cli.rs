@@ -248,40 +248,65 @@ pub fn run_validate(args: ValidateArgs) -> ExitCode {
         ExtraKeysArg::Warn => ExtraKeys::Warn,
         ExtraKeysArg::Allow => ExtraKeys::Allow,
     };
+    // Files are read, parsed and validated on every core; results print in argument order.
+    let results = crate::parallel::map(&args.files, |file| validate_file(store, &op.id, target, &args, file, extra));
     let mut any_invalid = false;
-    for file in &args.files {
-        let doc: serde_json::Value = match crate::yaml::read_text(file).map_err(|e| e.message).and_then(|t| {
+    for result in results {
+        match result {
+            Ok((text, invalid)) => {
+                print!("{text}");
+                any_invalid |= invalid;
+            }
+            Err(message) => return usage(&message),
+        }
+    }
+    if any_invalid { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+/// One file's lines of output and whether it was invalid; `Err` for a usage error.
+fn validate_file(
+    store: &SchemaStore,
+    op_id: &str,
+    target: Target,
+    args: &ValidateArgs,
+    file: &std::path::Path,
+    extra: ExtraKeys,
+) -> Result<(String, bool), String> {
+    use std::fmt::Write;
+    let doc: serde_json::Value = crate::yaml::read_text(file)
+        .map_err(|e| e.message)
+        .and_then(|t| {
             if t.trim().is_empty() {
                 Ok(serde_json::Value::Null)
             } else {
                 serde_json::from_str(&t).map_err(|e| e.to_string())
             }
-        }) {
-            Ok(d) => d,
-            Err(e) => return usage(&format!("{}: {e}", file.display())),
-        };
-        match store.validate(&op.id, target, args.microversion, &doc, extra) {
-            Validation::Valid { warnings } => {
-                println!("{}: valid", file.display());
-                for w in warnings {
-                    println!("  warning: {w}");
-                }
-            }
-            Validation::Invalid { errors, warnings } => {
-                any_invalid = true;
-                println!("{}: invalid ({} errors)", file.display(), errors.len());
-                for e in errors {
-                    println!("  {e}");
-                }
-                for w in warnings {
-                    println!("  warning: {w}");
-                }
-            }
-            Validation::NoSchema { reason } => return usage(&format!("{}: no schema: {reason}", file.display())),
-            Validation::UnknownOperation => return usage(&format!("unknown operation `{}`", op.id)),
+        })
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut out = String::new();
+    let warn = |out: &mut String, warnings: Vec<crate::schema_store::SchemaError>| {
+        for w in warnings {
+            let _ = writeln!(out, "  warning: {w}");
         }
-    }
-    if any_invalid { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    };
+    let invalid = match store.validate(op_id, target, args.microversion, &doc, extra) {
+        Validation::Valid { warnings } => {
+            let _ = writeln!(out, "{}: valid", file.display());
+            warn(&mut out, warnings);
+            false
+        }
+        Validation::Invalid { errors, warnings } => {
+            let _ = writeln!(out, "{}: invalid ({} errors)", file.display(), errors.len());
+            for e in errors {
+                let _ = writeln!(out, "  {e}");
+            }
+            warn(&mut out, warnings);
+            true
+        }
+        Validation::NoSchema { reason } => return Err(format!("{}: no schema: {reason}", file.display())),
+        Validation::UnknownOperation => return Err(format!("unknown operation `{op_id}`")),
+    };
+    Ok((out, invalid))
 }
 
 fn usage(message: &str) -> ExitCode {

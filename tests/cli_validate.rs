@@ -64,6 +64,35 @@ fn valid_invalid_and_usage_exit_codes() {
 }
 
 #[test]
+fn many_files_report_in_argument_order_and_stop_at_a_missing_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let names: Vec<String> = (0..12)
+        .map(|i| {
+            let kind = if i % 3 == 1 { "GENTLE" } else { "HARD" };
+            file(&dir, &format!("doc-{i:02}.json"), &format!(r#"{{"reboot": {{"type": "{kind}"}}}}"#))
+        })
+        .collect();
+    let base = ["validate", "--operation", "reboot-server-reboot-action", "--request", "--microversion", "2.1"];
+    let args: Vec<&str> = base.iter().copied().chain(names.iter().map(String::as_str)).collect();
+    let (code, out, _) = tapedeck(&args);
+    assert_eq!(code, 1, "{out}");
+    let verdicts: Vec<&str> = out.lines().filter(|l| !l.starts_with(' ')).collect();
+    let expected: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| if i % 3 == 1 { format!("{n}: invalid (1 errors)") } else { format!("{n}: valid") })
+        .collect();
+    assert_eq!(verdicts, expected, "{out}");
+
+    let missing = dir.path().join("missing.json").to_string_lossy().into_owned();
+    let args: Vec<&str> = base.iter().copied().chain([names[0].as_str(), &missing, &names[2]]).collect();
+    let (code, out, err) = tapedeck(&args);
+    assert_eq!(code, 2, "{out}{err}");
+    assert_eq!(out.lines().collect::<Vec<_>>(), [format!("{}: valid", names[0])], "{out}");
+    assert!(err.contains("missing.json: cannot read"), "{err}");
+}
+
+#[test]
 fn unknown_operation_suggests_close_ids() {
     let dir = tempfile::tempdir().expect("tempdir");
     let doc = file(&dir, "doc.json", "{}");
