@@ -1,6 +1,7 @@
 //! Cassettes: one YAML file per (suite, microversion) run holding every exchange of the run,
 //! readable in review, written atomically, read back with positioned errors.
 
+pub mod cache;
 pub mod format;
 pub mod pending;
 pub mod store;

@@ -24,6 +24,11 @@ pub fn template_score(template: &str, path: &str) -> Option<usize> {
     }
 }
 
+/// How many segments a path (query ignored) or template has.
+pub fn segments(path: &str) -> usize {
+    path.split(['?', '#']).next().unwrap_or("").trim_matches('/').split('/').count()
+}
+
 /// The best operation for a request; among actions sharing a path, the one whose action key
 /// the body holds.
 pub fn best_match<'a>(

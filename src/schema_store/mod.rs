@@ -31,6 +31,9 @@ pub enum SchemaStoreError {
 
 pub struct SchemaStore {
     operations: Vec<StoredOperation>,
+    /// Operations by method and number of path segments: a request is matched against these
+    /// only (every exchange is matched; there are 250 operations).
+    by_shape: std::collections::HashMap<(String, usize), Vec<usize>>,
     faults: FaultsFile,
     /// Compiled fault validators by status.
     fault_validators: std::sync::Mutex<BTreeMap<u16, std::sync::Arc<Result<jsonschema::Validator, String>>>>,
@@ -85,7 +88,12 @@ impl SchemaStore {
         let faults =
             faults.ok_or_else(|| SchemaStoreError::Invalid { path: FAULTS_FILE.into(), message: "missing".into() })?;
         let fault_validators = std::sync::Mutex::default();
-        Ok(SchemaStore { operations, faults, fault_validators })
+        let mut by_shape: std::collections::HashMap<(String, usize), Vec<usize>> = Default::default();
+        for (i, op) in operations.iter().enumerate() {
+            let shape = (op.info.method.to_ascii_uppercase(), matching::segments(&op.info.path));
+            by_shape.entry(shape).or_default().push(i);
+        }
+        Ok(SchemaStore { operations, by_shape, faults, fault_validators })
     }
 
     /// Every operation, ordered by id.
@@ -104,7 +112,9 @@ impl SchemaStore {
     /// Match a concrete request (path relative to the compute endpoint, query allowed) to its
     /// operation; the body's top-level key picks among actions sharing a path.
     pub fn match_request(&self, method: &str, path: &str, body: Option<&Value>) -> Option<&OperationInfo> {
-        matching::best_match(self.operations(), method, path, body)
+        let shape = (method.to_ascii_uppercase(), matching::segments(path));
+        let candidates = self.by_shape.get(&shape).into_iter().flatten().map(|&i| &self.operations[i].info);
+        matching::best_match(candidates, method, path, body)
     }
 
     /// The fault key nova uses for an error status (`404` → `itemNotFound`).
