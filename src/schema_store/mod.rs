@@ -74,16 +74,23 @@ impl SchemaStore {
     }
 
     fn from_files(files: impl Iterator<Item = (String, String)>) -> Result<SchemaStore, SchemaStoreError> {
-        let mut operations = Vec::new();
-        let mut faults = None;
-        for (path, text) in files {
-            let invalid = |message: String| SchemaStoreError::Invalid { path: path.clone(), message };
-            if path == FAULTS_FILE {
-                faults = Some(serde_json::from_str::<FaultsFile>(&text).map_err(|e| invalid(e.to_string()))?);
-            } else if path.starts_with(OPERATIONS_DIR) {
-                let file: OperationFile = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-                operations.push(StoredOperation::from_file(file).map_err(invalid)?);
+        let files: Vec<(String, String)> = files.collect();
+        let invalid = |path: &str, message: String| SchemaStoreError::Invalid { path: path.to_string(), message };
+        // 250 operation files: parsed on every core (every run of tapedeck starts with this).
+        let parsed = crate::parallel::map(&files, |(path, text)| {
+            if !path.starts_with(OPERATIONS_DIR) {
+                return Ok(None);
             }
+            let file: OperationFile = serde_json::from_str(text).map_err(|e| invalid(path, e.to_string()))?;
+            StoredOperation::from_file(file).map(Some).map_err(|e| invalid(path, e))
+        });
+        let mut operations = Vec::new();
+        for op in parsed {
+            operations.extend(op?);
+        }
+        let mut faults = None;
+        if let Some((path, text)) = files.iter().find(|(path, _)| path == FAULTS_FILE) {
+            faults = Some(serde_json::from_str::<FaultsFile>(text).map_err(|e| invalid(path, e.to_string()))?);
         }
         let faults =
             faults.ok_or_else(|| SchemaStoreError::Invalid { path: FAULTS_FILE.into(), message: "missing".into() })?;
