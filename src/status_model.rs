@@ -27,6 +27,19 @@ pub const STATUSES: &[&str] = &[
     "VERIFY_RESIZE",
 ];
 
+/// Has the server settled in `status`, as far as the (admin) server view shows? No task may be
+/// running on it (`OS-EXT-STS:task_state` null when shown), and an offloaded server must be off
+/// its host: nova's shelve offload sets SHELVED_OFFLOADED and clears the task first, then frees
+/// the host's resources, and only then nulls `OS-EXT-SRV-ATTR:host` (compute manager,
+/// `_shelve_offload_instance`) — a poll in between sees a half-offloaded server (measured:
+/// two recordings of `server-shelve` differed there).
+pub fn settled(status: &str, server: Option<&serde_json::Value>) -> bool {
+    let shown = |field: &str| server.and_then(|s| s.get(field)).filter(|v| !v.is_null());
+    let no_task = shown("OS-EXT-STS:task_state").is_none();
+    let off_host = status != "SHELVED_OFFLOADED" || shown("OS-EXT-SRV-ATTR:host").is_none();
+    no_task && off_host
+}
+
 /// Spellings used by the api-ref and other documents, and what Nova really returns.
 pub const ALIASES: &[(&str, &str, &str)] = &[
     ("BUILDING", "BUILD", "api-ref prose says BUILDING; Nova returns BUILD"),
@@ -109,5 +122,24 @@ mod tests {
                 assert!(STATUSES.contains(s), "{action}: {s}");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod settled_tests {
+    use super::settled;
+    use serde_json::json;
+
+    #[test]
+    fn an_offloaded_server_still_on_its_host_has_not_settled() {
+        let view = |task: serde_json::Value, host: serde_json::Value| json!({"OS-EXT-STS:task_state": task, "OS-EXT-SRV-ATTR:host": host});
+        assert!(settled("SHELVED_OFFLOADED", Some(&view(json!(null), json!(null)))));
+        assert!(!settled("SHELVED_OFFLOADED", Some(&view(json!(null), json!("compute1")))));
+        assert!(!settled("SHELVED_OFFLOADED", Some(&view(json!("shelving_offloading"), json!(null)))));
+        assert!(settled("ACTIVE", Some(&view(json!(null), json!("compute1")))));
+        assert!(!settled("ACTIVE", Some(&view(json!("rebooting"), json!("compute1")))));
+        // A user's view shows neither field: nothing says it has not settled.
+        assert!(settled("SHELVED_OFFLOADED", Some(&json!({"status": "SHELVED_OFFLOADED"}))));
+        assert!(settled("ACTIVE", None));
     }
 }

@@ -99,7 +99,7 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
             waited_ms,
             until: spec.until.to_string(),
         });
-        let settled = observation.task_state.is_none();
+        let settled = crate::status_model::settled(&status, server_doc);
         trace.observations.push(observation);
 
         if spec.fail_on.contains(&status.as_str()) {
