@@ -249,7 +249,8 @@ pub fn run_validate(args: ValidateArgs) -> ExitCode {
         ExtraKeysArg::Allow => ExtraKeys::Allow,
     };
     // Files are read, parsed and validated on every core; results print in argument order.
-    let results = crate::parallel::map(&args.files, |file| validate_file(store, &op.id, target, &args, file, extra));
+    let results =
+        crate::parallel::map(&args.files, |file| validate_file(store, &op.id, target, args.microversion, file, extra));
     let mut any_invalid = false;
     for result in results {
         match result {
@@ -268,7 +269,7 @@ fn validate_file(
     store: &SchemaStore,
     op_id: &str,
     target: Target,
-    args: &ValidateArgs,
+    microversion: Microversion,
     file: &std::path::Path,
     extra: ExtraKeys,
 ) -> Result<(String, bool), String> {
@@ -289,7 +290,7 @@ fn validate_file(
             let _ = writeln!(out, "  warning: {w}");
         }
     };
-    let invalid = match store.validate(op_id, target, args.microversion, &doc, extra) {
+    let invalid = match store.validate(op_id, target, microversion, &doc, extra) {
         Validation::Valid { warnings } => {
             let _ = writeln!(out, "{}: valid", file.display());
             warn(&mut out, warnings);

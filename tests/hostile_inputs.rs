@@ -10,15 +10,20 @@ use std::time::{Duration, Instant};
 
 use common::{repo, tapedeck};
 
+/// Runs tapedeck from the repository: it must end within 20 s and without a panic or overflow.
+fn run_bounded(args: &[&str]) -> (i32, String) {
+    let started = Instant::now();
+    let (code, out, err) = tapedeck(args, repo());
+    assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
+    assert!(!err.contains("panicked") && !err.contains("overflow"), "{err}");
+    (code, format!("{out}{err}"))
+}
+
 fn run_suite(dir: &Path, text: &str) -> (i32, String) {
     let suite = dir.join("hostile.yaml");
     std::fs::write(&suite, text).unwrap();
     let cassettes = dir.join("cassettes").display().to_string();
-    let started = Instant::now();
-    let (code, out, err) = tapedeck(&["run", "--cassettes", &cassettes, &suite.display().to_string()], repo());
-    assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
-    assert!(!err.contains("panicked") && !err.contains("overflow"), "{err}");
-    (code, format!("{out}{err}"))
+    run_bounded(&["run", "--cassettes", &cassettes, &suite.display().to_string()])
 }
 
 #[test]
@@ -57,14 +62,14 @@ fn cassette_with_body(body: &str) -> (i32, String) {
     let cassettes = dir.path().join("cassettes");
     std::fs::create_dir_all(&cassettes).unwrap();
     std::fs::write(cassettes.join("server-reboot@2.1.yaml"), text).unwrap();
-    let started = Instant::now();
-    let (code, out, err) = tapedeck(
-        &["run", "--cassettes", &cassettes.display().to_string(), "--microversion", "2.1", "suites/server-reboot.yaml"],
-        repo(),
-    );
-    assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
-    assert!(!err.contains("panicked") && !err.contains("overflow"), "{err}");
-    (code, format!("{out}{err}"))
+    run_bounded(&[
+        "run",
+        "--cassettes",
+        &cassettes.display().to_string(),
+        "--microversion",
+        "2.1",
+        "suites/server-reboot.yaml",
+    ])
 }
 
 #[test]
