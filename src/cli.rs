@@ -101,6 +101,10 @@ pub struct RunArgs {
     /// At most N requests in flight to the provider at once (default: one per job).
     #[arg(long, value_name = "N")]
     pub max_in_flight: Option<usize>,
+    /// Poll each server alone, even when several runs wait at once (by default their waits
+    /// share one `GET /servers/detail` per poll where the provider allows it).
+    #[arg(long)]
+    pub no_batch_waits: bool,
     /// Write a report: json=PATH, junit=PATH, markdown=PATH or html=PATH. Repeatable.
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub reports: Vec<String>,
@@ -363,6 +367,7 @@ pub(crate) async fn run_suites(args: &RunArgs, p: &Prepared) -> Result<Executed,
         schemas: p.schemas.unwrap_or_else(SchemaStore::embedded),
         extra_keys: p.extra_keys,
         max_in_flight: args.max_in_flight,
+        batch_waits: !args.no_batch_waits,
     };
     let outcome = runner::execute(plans, config).await;
     let _ = printer.await;

@@ -15,11 +15,24 @@ pub struct Exchange {
     /// The provider identity used, when not the default one.
     #[serde(rename = "as", default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
+    /// Set on a wait's poll that one list request answered for several waits at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<BatchPoll>,
     /// Milliseconds from the run's start to the moment the request was sent.
     pub offset_ms: u64,
     pub duration_ms: u64,
     pub request: Request,
     pub response: Response,
+}
+
+/// A poll of `server` answered by a shared `GET /servers/detail` (concurrent runs, `--jobs`):
+/// the body keeps only this server, and replay serves the exchange as that server's poll.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchPoll {
+    pub server: String,
+    /// How many waits the one request answered.
+    pub waits: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,6 +74,51 @@ impl Request {
     pub fn identity_key(&self, identity: Option<&str>) -> String {
         format!("{} {} as {}", self.method, normalize_query(&self.path), identity.unwrap_or("user"))
     }
+}
+
+impl Exchange {
+    /// The request a wait's poll stands for: a batch poll answered `GET /servers/{id}`.
+    pub fn poll_key(&self) -> String {
+        match &self.batch {
+            Some(b) => format!("GET /servers/{} as {}", b.server, self.identity.as_deref().unwrap_or("user")),
+            None => self.request.identity_key(self.identity.as_deref()),
+        }
+    }
+
+    /// The server a poll saw: `server` of a show, the one server kept in a batch poll's list.
+    pub fn polled_server(&self) -> Option<&Value> {
+        let body = self.response.body.as_ref()?;
+        match &self.batch {
+            Some(b) => find_server(body, &b.server),
+            None => body.get("server"),
+        }
+    }
+
+    /// The exchange as the poll it stands for (`GET /servers/{id}` answered `{"server": …}`),
+    /// for readers that compare waits across recordings; other exchanges unchanged.
+    pub fn as_single_poll(&self) -> std::borrow::Cow<'_, Exchange> {
+        let Some(b) = &self.batch else { return std::borrow::Cow::Borrowed(self) };
+        let mut e = self.clone();
+        e.request.path = format!("/servers/{}", b.server);
+        e.response.body = self.polled_server().map(|s| serde_json::json!({ "server": s }));
+        e.batch = None;
+        std::borrow::Cow::Owned(e)
+    }
+
+    /// This list answer as the batch poll of one of its servers (`None` when it is not in it).
+    pub fn batch_poll_of(&self, server: &str, waits: usize) -> Option<Exchange> {
+        let found = find_server(self.response.body.as_ref()?, server)?;
+        let mut body = self.response.body.clone()?;
+        body["servers"] = Value::Array(vec![found.clone()]);
+        let mut e = self.clone();
+        e.response.body = Some(body);
+        e.batch = Some(BatchPoll { server: server.to_string(), waits });
+        Some(e)
+    }
+}
+
+fn find_server<'a>(list: &'a Value, id: &str) -> Option<&'a Value> {
+    list.get("servers")?.as_array()?.iter().find(|s| s.get("id").and_then(Value::as_str) == Some(id))
 }
 
 /// `/servers?b=2&a=1` → `/servers?a=1&b=2`: query order does not change what is asked.

@@ -80,6 +80,13 @@ async fn shipped_suites_record_replay_and_match_the_committed_cassettes() {
     let target = cassettes.display().to_string();
     let (code, stdout, stderr) = record(&file, &["--cassettes", &target, "suites"], repo()).await;
     assert_eq!(code, 0, "live record failed:\n{stdout}\n{stderr}");
+    // Four runs at once (the default --jobs): their waits shared list polls, so cassettes hold
+    // batch polls, which the replay and the comparison below take as the polls they answered.
+    let batched = std::fs::read_dir(&cassettes)
+        .unwrap()
+        .filter(|e| std::fs::read_to_string(e.as_ref().unwrap().path()).is_ok_and(|t| t.contains("\n  batch:\n")))
+        .count();
+    assert!(batched > 0, "no cassette recorded a batch poll:\n{stdout}");
 
     // What was just recorded replays offline...
     let (code, stdout, _) = tapedeck(&["run", "--cassettes", &cassettes.display().to_string(), "suites"], repo());

@@ -35,6 +35,7 @@ fn exchange(step: &str, method: &str, path: &str, offset: u64, status: u16, body
     Exchange {
         step: step.into(),
         identity: None,
+        batch: None,
         offset_ms: offset,
         duration_ms: 10,
         request: Request { method: method.into(), path: path.into(), headers: Default::default(), body: None },
@@ -99,6 +100,7 @@ async fn run(suite_text: &str, polls: Vec<Exchange>) -> Outcome {
         schemas,
         extra_keys: ExtraKeys::Deny,
         max_in_flight: None,
+        batch_waits: true,
     };
     runner::execute(plans, config).await
 }
@@ -170,4 +172,26 @@ async fn a_missed_transitional_status_passes_and_task_state_keeps_it_polling() {
     let trace = o.runs[0].steps[1].trace.as_ref().unwrap();
     assert_eq!(trace.observations.len(), 2);
     assert_eq!(trace.observations[0].task_state.as_deref(), Some("rebooting"));
+}
+
+#[tokio::test]
+async fn batch_polls_replay_as_the_polls_of_their_server_at_their_recorded_times() {
+    // Recorded with --jobs: two of this wait's polls were answered by lists other runs sent
+    // (the second one before this wait's own pause ended), one was its own GET.
+    let batch = |offset: u64, status: &str| {
+        let servers = json!({"servers": [{"id": "s1", "status": status}]});
+        let mut e = exchange("wait", "GET", "/servers/detail?name=%5Etd-%28r1%7Cr2%29-", offset, 200, servers);
+        e.batch = Some(tapedeck::exchange::BatchPoll { server: "s1".into(), waits: 2 });
+        e
+    };
+    let polls = vec![batch(300, "BUILD"), poll(900, "BUILD", json!({})), batch(1_000, "ACTIVE")];
+    let o = run(&suite("ACTIVE", "[BUILD, ACTIVE]"), polls).await;
+    let run = &o.runs[0];
+    assert_eq!(run.verdict, Verdict::Passed, "{:?}", run.reason);
+    assert!(run.notes.iter().all(|n| !n.contains("not asked for")), "every recorded poll replayed: {:?}", run.notes);
+    let trace = run.steps[1].trace.as_ref().unwrap();
+    let seen: Vec<(u64, &str)> = trace.observations.iter().map(|o| (o.offset_ms, o.status.as_str())).collect();
+    assert_eq!(seen, [(300, "BUILD"), (900, "BUILD"), (1_000, "ACTIVE")]);
+    // The wait ended when the recording says, not after the pauses the replay would have taken.
+    assert_eq!(run.steps[1].offset_ms + run.steps[1].duration_ms, 1_010);
 }

@@ -37,6 +37,9 @@ pub struct CanonExchange {
     pub verdict: Verdict,
     /// `/server/status` of the response (what a wait's trace is made of).
     pub server_status: Option<String>,
+    /// For a batch poll (read as the poll it answered): the list operation its server came
+    /// from. A list entry need not carry every field a show does.
+    pub listed_by: Option<String>,
 }
 
 /// The schema verdict of one response, judged on the raw (not canonical) body.
@@ -394,9 +397,18 @@ pub fn canonicalise(cassette: &Cassette, store: &SchemaStore) -> Vec<CanonExchan
     cassette
         .exchanges
         .iter()
-        .map(|e| {
-            let mv = requested_microversion(e);
-            let (operation, verdict) = verdict(store, e, mv);
+        .map(|recorded| {
+            let mv = requested_microversion(recorded);
+            let (operation, verdict) = verdict(store, recorded, mv);
+            // A batch poll reads as the poll it answered: waits compare alike however they
+            // were polled (its schema verdict stays the list's).
+            let e = &*recorded.as_single_poll();
+            let (operation, listed_by) = match recorded.batch {
+                Some(_) => {
+                    (store.match_request(&e.request.method, &e.request.path, None).map(|o| o.id.clone()), operation)
+                }
+                None => (operation, None),
+            };
             let path = aliases.path(&crate::exchange::normalize_query(&e.request.path));
             let path = match &aliases.run_id {
                 Some(run) => path.replace(run.as_str(), "<run>"),
@@ -438,6 +450,7 @@ pub fn canonicalise(cassette: &Cassette, store: &SchemaStore) -> Vec<CanonExchan
                 operation,
                 verdict,
                 server_status,
+                listed_by,
             }
         })
         .collect()

@@ -126,8 +126,8 @@ impl Estimates {
         }
     }
 
-    /// Learns every wait of a recorded cassette: consecutive GETs of one server within one
-    /// step, after the request that started the transition.
+    /// Learns every wait of a recorded cassette: consecutive polls of one server (its GETs
+    /// and batch polls) within one step, after the request that started the transition.
     pub fn learn_from(&self, cassette: &Cassette, store: &SchemaStore) {
         let ex = &cassette.exchanges;
         let mut i = 0;
@@ -136,7 +136,7 @@ impl Estimates {
             while j + 1 < ex.len()
                 && ex[j + 1].step == ex[i].step
                 && ex[j + 1].request.method == "GET"
-                && ex[j + 1].request.path == ex[i].request.path
+                && ex[j + 1].poll_key() == ex[i].poll_key()
             {
                 j += 1;
             }
@@ -149,10 +149,8 @@ impl Estimates {
                 let until = match last.response.status {
                     404 => GONE.to_string(),
                     _ => last
-                        .response
-                        .body
-                        .as_ref()
-                        .and_then(|b| b.pointer("/server/status"))
+                        .polled_server()
+                        .and_then(|s| s.get("status"))
                         .and_then(Value::as_str)
                         .unwrap_or_default()
                         .to_string(),

@@ -1,6 +1,7 @@
 //! The runner: executes planned runs (concurrently up to `--jobs`), each step in order, then
 //! the cleanups; produces the outcome model and emits an event as each run ends.
 
+mod batch;
 mod cancel;
 pub mod estimate;
 mod poll;
@@ -83,6 +84,8 @@ pub struct RunnerConfig {
     /// At most this many requests in flight to the provider at once (each run sends one at a
     /// time, so `jobs` bounds it too).
     pub max_in_flight: Option<usize>,
+    /// Let waits of concurrent runs share one list request per poll (live, `jobs` > 1).
+    pub batch_waits: bool,
 }
 
 pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
@@ -92,6 +95,8 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
     let semaphore = Arc::new(Semaphore::new(config.jobs.max(1)));
     let estimates = Arc::new(estimate::Estimates::default());
     let in_flight = config.max_in_flight.map(|n| Arc::new(Semaphore::new(n.max(1))));
+    let batches = (config.batch_waits && config.jobs > 1 && config.endpoint.is_some())
+        .then(|| Arc::new(batch::Batches::default()));
     let recorded = if config.endpoint.is_some() {
         learn_recorded_durations(&plans, &estimates, config.schemas)
     } else {
@@ -106,6 +111,7 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
         let (schemas, extra_keys) = (config.schemas, config.extra_keys);
         let estimates = estimates.clone();
         let in_flight = in_flight.clone();
+        let batches = batches.clone();
         // Taken before spawning, so runs start in `start_order` (with --jobs 1: strictly in turn).
         let permit = semaphore.acquire_owned().await.ok();
         handles.push((
@@ -121,7 +127,19 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
                 }
                 let transport = transport_for(&mut plan, endpoint, in_flight);
                 let progress = Progress { index, tx: events.clone() };
-                let mut outcome = run::run(plan, transport, &cancel, schemas, extra_keys, progress, &estimates).await;
+                let mut outcome = run::run(
+                    plan,
+                    transport,
+                    run::Shared {
+                        cancel: &cancel,
+                        schemas,
+                        extra_keys,
+                        estimates: &estimates,
+                        batches: batches.as_deref(),
+                    },
+                    progress,
+                )
+                .await;
                 if let Some(tx) = &events {
                     let exchanges = std::mem::take(&mut outcome.exchanges);
                     let _ = tx.send(Event::RunFinished { index, outcome: Box::new(outcome.clone()) });

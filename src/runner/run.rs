@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use super::batch::Batches;
 use super::cancel::Cancel;
 use super::estimate::Estimates;
 use super::{Event, Progress, step, wait};
@@ -27,6 +28,8 @@ pub struct RunCtx<'a> {
     pub progress: Progress,
     /// Expected transition durations, shared by every run of the process.
     pub estimates: &'a Estimates,
+    /// Present live with several runs at once: waits may share polls.
+    pub batches: Option<&'a Batches>,
     /// Set when the provider could not be reached: a recording is then not complete.
     pub transport_failed: bool,
 }
@@ -42,15 +45,23 @@ pub struct PendingCleanup {
     pub token: u64,
 }
 
+/// What every run of the process shares.
+#[derive(Clone, Copy)]
+pub struct Shared<'a> {
+    pub cancel: &'a Cancel,
+    pub schemas: &'a SchemaStore,
+    pub extra_keys: ExtraKeys,
+    pub estimates: &'a Estimates,
+    pub batches: Option<&'a Batches>,
+}
+
 pub async fn run(
     plan: RunPlan,
     transport: Option<Box<dyn Transport>>,
-    cancel: &Cancel,
-    schemas: &SchemaStore,
-    extra_keys: ExtraKeys,
+    shared: Shared<'_>,
     progress: Progress,
-    estimates: &Estimates,
 ) -> RunOutcome {
+    let Shared { cancel, schemas, extra_keys, estimates, batches } = shared;
     let wall = Instant::now();
     let suite = plan.suite.clone();
     let mut outcome = RunOutcome {
@@ -126,6 +137,7 @@ pub async fn run(
         extra_keys,
         progress,
         estimates,
+        batches,
         transport_failed: false,
     };
     let mut stop: Option<String> = None;

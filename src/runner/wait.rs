@@ -8,12 +8,14 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::Event;
+use super::batch::{self, Group, Turn};
 use super::estimate::{Arrival, transition_key};
 use super::poll::PollSchedule;
 use super::run::{RunCtx, location};
 use super::step::{microversion_headers, send, value_str};
 use crate::check::path::check_path;
 use crate::check::schema::check_exchange;
+use crate::exchange::Exchange;
 use crate::json_util::excerpt;
 use crate::outcome::{CheckKind, CheckOutcome, CheckState, Observation, StepKind, StepOutcome, Trace, Verdict};
 use crate::status_model::GONE;
@@ -41,25 +43,18 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
     let identity = spec.identity.clone().or_else(|| (has_admin && !gone).then(|| "admin".to_string()));
     let transition = transition_key(ctx.exchanges.last(), ctx.schemas, spec.until);
     let mut schedule = PollSchedule::new(spec.interval, ctx.estimates.expected(&transition));
-    let first = schedule.first_delay().min(spec.timeout);
-    if !first.is_zero() {
-        let cancel = ctx.cancel;
-        tokio::select! {
-            _ = ctx.transport.pause(first) => {}
-            _ = cancel.cancelled() => {}
-        }
-    }
+    // A wait for "gone" asks the server itself (a list does not say 404).
+    let run_id = ctx.vars.get("run_id").and_then(Value::as_str).unwrap_or_default().to_string();
+    let mut shared = ctx
+        .batches
+        .filter(|_| !gone)
+        .map(|_| Group { identity: identity.clone(), microversion: ctx.plan.microversion.to_string() });
+    // When (into the wait) this wait's own next poll is due.
+    let mut due = schedule.first_delay().min(spec.timeout);
     let result = loop {
-        let outgoing = Outgoing {
-            step: s.name.clone(),
-            identity: identity.clone(),
-            method: "GET".into(),
-            target: format!("/servers/{server}"),
-            headers: microversion_headers(Some(ctx.plan.microversion.to_string())),
-            body: None,
-        };
-        let index = match send(ctx, &mut out, outgoing).await {
-            Ok(i) => i,
+        let pause = due.saturating_sub(ctx.transport.elapsed().saturating_sub(started));
+        let (index, own) = match poll(ctx, &mut out, s, &server, &run_id, &identity, &mut shared, pause).await {
+            Ok(polled) => polled,
             Err(e) => break Err(e),
         };
         let exchange = &ctx.exchanges[index];
@@ -71,7 +66,7 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
             break Err(format!("the response to poll {} does not match its schema", out.exchanges.len()));
         }
         let response = &exchange.response;
-        let server_doc = response.body.as_ref().and_then(|b| b.get("server"));
+        let server_doc = exchange.polled_server();
         let status = match (response.status, server_doc.and_then(|d| d.get("status")).and_then(Value::as_str)) {
             (404, _) => GONE.to_string(),
             (200, Some(status)) => status.to_string(),
@@ -123,17 +118,90 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
         if ctx.cancel.is_cancelled() {
             break Err("interrupted".into());
         }
-        let delay = schedule.next_delay(waited).min(spec.timeout.saturating_sub(waited).max(Duration::from_millis(1)));
-        let cancel = ctx.cancel;
-        tokio::select! {
-            _ = ctx.transport.pause(delay) => {}
-            _ = cancel.cancelled() => {}
+        // A share of another wait's poll leaves this wait's own schedule as it was.
+        if own || due <= waited {
+            due = waited
+                + schedule.next_delay(waited).min(spec.timeout.saturating_sub(waited).max(Duration::from_millis(1)));
         }
     };
     if result.is_ok() {
         learn(ctx, &out.exchanges, started, &transition);
     }
     finish(out, Some(trace), result, started, ctx)
+}
+
+/// One poll of the server after `pause`: the wait's own `GET /servers/{id}`, or its share of a
+/// batch poll (`shared`: the group this wait may share polls with, dropped for the rest of the
+/// wait once a list could not answer it). The exchange's index, and whether it was this wait's
+/// own poll rather than a share of another's.
+#[allow(clippy::too_many_arguments)]
+async fn poll(
+    ctx: &mut RunCtx<'_>,
+    out: &mut StepOutcome,
+    s: &Step,
+    server: &str,
+    run_id: &str,
+    identity: &Option<String>,
+    shared: &mut Option<Group>,
+    pause: Duration,
+) -> Result<(usize, bool), String> {
+    let headers = microversion_headers(Some(ctx.plan.microversion.to_string()));
+    let request = |target: String| Outgoing {
+        step: s.name.clone(),
+        identity: identity.clone(),
+        method: "GET".into(),
+        target,
+        headers: headers.clone(),
+        body: None,
+    };
+    match (ctx.batches, shared.clone()) {
+        (Some(batches), Some(group)) => match batches.turn(&group, server, run_id, pause, ctx.cancel).await {
+            Turn::Answered(share) => {
+                let (mut exchange, sent) = *share;
+                exchange.step = s.name.clone();
+                exchange.offset_ms = millis(ctx.transport.elapsed().saturating_sub(sent.elapsed()));
+                return Ok((keep(ctx, out, exchange), false));
+            }
+            Turn::Lead(others) if !others.is_empty() => {
+                let runs: Vec<&str> = others.iter().map(|w| w.run_id.as_str()).chain([run_id]).collect();
+                let target = batch::list_target(&runs, identity.as_deref() == Some("admin"));
+                let sent = tokio::time::Instant::now();
+                let list = match target {
+                    Some(t) => ctx.transport.send_unkept(request(t)).await.ok(),
+                    None => None,
+                };
+                // A provider that refuses the list (4xx) is not asked again; a 5xx may pass.
+                if list.as_ref().is_some_and(|l| (400..500).contains(&l.response.status)) {
+                    batches.refuse(&group);
+                }
+                let list = list.filter(|l| l.response.status == 200);
+                let answered = batch::answer(list.as_ref(), others, server, sent);
+                if let Some(own) = list.and_then(|l| l.batch_poll_of(server, answered)) {
+                    return Ok((keep(ctx, out, own), true));
+                }
+                *shared = None;
+            }
+            Turn::Lead(_) => {}
+            Turn::Alone => *shared = None,
+        },
+        _ => {
+            let cancel = ctx.cancel;
+            tokio::select! {
+                _ = ctx.transport.pause(pause) => {}
+                _ = cancel.cancelled() => {}
+            }
+        }
+    }
+    let index = send(ctx, out, request(format!("/servers/{server}"))).await?;
+    Ok((index, true))
+}
+
+/// Keeps a batch poll as an exchange of this run (and of its cassette when recording).
+fn keep(ctx: &mut RunCtx<'_>, out: &mut StepOutcome, exchange: Exchange) -> usize {
+    ctx.transport.keep(&exchange);
+    ctx.exchanges.push(exchange);
+    out.exchanges.push(ctx.exchanges.len() - 1);
+    ctx.exchanges.len() - 1
 }
 
 /// A wait that arrived tells later waits of the same transition when to look.

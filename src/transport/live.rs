@@ -138,6 +138,7 @@ impl Endpoint {
         Ok(Exchange {
             step: req.step.clone(),
             identity: req.identity.clone(),
+            batch: None,
             offset_ms: millis(offset),
             duration_ms: millis(duration),
             request: Request {

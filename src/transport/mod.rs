@@ -66,6 +66,15 @@ impl std::fmt::Display for TransportError {
 
 pub trait Transport: Send {
     fn send(&mut self, request: Outgoing) -> BoxFuture<'_, Result<Exchange, TransportError>>;
+    /// Sends without keeping the exchange for a cassette: a batch poll's list answer is kept
+    /// per run, cut down to that run's server (`keep`).
+    fn send_unkept(&mut self, request: Outgoing) -> BoxFuture<'_, Result<Exchange, TransportError>> {
+        self.send(request)
+    }
+    /// Keeps an exchange this transport did not send itself (a batch poll another run sent).
+    fn keep(&mut self, exchange: &Exchange) {
+        let _ = exchange;
+    }
     /// Waits between polls: a real sleep live, an advance of the virtual clock in replay.
     fn pause(&mut self, duration: Duration) -> BoxFuture<'_, ()>;
     /// Time since the run started (virtual in replay).

@@ -31,6 +31,14 @@ impl Transport for RecordTransport {
         })
     }
 
+    fn send_unkept(&mut self, request: Outgoing) -> BoxFuture<'_, Result<Exchange, TransportError>> {
+        self.live.send(request)
+    }
+
+    fn keep(&mut self, exchange: &Exchange) {
+        self.cassette.exchanges.push(exchange.clone());
+    }
+
     fn pause(&mut self, duration: Duration) -> BoxFuture<'_, ()> {
         self.live.pause(duration)
     }

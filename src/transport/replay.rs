@@ -1,5 +1,5 @@
-//! The replay transport: serves a cassette's exchanges in recorded order per request identity,
-//! on a virtual clock. It never sleeps: a pause advances the clock, a served exchange sets it
+//! The replay transport: serves a cassette's exchanges in recorded order per request identity
+//! (a batch poll as the poll of its server), on a virtual clock. It never sleeps: a pause advances the clock, a served exchange sets it
 //! to the time it had when recorded, so waits and timeouts replay exactly as they ran.
 
 use std::collections::{HashMap, VecDeque};
@@ -20,7 +20,8 @@ impl ReplayTransport {
     pub fn new(exchanges: Vec<Exchange>, base_path: &str, cassette_name: &str) -> Self {
         let mut queues: HashMap<String, VecDeque<Exchange>> = HashMap::new();
         for e in exchanges {
-            queues.entry(e.request.identity_key(e.identity.as_deref())).or_default().push_back(e);
+            // A batch poll is served as the poll of its server it answered live.
+            queues.entry(e.poll_key()).or_default().push_back(e);
         }
         ReplayTransport {
             queues,
@@ -60,7 +61,9 @@ impl ReplayTransport {
                 request.step, request.method, path, self.cassette_name
             ),
         })?;
-        self.now = Duration::from_millis(exchange.offset_ms + exchange.duration_ms).max(self.now);
+        // The recorded moment, even when it is earlier than the pauses so far add up to: live,
+        // another run's batch poll can answer a wait before its own pause ended.
+        self.now = Duration::from_millis(exchange.offset_ms + exchange.duration_ms);
         Ok(exchange)
     }
 }
@@ -100,6 +103,7 @@ mod tests {
         Exchange {
             step: "wait".into(),
             identity: None,
+            batch: None,
             offset_ms: offset,
             duration_ms: 5,
             request: Request {
