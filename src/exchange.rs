@@ -3,6 +3,7 @@
 //! outcomes reference them, checks read them.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -53,9 +54,10 @@ pub struct Response {
     pub status: u16,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
-    /// A JSON body, stored as structured data.
+    /// A JSON body, stored as structured data. Shared: a long wait's polls mostly answer the
+    /// same body, and a cassette reads it once for all of them (`cassette::store`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<Value>,
+    pub body: Option<Arc<Value>>,
     /// A body that is not JSON (or not valid JSON), as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
@@ -100,7 +102,7 @@ impl Exchange {
         let Some(b) = &self.batch else { return std::borrow::Cow::Borrowed(self) };
         let mut e = self.clone();
         e.request.path = format!("/servers/{}", b.server);
-        e.response.body = self.polled_server().map(|s| serde_json::json!({ "server": s }));
+        e.response.body = self.polled_server().map(|s| Arc::new(serde_json::json!({ "server": s })));
         e.batch = None;
         std::borrow::Cow::Owned(e)
     }
@@ -108,10 +110,10 @@ impl Exchange {
     /// This list answer as the batch poll of one of its servers (`None` when it is not in it).
     pub fn batch_poll_of(&self, server: &str, waits: usize) -> Option<Exchange> {
         let found = find_server(self.response.body.as_ref()?, server)?;
-        let mut body = self.response.body.clone()?;
+        let mut body = Value::clone(self.response.body.as_ref()?);
         body["servers"] = Value::Array(vec![found.clone()]);
         let mut e = self.clone();
-        e.response.body = Some(body);
+        e.response.body = Some(Arc::new(body));
         e.batch = Some(BatchPoll { server: server.to_string(), waits });
         Some(e)
     }

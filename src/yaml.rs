@@ -35,19 +35,60 @@ pub mod limits {
     pub const MAX_ALIASES: usize = 50_000;
 }
 
+/// The limits one input is parsed under: [`limits`] for every file tapedeck reads whole; a
+/// large cassette read as a stream (`cassette::store`) gets node, event and text limits that
+/// grow with its size — those of a plain document are proportional to its bytes anyway — while
+/// depth, aliases and alias expansion stay as they are, so an alias bomb is bounded the same.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    pub depth: usize,
+    pub nodes: usize,
+    pub events: usize,
+    pub scalar_bytes: usize,
+    pub aliases: usize,
+}
+
+impl Limits {
+    pub const BASE: Limits = Limits {
+        depth: limits::MAX_DEPTH,
+        nodes: limits::MAX_NODES,
+        events: limits::MAX_EVENTS,
+        scalar_bytes: limits::MAX_SCALAR_BYTES,
+        aliases: limits::MAX_ALIASES,
+    };
+
+    /// For a document of `bytes`: a node takes at least ~8 bytes of YAML as tapedeck writes
+    /// cassettes (about 15 on average), an event at least 4.
+    pub fn for_input(bytes: u64) -> Limits {
+        let bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
+        Limits {
+            nodes: limits::MAX_NODES.max(bytes / 8),
+            events: limits::MAX_EVENTS.max(bytes / 4),
+            scalar_bytes: limits::MAX_SCALAR_BYTES.max(bytes),
+            ..Limits::BASE
+        }
+    }
+
+    /// The serde-saphyr options that enforce these limits.
+    pub fn options(&self) -> serde_saphyr::Options {
+        serde_saphyr::options! {
+            budget: serde_saphyr::budget! {
+                max_depth: self.depth,
+                flow_nesting_limit: self.depth,
+                max_nodes: self.nodes,
+                max_events: self.events,
+                max_total_scalar_bytes: self.scalar_bytes,
+                max_aliases: self.aliases,
+                max_reader_input_bytes: Some(self.scalar_bytes.max(MAX_INPUT_BYTES as usize)),
+            },
+            alias_limits: serde_saphyr::alias_limits! { max_total_replayed_events: limits::MAX_EVENTS },
+        }
+    }
+}
+
 /// The serde-saphyr options every YAML input is read with (see [`limits`]).
 pub fn options() -> serde_saphyr::Options {
-    serde_saphyr::options! {
-        budget: serde_saphyr::budget! {
-            max_depth: limits::MAX_DEPTH,
-            flow_nesting_limit: limits::MAX_DEPTH,
-            max_nodes: limits::MAX_NODES,
-            max_events: limits::MAX_EVENTS,
-            max_total_scalar_bytes: limits::MAX_SCALAR_BYTES,
-            max_aliases: limits::MAX_ALIASES,
-        },
-        alias_limits: serde_saphyr::alias_limits! { max_total_replayed_events: limits::MAX_EVENTS },
-    }
+    Limits::BASE.options()
 }
 
 /// Parses with [`options`], errors in serde-saphyr's own form (for callers with their own
@@ -65,6 +106,22 @@ pub fn read_file<T: DeserializeOwned>(file: &Path) -> Result<(T, String), InputE
     let source = read_text(file)?;
     let value = parse_str(file, &source)?;
     Ok((value, source))
+}
+
+/// The first `n` lines of a file with only the last few kept (the others left empty, so line
+/// numbers hold): a snippet's context in a file too large to hold.
+pub fn read_lines(file: &Path, n: usize) -> std::io::Result<String> {
+    use std::io::BufRead;
+    let reader = std::io::BufReader::new(std::fs::File::open(file)?);
+    let mut out = String::new();
+    for (i, line) in reader.lines().take(n).enumerate() {
+        let line = line?;
+        if i + 6 >= n {
+            out.push_str(&line);
+        }
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 pub fn read_text(file: &Path) -> Result<String, InputError> {
@@ -156,6 +213,11 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
 
 /// A plain sentence for a breached [`limits`] entry, or `None` when `err` is not about a limit.
 pub fn limit_message(err: &serde_saphyr::Error) -> Option<String> {
+    limit_message_for(err, &Limits::BASE)
+}
+
+/// [`limit_message`] for a document parsed under `limits`.
+pub fn limit_message_for(err: &serde_saphyr::Error, limits: &Limits) -> Option<String> {
     use serde_saphyr::Error as E;
     use serde_saphyr::budget::BudgetBreach as B;
     let mut err = err;
@@ -164,13 +226,13 @@ pub fn limit_message(err: &serde_saphyr::Error) -> Option<String> {
     }
     let what = match err {
         E::Budget { breach, .. } => match breach {
-            B::Depth { .. } => format!("nests deeper than {} levels", limits::MAX_DEPTH),
-            B::Nodes { .. } => format!("has more than {} nodes, alias expansions included", limits::MAX_NODES),
-            B::Events { .. } => format!("has more than {} YAML events", limits::MAX_EVENTS),
+            B::Depth { .. } => format!("nests deeper than {} levels", limits.depth),
+            B::Nodes { .. } => format!("has more than {} nodes, alias expansions included", limits.nodes),
+            B::Events { .. } => format!("has more than {} YAML events", limits.events),
             B::ScalarBytes { .. } => {
-                format!("has more than {} bytes of text, alias expansions included", limits::MAX_SCALAR_BYTES)
+                format!("has more than {} bytes of text, alias expansions included", limits.scalar_bytes)
             }
-            B::Aliases { .. } => format!("has more than {} aliases", limits::MAX_ALIASES),
+            B::Aliases { .. } => format!("has more than {} aliases", limits.aliases),
             B::AliasAnchorRatio { aliases, anchors } => {
                 format!("uses {aliases} aliases for {anchors} anchors (an alias bomb?)")
             }
@@ -181,7 +243,7 @@ pub fn limit_message(err: &serde_saphyr::Error) -> Option<String> {
         }
         // The scanner's own flow nesting limit (set to the same depth).
         other if other.without_snippet().to_string().starts_with("recursion limit exceeded") => {
-            format!("nests deeper than {} levels", limits::MAX_DEPTH)
+            format!("nests deeper than {} levels", limits.depth)
         }
         _ => return None,
     };

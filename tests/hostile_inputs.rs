@@ -85,6 +85,23 @@ fn a_file_over_the_size_limit_is_refused_before_reading() {
 }
 
 #[test]
+fn a_cassette_over_its_size_limit_is_refused_before_reading() {
+    // Cassettes may be larger than other inputs (a long recorded wait, read as a stream), up to
+    // 256 MiB.
+    let dir = tempfile::tempdir().unwrap();
+    let file = std::fs::File::create(dir.path().join("server-reboot@2.1.yaml")).unwrap();
+    file.set_len(257 * 1024 * 1024).unwrap(); // sparse: costs no disk
+    let cassettes = dir.path().display().to_string();
+    let (code, err) =
+        run_bounded(&["run", "--cassettes", &cassettes, "--microversion", "2.1", "suites/server-reboot.yaml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("server-reboot@2.1.yaml: cassette is 269484032 bytes, larger than the 268435456 byte limit"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_cassette_with_a_runaway_body_is_refused() {
     let (code, err) = cassette_with_body(&format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000)));
     assert_eq!(code, 2, "{err}");

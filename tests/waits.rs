@@ -39,7 +39,7 @@ fn exchange(step: &str, method: &str, path: &str, offset: u64, status: u16, body
         offset_ms: offset,
         duration_ms: 10,
         request: Request { method: method.into(), path: path.into(), headers: Default::default(), body: None },
-        response: Response { status, headers: Default::default(), body: Some(body), text: None },
+        response: Response { status, headers: Default::default(), body: Some(body.into()), text: None },
     }
 }
 

@@ -1,7 +1,10 @@
 //! The cassette file format (version 1). Field order here is the order on disk.
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
+use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -39,8 +42,38 @@ pub struct Cassette {
     /// Set when the run was skipped while recording (capability missing, version out of range).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exchanges_sharing_bodies")]
     pub exchanges: Vec<Exchange>,
+}
+
+/// Reads the exchanges, each response body that repeats the one before it for the same request
+/// shared rather than held again: a long wait answers the same body poll after poll, and this
+/// keeps such a cassette's memory near that of its distinct answers.
+fn exchanges_sharing_bodies<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Exchange>, D::Error> {
+    struct Exchanges;
+    impl<'de> Visitor<'de> for Exchanges {
+        type Value = Vec<Exchange>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of exchanges")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            let mut last: HashMap<String, Arc<Value>> = HashMap::new();
+            while let Some(mut e) = seq.next_element::<Exchange>()? {
+                let key = e.poll_key();
+                if let Some(body) = &mut e.response.body {
+                    match last.entry(key) {
+                        Entry::Occupied(seen) if seen.get() == body => *body = seen.get().clone(),
+                        Entry::Occupied(mut seen) => *seen.get_mut() = body.clone(),
+                        Entry::Vacant(slot) => drop(slot.insert(body.clone())),
+                    }
+                }
+                out.push(e);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Exchanges)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,8 +18,16 @@ pub fn load(path: &Path) -> Result<Cassette, InputError> {
     load_cached(path, super::cache::dir().as_deref())
 }
 
+/// The largest cassette read (serde-saphyr's own default cap for readers). Cassettes above the
+/// cache's size are parsed as they are read ([`load_streamed`]), so their text is never held.
+pub const MAX_CASSETTE_BYTES: u64 = 256 << 20;
+
 /// [`load`] through the parsed-cassette cache in `cache_dir` (see `cassette::cache`).
 pub fn load_cached(path: &Path, cache_dir: Option<&Path>) -> Result<Cassette, InputError> {
+    let len = std::fs::metadata(path).map_err(|e| InputError::in_file(path, format!("cannot read: {e}")))?.len();
+    if len > super::cache::MAX_CASSETTE_BYTES as u64 {
+        return load_streamed(path, len);
+    }
     let source = yaml::read_text(path)?;
     let entry = cache_dir.and_then(|dir| super::cache::entry(dir, source.as_bytes()));
     if let Some(cassette) = entry.as_deref().and_then(super::cache::read) {
@@ -32,16 +40,51 @@ pub fn load_cached(path: &Path, cache_dir: Option<&Path>) -> Result<Cassette, In
     Ok(cassette)
 }
 
+/// A large cassette (a long recorded wait), parsed from the file as it is read, under limits
+/// that grow with its size (`yaml::Limits::for_input`).
+fn load_streamed(path: &Path, len: u64) -> Result<Cassette, InputError> {
+    if len > MAX_CASSETTE_BYTES {
+        return Err(InputError::in_file(
+            path,
+            format!("cassette is {len} bytes, larger than the {MAX_CASSETTE_BYTES} byte limit"),
+        ));
+    }
+    let limits = yaml::Limits::for_input(len);
+    let open = || {
+        std::fs::File::open(path)
+            .map(std::io::BufReader::new)
+            .map_err(|e| InputError::in_file(path, format!("cannot read: {e}")))
+    };
+    match serde_saphyr::from_reader_with_options::<_, Cassette>(open()?, limits.options()) {
+        Ok(c) if c.format != FORMAT_VERSION => Err(unsupported(path, c.format)),
+        Ok(c) => Ok(c),
+        Err(e) => {
+            // The lines up to the error, for its snippet (the file itself is not held).
+            let line = e.location().map(|l| l.line() as usize).unwrap_or(0);
+            let source = yaml::read_lines(path, line + 2).unwrap_or_default();
+            let mut err = InputError::from_yaml_under(path, &source, &e, &limits);
+            err.message = broken(&err.message);
+            Err(err)
+        }
+    }
+}
+
+fn unsupported(path: &Path, v: u32) -> InputError {
+    InputError::in_file(
+        path,
+        format!(
+            "cassette format {v} is not supported by this tapedeck (it reads format {FORMAT_VERSION}); re-record it"
+        ),
+    )
+}
+
+fn broken(message: &str) -> String {
+    format!("broken cassette: {message}; re-record it with `tapedeck run --mode record`")
+}
+
 /// Parses the text of the cassette file `path` (which names it in errors).
 pub fn load_str(path: &Path, source: &str) -> Result<Cassette, InputError> {
-    let unsupported = |v: u32| {
-        InputError::in_file(
-            path,
-            format!(
-                "cassette format {v} is not supported by this tapedeck (it reads format {FORMAT_VERSION}); re-record it"
-            ),
-        )
-    };
+    let unsupported = |v: u32| unsupported(path, v);
     match yaml::parse_str::<Cassette>(path, source) {
         Ok(c) if c.format != FORMAT_VERSION => Err(unsupported(c.format)),
         Ok(c) => Ok(c),
@@ -57,7 +100,7 @@ pub fn load_str(path: &Path, source: &str) -> Result<Cassette, InputError> {
             {
                 return Err(unsupported(v));
             }
-            e.message = format!("broken cassette: {}; re-record it with `tapedeck run --mode record`", e.message);
+            e.message = broken(&e.message);
             Err(e)
         }
     }
@@ -77,7 +120,7 @@ pub fn to_yaml(cassette: &Cassette) -> Result<String, String> {
 fn stable_exchange(e: &Exchange) -> Exchange {
     let mut e = e.clone();
     e.request.body = e.request.body.as_ref().map(sorted);
-    e.response.body = e.response.body.as_ref().map(sorted);
+    e.response.body = e.response.body.as_deref().map(|b| std::sync::Arc::new(sorted(b)));
     e
 }
 
@@ -118,5 +161,48 @@ mod tests {
         std::fs::write(&entry, b"{\"format\": 1, \"trunc").unwrap();
         assert_eq!(load_cached(&path, Some(cache.path())).unwrap(), parsed);
         assert_eq!(super::super::cache::read(&entry).as_ref(), Some(&parsed));
+    }
+
+    /// The shipped cassette with its last exchange repeated until the file is over `bytes`.
+    fn long(bytes: usize) -> String {
+        let text = std::fs::read_to_string(SHIPPED).unwrap();
+        let last = &text[text.rfind("\n- step: ").unwrap() + 1..];
+        let mut out = text.clone();
+        while out.len() <= bytes {
+            out.push_str(last);
+        }
+        out
+    }
+
+    #[test]
+    fn a_repeated_body_is_read_once_and_shared() {
+        let work = tempfile::tempdir().unwrap();
+        let path = work.path().join("c.yaml");
+        std::fs::write(&path, long(std::fs::metadata(SHIPPED).unwrap().len() as usize + 1)).unwrap();
+        let c = load_cached(&path, None).unwrap();
+        let n = c.exchanges.len();
+        let body = |i: usize| c.exchanges[i].response.body.clone();
+        let (a, b) = (body(n - 2).unwrap(), body(n - 1).unwrap());
+        assert!(std::sync::Arc::ptr_eq(&a, &b), "the repeated exchange's body is shared");
+        // Equal bodies of different requests stay apart (a poll is matched to its own server).
+        let distinct: std::collections::HashSet<_> =
+            c.exchanges.iter().filter_map(|e| e.response.body.as_ref()).map(std::sync::Arc::as_ptr).collect();
+        assert!(distinct.len() > n / 2, "{} bodies for {n} exchanges", distinct.len());
+    }
+
+    #[test]
+    fn a_cassette_over_the_cache_size_is_read_as_a_stream_with_the_same_result_and_positioned_errors() {
+        let work = tempfile::tempdir().unwrap();
+        let path = work.path().join("c.yaml");
+        let text = long(super::super::cache::MAX_CASSETTE_BYTES + 1);
+        std::fs::write(&path, &text).unwrap();
+        assert_eq!(load_cached(&path, None).unwrap(), load_str(&path, &text).unwrap());
+        // A break near the end is reported at its line, with the line shown.
+        let broken = format!("{text}- step: x\n  offset: 1\n");
+        std::fs::write(&path, &broken).unwrap();
+        let e = load_cached(&path, None).unwrap_err().to_string();
+        let line = broken.lines().count();
+        assert!(e.contains(&format!("c.yaml:{line}:3: broken cassette: unknown field `offset`")), "{e}");
+        assert!(e.contains("offset: 1"), "the snippet shows the line: {e}");
     }
 }

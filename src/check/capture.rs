@@ -42,7 +42,8 @@ mod tests {
     fn pointer_header_and_regex() {
         let mut headers = BTreeMap::new();
         headers.insert("location".into(), "http://endpoint.invalid/v2.1/images/1234".into());
-        let r = Response { status: 202, headers, body: Some(json!({"server": {"id": "abc", "n": 3}})), text: None };
+        let r =
+            Response { status: 202, headers, body: Some(json!({"server": {"id": "abc", "n": 3}}).into()), text: None };
         let c = |source, regex: Option<&str>| Capture {
             var: "v".into(),
             source,

@@ -148,7 +148,7 @@ mod tests {
     fn response(status: u16, body: Value) -> Response {
         let mut headers = BTreeMap::new();
         headers.insert("location".to_string(), "http://endpoint.invalid/v2.1/servers/abc".to_string());
-        Response { status, headers, body: Some(body), text: None }
+        Response { status, headers, body: Some(body.into()), text: None }
     }
 
     #[test]

@@ -377,7 +377,7 @@ fn verdict(store: &SchemaStore, e: &Exchange, mv: Microversion) -> (Option<Strin
         return (None, Verdict::Gap("no api-ref operation matches".into()));
     };
     let doc = match (&e.response.body, &e.response.text) {
-        (Some(b), _) => b.clone(),
+        (Some(b), _) => (**b).clone(),
         (None, None) => Value::Null,
         (None, Some(_)) => return (Some(op.id.clone()), Verdict::Invalid(vec!["the body is not JSON".into()])),
     };

@@ -183,7 +183,7 @@ mod tests {
             response: Response {
                 status: 200,
                 headers: Default::default(),
-                body: Some(json!({ "servers": servers })),
+                body: Some(json!({ "servers": servers }).into()),
                 text: None,
             },
         }

@@ -150,7 +150,7 @@ impl Endpoint {
             response: Response {
                 status,
                 headers: r.response_headers(headers.iter().map(|(k, v)| (k.as_str(), v.clone()))),
-                body: body.map(|b| r.json(&b)),
+                body: body.map(|b| Arc::new(r.json(&b))),
                 text: text.map(|t| r.text(&t)),
             },
         })

@@ -115,7 +115,7 @@ mod tests {
             response: Response {
                 status: 200,
                 headers: Default::default(),
-                body: Some(json!({"server": {"status": status}})),
+                body: Some(json!({"server": {"status": status}}).into()),
                 text: None,
             },
         }
