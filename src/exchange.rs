@@ -89,11 +89,16 @@ impl Exchange {
 
     /// The server a poll saw: `server` of a show, the one server kept in a batch poll's list.
     pub fn polled_server(&self) -> Option<&Value> {
-        let body = self.response.body.as_ref()?;
         match &self.batch {
-            Some(b) => find_server(body, &b.server),
-            None => body.get("server"),
+            Some(b) => self.listed_server(&b.server),
+            None => self.response.body.as_ref()?.get("server"),
         }
+    }
+
+    /// Server `id` in this answer's `servers` list.
+    pub fn listed_server(&self, id: &str) -> Option<&Value> {
+        let list = self.response.body.as_ref()?.get("servers")?.as_array()?;
+        list.iter().find(|s| s.get("id").and_then(Value::as_str) == Some(id))
     }
 
     /// The exchange as the poll it stands for (`GET /servers/{id}` answered `{"server": …}`),
@@ -109,18 +114,17 @@ impl Exchange {
 
     /// This list answer as the batch poll of one of its servers (`None` when it is not in it).
     pub fn batch_poll_of(&self, server: &str, waits: usize) -> Option<Exchange> {
-        let found = find_server(self.response.body.as_ref()?, server)?;
-        let mut body = Value::clone(self.response.body.as_ref()?);
-        body["servers"] = Value::Array(vec![found.clone()]);
+        let found = self.listed_server(server)?.clone();
+        // The list's other keys (`servers_links`) kept, without copying the other servers.
+        let list = self.response.body.as_ref()?.as_object()?;
+        let mut body: serde_json::Map<String, Value> =
+            list.iter().filter(|(k, _)| *k != "servers").map(|(k, v)| (k.clone(), v.clone())).collect();
+        body.insert("servers".into(), Value::Array(vec![found]));
         let mut e = self.clone();
-        e.response.body = Some(Arc::new(body));
+        e.response.body = Some(Arc::new(Value::Object(body)));
         e.batch = Some(BatchPoll { server: server.to_string(), waits });
         Some(e)
     }
-}
-
-fn find_server<'a>(list: &'a Value, id: &str) -> Option<&'a Value> {
-    list.get("servers")?.as_array()?.iter().find(|s| s.get("id").and_then(Value::as_str) == Some(id))
 }
 
 /// `/servers?b=2&a=1` → `/servers?a=1&b=2`: query order does not change what is asked.

@@ -46,6 +46,8 @@ pub struct Limits {
     pub events: usize,
     pub scalar_bytes: usize,
     pub aliases: usize,
+    /// Bytes read from a stream.
+    pub input_bytes: u64,
 }
 
 impl Limits {
@@ -55,16 +57,18 @@ impl Limits {
         events: limits::MAX_EVENTS,
         scalar_bytes: limits::MAX_SCALAR_BYTES,
         aliases: limits::MAX_ALIASES,
+        input_bytes: MAX_INPUT_BYTES,
     };
 
     /// For a document of `bytes`: a node takes at least ~8 bytes of YAML as tapedeck writes
     /// cassettes (about 15 on average), an event at least 4.
-    pub fn for_input(bytes: u64) -> Limits {
-        let bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
+    pub fn for_input(input_bytes: u64) -> Limits {
+        let bytes = usize::try_from(input_bytes).unwrap_or(usize::MAX);
         Limits {
             nodes: limits::MAX_NODES.max(bytes / 8),
             events: limits::MAX_EVENTS.max(bytes / 4),
             scalar_bytes: limits::MAX_SCALAR_BYTES.max(bytes),
+            input_bytes: MAX_INPUT_BYTES.max(input_bytes),
             ..Limits::BASE
         }
     }
@@ -79,7 +83,7 @@ impl Limits {
                 max_events: self.events,
                 max_total_scalar_bytes: self.scalar_bytes,
                 max_aliases: self.aliases,
-                max_reader_input_bytes: Some(self.scalar_bytes.max(MAX_INPUT_BYTES as usize)),
+                max_reader_input_bytes: Some(usize::try_from(self.input_bytes).unwrap_or(usize::MAX)),
             },
             alias_limits: serde_saphyr::alias_limits! { max_total_replayed_events: limits::MAX_EVENTS },
         }

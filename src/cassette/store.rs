@@ -50,12 +50,8 @@ fn load_streamed(path: &Path, len: u64) -> Result<Cassette, InputError> {
         ));
     }
     let limits = yaml::Limits::for_input(len);
-    let open = || {
-        std::fs::File::open(path)
-            .map(std::io::BufReader::new)
-            .map_err(|e| InputError::in_file(path, format!("cannot read: {e}")))
-    };
-    match serde_saphyr::from_reader_with_options::<_, Cassette>(open()?, limits.options()) {
+    let file = std::fs::File::open(path).map_err(|e| InputError::in_file(path, format!("cannot read: {e}")))?;
+    match serde_saphyr::from_reader_with_options::<_, Cassette>(std::io::BufReader::new(file), limits.options()) {
         Ok(c) if c.format != FORMAT_VERSION => Err(unsupported(path, c.format)),
         Ok(c) => Ok(c),
         Err(e) => {

@@ -147,7 +147,7 @@ pub fn list_target(run_ids: &[&str], admin: bool) -> Option<String> {
 /// alone). Returns how many waits the list answered, counting the sender's own when `own` is
 /// in it.
 pub fn answer(list: Option<&Exchange>, others: Vec<Waiter>, own: &str, sent: Instant) -> usize {
-    let has = |server: &str| list.and_then(|l| l.batch_poll_of(server, 0)).is_some();
+    let has = |server: &str| list.is_some_and(|l| l.listed_server(server).is_some());
     let answered = others.iter().filter(|w| has(&w.server)).count() + usize::from(has(own));
     for w in others {
         let share = list.and_then(|l| l.batch_poll_of(&w.server, answered)).map(|e| (e, sent));

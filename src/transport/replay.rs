@@ -1,6 +1,7 @@
 //! The replay transport: serves a cassette's exchanges in recorded order per request identity
-//! (a batch poll as the poll of its server), on a virtual clock. It never sleeps: a pause advances the clock, a served exchange sets it
-//! to the time it had when recorded, so waits and timeouts replay exactly as they ran.
+//! (a batch poll as the poll of its server), on a virtual clock. It never sleeps: a pause
+//! advances the clock, a served exchange sets it to the time it had when recorded, so waits and
+//! timeouts replay exactly as they ran.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
