@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::exchange::Exchange;
+use crate::exchange::{Exchange, SharedStr};
 use crate::microversion::Microversion;
 
 pub const OUTCOME_FORMAT: u32 = 1;
@@ -242,12 +242,12 @@ pub struct Trace {
 pub struct Observation {
     pub offset_ms: u64,
     pub http_status: u16,
-    pub status: String,
+    pub status: SharedStr,
     /// `OS-EXT-STS:task_state`, when the identity may see it (admin).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub task_state: Option<String>,
+    pub task_state: Option<SharedStr>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub vm_state: Option<String>,
+    pub vm_state: Option<SharedStr>,
 }
 
 impl Trace {

@@ -38,7 +38,12 @@ fn exchange(step: &str, method: &str, path: &str, offset: u64, status: u16, body
         batch: None,
         offset_ms: offset,
         duration_ms: 10,
-        request: Request { method: method.into(), path: path.into(), headers: Default::default(), body: None },
+        request: Arc::new(Request {
+            method: method.into(),
+            path: path.into(),
+            headers: Default::default(),
+            body: None,
+        }),
         response: Response { status, headers: Default::default(), body: Some(body.into()), text: None },
     }
 }
@@ -181,7 +186,7 @@ async fn batch_polls_replay_as_the_polls_of_their_server_at_their_recorded_times
     let batch = |offset: u64, status: &str| {
         let servers = json!({"servers": [{"id": "s1", "status": status}]});
         let mut e = exchange("wait", "GET", "/servers/detail?name=%5Etd-%28r1%7Cr2%29-", offset, 200, servers);
-        e.batch = Some(tapedeck::exchange::BatchPoll { server: "s1".into(), waits: 2 });
+        e.batch = Some(Box::new(tapedeck::exchange::BatchPoll { server: "s1".into(), waits: 2 }));
         e
     };
     let polls = vec![batch(300, "BUILD"), poll(900, "BUILD", json!({})), batch(1_000, "ACTIVE")];

@@ -1,13 +1,12 @@
 //! The cassette file format (version 1). Field order here is the order on disk.
 
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::collections::BTreeMap;
 
 use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::share::Sharing;
 use crate::exchange::Exchange;
 use crate::microversion::Microversion;
 
@@ -42,14 +41,12 @@ pub struct Cassette {
     /// Set when the run was skipped while recording (capability missing, version out of range).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
-    #[serde(default, deserialize_with = "exchanges_sharing_bodies")]
+    #[serde(default, deserialize_with = "exchanges_sharing_parts")]
     pub exchanges: Vec<Exchange>,
 }
 
-/// Reads the exchanges, each response body that repeats the one before it for the same request
-/// shared rather than held again: a long wait answers the same body poll after poll, and this
-/// keeps such a cassette's memory near that of its distinct answers.
-fn exchanges_sharing_bodies<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Exchange>, D::Error> {
+/// Reads the exchanges with what repeats among them held once (`share`).
+fn exchanges_sharing_parts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Exchange>, D::Error> {
     struct Exchanges;
     impl<'de> Visitor<'de> for Exchanges {
         type Value = Vec<Exchange>;
@@ -58,18 +55,13 @@ fn exchanges_sharing_bodies<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Excha
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             let mut out = Vec::new();
-            let mut last: HashMap<String, Arc<Value>> = HashMap::new();
+            let mut sharing = Sharing::default();
             while let Some(mut e) = seq.next_element::<Exchange>()? {
-                let key = e.poll_key();
-                if let Some(body) = &mut e.response.body {
-                    match last.entry(key) {
-                        Entry::Occupied(seen) if seen.get() == body => *body = seen.get().clone(),
-                        Entry::Occupied(mut seen) => *seen.get_mut() = body.clone(),
-                        Entry::Vacant(slot) => drop(slot.insert(body.clone())),
-                    }
-                }
+                sharing.exchange(&mut e);
                 out.push(e);
             }
+            // Grown by doubling; a long cassette's room to spare would outlive the read.
+            out.shrink_to_fit();
             Ok(out)
         }
     }

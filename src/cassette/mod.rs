@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod format;
 pub mod pending;
+mod share;
 pub mod store;
 
 pub use format::{Cassette, FORMAT_VERSION, VersionRange};

@@ -115,7 +115,8 @@ pub fn to_yaml(cassette: &Cassette) -> Result<String, String> {
 
 fn stable_exchange(e: &Exchange) -> Exchange {
     let mut e = e.clone();
-    e.request.body = e.request.body.as_ref().map(sorted);
+    let request = std::sync::Arc::make_mut(&mut e.request);
+    request.body = request.body.as_ref().map(sorted);
     e.response.body = e.response.body.as_deref().map(|b| std::sync::Arc::new(sorted(b)));
     e
 }
@@ -157,6 +158,20 @@ mod tests {
         std::fs::write(&entry, b"{\"format\": 1, \"trunc").unwrap();
         assert_eq!(load_cached(&path, Some(cache.path())).unwrap(), parsed);
         assert_eq!(super::super::cache::read(&entry).as_ref(), Some(&parsed));
+    }
+
+    #[test]
+    fn every_shipped_cassette_reads_and_writes_back_byte_identical() {
+        let dir = std::path::Path::new("cassettes/nova-34.0.0");
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let written = to_yaml(&load_str(&path, &text).unwrap()).unwrap();
+            assert!(written == text, "{} changes when read and written back", path.display());
+            n += 1;
+        }
+        assert!(n > 40, "{n} cassettes");
     }
 
     /// The shipped cassette with its last exchange repeated until the file is over `bytes`.

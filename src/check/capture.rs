@@ -36,12 +36,10 @@ mod tests {
     use super::*;
     use regex::Regex;
     use serde_json::json;
-    use std::collections::BTreeMap;
 
     #[test]
     fn pointer_header_and_regex() {
-        let mut headers = BTreeMap::new();
-        headers.insert("location".into(), "http://endpoint.invalid/v2.1/images/1234".into());
+        let headers = [("location", "http://endpoint.invalid/v2.1/images/1234")].into_iter().collect();
         let r =
             Response { status: 202, headers, body: Some(json!({"server": {"id": "abc", "n": 3}}).into()), text: None };
         let c = |source, regex: Option<&str>| Capture {

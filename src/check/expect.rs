@@ -143,11 +143,9 @@ mod tests {
     use super::*;
     use regex::Regex;
     use serde_json::json;
-    use std::collections::BTreeMap;
 
     fn response(status: u16, body: Value) -> Response {
-        let mut headers = BTreeMap::new();
-        headers.insert("location".to_string(), "http://endpoint.invalid/v2.1/servers/abc".to_string());
+        let headers = [("location", "http://endpoint.invalid/v2.1/servers/abc")].into_iter().collect();
         Response { status, headers, body: Some(body.into()), text: None }
     }
 
@@ -178,7 +176,7 @@ mod tests {
     fn body_checks_on_a_non_json_body_fail_clearly() {
         let expect = Expect { body: vec![("/a".into(), Assertion::Present)], ..Expect::default() };
         let resp =
-            Response { status: 200, headers: BTreeMap::new(), body: None, text: Some("<html>oops</html>".into()) };
+            Response { status: 200, headers: Default::default(), body: None, text: Some("<html>oops</html>".into()) };
         let out = check_response(&expect, &resp, &Vars::new());
         assert!(out[1].failed() && out[1].message.as_deref().unwrap().contains("not JSON"));
     }

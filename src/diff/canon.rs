@@ -420,7 +420,7 @@ pub fn canonicalise(cassette: &Cassette, store: &SchemaStore) -> Vec<CanonExchan
                 .headers
                 .iter()
                 .filter(|(k, _)| KEPT_HEADERS.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), aliases.text(v, None, None)))
+                .map(|(k, v)| (k.to_string(), aliases.text(v, None, None)))
                 .collect();
             let mut body = match (&e.response.body, &e.response.text) {
                 (Some(b), _) => aliases.value(b, None, None),
@@ -436,9 +436,9 @@ pub fn canonicalise(cassette: &Cassette, store: &SchemaStore) -> Vec<CanonExchan
                 .and_then(|s| s.as_str())
                 .map(String::from);
             CanonExchange {
-                step: e.step.clone(),
-                identity: e.identity.clone(),
-                method: e.request.method.clone(),
+                step: e.step.to_string(),
+                identity: e.identity.as_ref().map(|i| i.to_string()),
+                method: e.request.method.to_string(),
                 path,
                 request_body,
                 status: e.response.status,

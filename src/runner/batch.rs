@@ -174,12 +174,12 @@ mod tests {
             batch: None,
             offset_ms: 10,
             duration_ms: 5,
-            request: Request {
+            request: std::sync::Arc::new(Request {
                 method: "GET".into(),
                 path: "/servers/detail".into(),
                 headers: Default::default(),
                 body: None,
-            },
+            }),
             response: Response {
                 status: 200,
                 headers: Default::default(),

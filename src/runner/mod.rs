@@ -61,12 +61,21 @@ pub enum Event {
 pub struct Progress {
     index: usize,
     tx: Option<mpsc::UnboundedSender<Event>>,
+    /// Whether polls are reported: not in replay, where a wait of 100 000 polls takes a
+    /// fraction of a second and its events would only queue up.
+    polls: bool,
 }
 
 impl Progress {
     pub fn send(&self, make: impl FnOnce(usize) -> Event) {
         if let Some(tx) = &self.tx {
             let _ = tx.send(make(self.index));
+        }
+    }
+
+    pub fn send_poll(&self, make: impl FnOnce(usize) -> Event) {
+        if self.polls {
+            self.send(make);
         }
     }
 }
@@ -112,6 +121,7 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
         let estimates = estimates.clone();
         let in_flight = in_flight.clone();
         let batches = batches.clone();
+        let mode = config.mode;
         // Taken before spawning, so runs start in `start_order` (with --jobs 1: strictly in turn).
         let permit = semaphore.acquire_owned().await.ok();
         handles.push((
@@ -126,7 +136,7 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
                     });
                 }
                 let transport = transport_for(&mut plan, endpoint, in_flight);
-                let progress = Progress { index, tx: events.clone() };
+                let progress = Progress { index, tx: events.clone(), polls: mode != Mode::Replay };
                 let mut outcome = run::run(
                     plan,
                     transport,

@@ -75,7 +75,7 @@ mod tests {
     fn response(status: u16, retry: Option<&str>) -> Response {
         Response {
             status,
-            headers: retry.map(|r| [("retry-after".to_string(), r.to_string())].into()).unwrap_or_default(),
+            headers: retry.map(|r| [("retry-after", r)].into_iter().collect()).unwrap_or_default(),
             body: None,
             text: None,
         }

@@ -128,9 +128,9 @@ pub async fn run(
 
     let mut ctx = RunCtx {
         plan: &plan,
-        transport,
         vars: plan.vars.clone(),
-        exchanges: Vec::new(),
+        exchanges: Vec::with_capacity(transport.remaining()),
+        transport,
         cleanups: Vec::new(),
         cancel,
         schemas,

@@ -16,7 +16,7 @@ use super::run::{RunCtx, location};
 use super::step::{microversion_headers, send, value_str};
 use crate::check::path::check_path;
 use crate::check::schema::check_exchange;
-use crate::exchange::Exchange;
+use crate::exchange::{Exchange, SharedStr};
 use crate::json_util::excerpt;
 use crate::outcome::{CheckKind, CheckOutcome, CheckState, Observation, StepKind, StepOutcome, Trace, Verdict};
 use crate::status_model::GONE;
@@ -52,7 +52,7 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
         .map(|_| Group { identity: identity.clone(), microversion: ctx.plan.microversion.to_string() });
     // When (into the wait) this wait's own next poll is due.
     let mut due = schedule.first_delay().min(spec.timeout);
-    let mut last_check: Option<(Arc<Value>, u16, String, Vec<CheckOutcome>)> = None;
+    let mut last_check: Option<(Arc<Value>, u16, SharedStr, Vec<CheckOutcome>)> = None;
     let result = loop {
         let pause = due.saturating_sub(ctx.transport.elapsed().saturating_sub(started));
         let (index, own) = match poll(ctx, &mut out, s, &server, &run_id, &identity, &mut shared, pause).await {
@@ -89,23 +89,28 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
             (404, _) => GONE.to_string(),
             (200, Some(status)) => status.to_string(),
             (code, _) => {
-                let body =
-                    response.body.as_ref().map(|b| excerpt(b, 300)).or(response.text.clone()).unwrap_or_default();
+                let body = response
+                    .body
+                    .as_ref()
+                    .map(|b| excerpt(b, 300))
+                    .or(response.text.as_deref().map(String::from))
+                    .unwrap_or_default();
                 break Err(format!("polling answered HTTP {code} instead of the server: {body}"));
             }
         };
         let field = |name: &str| value_str(server_doc.and_then(|d| d.get(name)));
+        let last = trace.observations.last();
         let observation = Observation {
             offset_ms: exchange.offset_ms,
             http_status: response.status,
-            status: status.clone(),
-            task_state: field("OS-EXT-STS:task_state"),
-            vm_state: field("OS-EXT-STS:vm_state"),
+            status: as_before(&status, last.map(|o| &o.status)),
+            task_state: field("OS-EXT-STS:task_state").map(|t| as_before(&t, last.and_then(|o| o.task_state.as_ref()))),
+            vm_state: field("OS-EXT-STS:vm_state").map(|v| as_before(&v, last.and_then(|o| o.vm_state.as_ref()))),
         };
         let fault = server_doc.and_then(|d| d.get("fault")).map(|f| excerpt(f, 400));
         let task_visible = server_doc.is_some_and(|d| d.get("OS-EXT-STS:task_state").is_some());
         let waited_ms = millis(ctx.transport.elapsed().saturating_sub(started));
-        ctx.progress.send(|index| Event::WaitPolled {
+        ctx.progress.send_poll(|index| Event::WaitPolled {
             index,
             step: s.name.clone(),
             status: status.clone(),
@@ -179,7 +184,7 @@ async fn poll(
         (Some(batches), Some(group)) => match batches.turn(&group, server, run_id, pause, ctx.cancel).await {
             Turn::Answered(share) => {
                 let (mut exchange, sent) = *share;
-                exchange.step = s.name.clone();
+                exchange.step = s.name.as_str().into();
                 exchange.offset_ms = millis(ctx.transport.elapsed().saturating_sub(sent.elapsed()));
                 return Ok((keep(ctx, out, exchange), false));
             }
@@ -266,6 +271,15 @@ fn finish(
     });
     out.trace = trace;
     out
+}
+
+/// `value`, as the string of the poll before when they are equal: a long wait holds each
+/// status once.
+fn as_before(value: &str, before: Option<&SharedStr>) -> SharedStr {
+    match before {
+        Some(b) if b == value => b.clone(),
+        _ => value.into(),
+    }
 }
 
 fn seconds(d: Duration) -> String {

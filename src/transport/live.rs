@@ -11,7 +11,7 @@ use super::redact::Redactor;
 use super::target::relative_target;
 use super::{BoxFuture, Outgoing, Transport, TransportError, TransportErrorKind, millis};
 use crate::auth::keystone::Keystone;
-use crate::exchange::{Exchange, Request, Response};
+use crate::exchange::{Exchange, Request, Response, SharedStr};
 
 /// Largest response body read; beyond it the step fails instead of the process swelling.
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
@@ -136,22 +136,22 @@ impl Endpoint {
         }
         let r = &self.redactor;
         Ok(Exchange {
-            step: req.step.clone(),
-            identity: req.identity.clone(),
+            step: req.step.as_str().into(),
+            identity: req.identity.as_deref().map(SharedStr::from),
             batch: None,
             offset_ms: millis(offset),
             duration_ms: millis(duration),
-            request: Request {
-                method: req.method.clone(),
-                path: r.text(&path),
+            request: Arc::new(Request {
+                method: req.method.as_str().into(),
+                path: r.text(&path).into(),
                 headers: r.request_headers(&request_headers),
                 body: req.body.as_ref().map(|b| r.json(b)),
-            },
+            }),
             response: Response {
                 status,
                 headers: r.response_headers(headers.iter().map(|(k, v)| (k.as_str(), v.clone()))),
                 body: body.map(|b| Arc::new(r.json(&b))),
-                text: text.map(|t| r.text(&t)),
+                text: text.map(|t| r.text(&t).into()),
             },
         })
     }

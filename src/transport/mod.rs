@@ -79,6 +79,11 @@ pub trait Transport: Send {
     fn pause(&mut self, duration: Duration) -> BoxFuture<'_, ()>;
     /// Time since the run started (virtual in replay).
     fn elapsed(&self) -> Duration;
+    /// Exchanges still to come, when known (replay: those the cassette holds), so the run
+    /// makes room for them once.
+    fn remaining(&self) -> usize {
+        0
+    }
     /// Called once when the run ends. `complete` is false when the run was interrupted or the
     /// provider could not be reached: a recorder then keeps the old cassette untouched.
     /// Returns a note for the outcome (what was written, what went unused).

@@ -8,10 +8,14 @@ use std::time::Duration;
 
 use super::target::relative_target;
 use super::{BoxFuture, Outgoing, RunEnd, Transport, TransportError, TransportErrorKind};
-use crate::exchange::{Exchange, Request, normalize_query};
+use crate::exchange::{Exchange, request_key};
 
 pub struct ReplayTransport {
-    queues: HashMap<String, VecDeque<Exchange>>,
+    /// The cassette's exchanges where they were read, each taken once served: no second copy
+    /// of a long cassette is made to queue them.
+    exchanges: Vec<Option<Exchange>>,
+    /// Per request identity, the positions of its exchanges in recorded order.
+    queues: HashMap<String, VecDeque<usize>>,
     now: Duration,
     base_path: String,
     cassette_name: String,
@@ -19,12 +23,13 @@ pub struct ReplayTransport {
 
 impl ReplayTransport {
     pub fn new(exchanges: Vec<Exchange>, base_path: &str, cassette_name: &str) -> Self {
-        let mut queues: HashMap<String, VecDeque<Exchange>> = HashMap::new();
-        for e in exchanges {
+        let mut queues: HashMap<String, VecDeque<usize>> = HashMap::new();
+        for (i, e) in exchanges.iter().enumerate() {
             // A batch poll is served as the poll of its server it answered live.
-            queues.entry(e.poll_key()).or_default().push_back(e);
+            queues.entry(e.poll_key()).or_default().push_back(i);
         }
         ReplayTransport {
+            exchanges: exchanges.into_iter().map(Some).collect(),
             queues,
             now: Duration::ZERO,
             base_path: base_path.to_string(),
@@ -40,13 +45,7 @@ impl ReplayTransport {
     fn serve(&mut self, request: &Outgoing) -> Result<Exchange, TransportError> {
         let path = relative_target(&request.target, &[], &self.base_path)
             .map_err(|message| TransportError { kind: TransportErrorKind::Invalid, message })?;
-        let probe = Request {
-            method: request.method.clone(),
-            path: normalize_query(&path),
-            headers: Default::default(),
-            body: None,
-        };
-        let key = probe.identity_key(request.identity.as_deref());
+        let key = request_key(&request.method, &path, request.identity.as_deref());
         let advice = "the suite asks for something it did not ask for when recorded: re-record with `tapedeck run --mode record`";
         let queue = self.queues.get_mut(&key).ok_or_else(|| TransportError {
             kind: TransportErrorKind::NotRecorded,
@@ -55,7 +54,7 @@ impl ReplayTransport {
                 request.step, request.method, path, self.cassette_name
             ),
         })?;
-        let exchange = queue.pop_front().ok_or_else(|| TransportError {
+        let exchange = queue.pop_front().and_then(|i| self.exchanges[i].take()).ok_or_else(|| TransportError {
             kind: TransportErrorKind::Exhausted,
             message: format!(
                 "step `{}`: {} {} was recorded fewer times than it is sent now (cassette {}); {advice}",
@@ -84,6 +83,10 @@ impl Transport for ReplayTransport {
         self.now
     }
 
+    fn remaining(&self) -> usize {
+        self.unused()
+    }
+
     fn finish(&mut self, end: RunEnd<'_>) -> Result<Option<String>, String> {
         let unused = self.unused();
         Ok((end.complete && unused > 0).then(|| {
@@ -97,7 +100,7 @@ impl Transport for ReplayTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::Response;
+    use crate::exchange::{Request, Response};
     use serde_json::json;
 
     fn poll(offset: u64, status: &str) -> Exchange {
@@ -107,12 +110,12 @@ mod tests {
             batch: None,
             offset_ms: offset,
             duration_ms: 5,
-            request: Request {
+            request: std::sync::Arc::new(Request {
                 method: "GET".into(),
                 path: "/servers/1".into(),
                 headers: Default::default(),
                 body: None,
-            },
+            }),
             response: Response {
                 status: 200,
                 headers: Default::default(),

@@ -2,27 +2,33 @@
 //! already redacted and endpoint-neutral (see `transport::redact`). Cassettes store these,
 //! outcomes reference them, checks read them.
 
-use std::collections::BTreeMap;
+mod headers;
+mod shared_str;
+
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use headers::Headers;
+pub use shared_str::SharedStr;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Exchange {
     /// The suite step that sent it.
-    pub step: String,
+    pub step: SharedStr,
     /// The provider identity used, when not the default one.
     #[serde(rename = "as", default, skip_serializing_if = "Option::is_none")]
-    pub identity: Option<String>,
+    pub identity: Option<SharedStr>,
     /// Set on a wait's poll that one list request answered for several waits at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub batch: Option<BatchPoll>,
+    pub batch: Option<Box<BatchPoll>>,
     /// Milliseconds from the run's start to the moment the request was sent.
     pub offset_ms: u64,
     pub duration_ms: u64,
-    pub request: Request,
+    /// Shared: every poll of a wait sends the same request.
+    pub request: Arc<Request>,
     pub response: Response,
 }
 
@@ -39,11 +45,11 @@ pub struct BatchPoll {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
-    pub method: String,
+    pub method: SharedStr,
     /// Relative to the compute endpoint, query string included (`/servers?limit=1`).
-    pub path: String,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub headers: BTreeMap<String, String>,
+    pub path: SharedStr,
+    #[serde(default, skip_serializing_if = "Headers::is_empty")]
+    pub headers: Headers,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
 }
@@ -52,29 +58,28 @@ pub struct Request {
 #[serde(deny_unknown_fields)]
 pub struct Response {
     pub status: u16,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub headers: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Headers::is_empty")]
+    pub headers: Headers,
     /// A JSON body, stored as structured data. Shared: a long wait's polls mostly answer the
     /// same body, and a cassette reads it once for all of them (`cassette::store`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Arc<Value>>,
     /// A body that is not JSON (or not valid JSON), as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
+    pub text: Option<SharedStr>,
 }
 
 impl Response {
     /// Header lookup by case-insensitive name (stored names are lowercase).
     pub fn header(&self, name: &str) -> Option<&str> {
-        let lower = name.to_ascii_lowercase();
-        self.headers.get(&lower).map(|s| s.as_str())
+        self.headers.get(&name.to_ascii_lowercase())
     }
 }
 
 impl Request {
     /// The request identity replay matches on: method, path with the query sorted.
     pub fn identity_key(&self, identity: Option<&str>) -> String {
-        format!("{} {} as {}", self.method, normalize_query(&self.path), identity.unwrap_or("user"))
+        request_key(&self.method, &self.path, identity)
     }
 }
 
@@ -106,7 +111,7 @@ impl Exchange {
     pub fn as_single_poll(&self) -> std::borrow::Cow<'_, Exchange> {
         let Some(b) = &self.batch else { return std::borrow::Cow::Borrowed(self) };
         let mut e = self.clone();
-        e.request.path = format!("/servers/{}", b.server);
+        Arc::make_mut(&mut e.request).path = format!("/servers/{}", b.server).into();
         e.response.body = self.polled_server().map(|s| Arc::new(serde_json::json!({ "server": s })));
         e.batch = None;
         std::borrow::Cow::Owned(e)
@@ -122,9 +127,14 @@ impl Exchange {
         body.insert("servers".into(), Value::Array(vec![found]));
         let mut e = self.clone();
         e.response.body = Some(Arc::new(Value::Object(body)));
-        e.batch = Some(BatchPoll { server: server.to_string(), waits });
+        e.batch = Some(Box::new(BatchPoll { server: server.to_string(), waits }));
         Some(e)
     }
+}
+
+/// The identity of a request to `path` (query in any order) by `identity` (the user when none).
+pub fn request_key(method: &str, path: &str, identity: Option<&str>) -> String {
+    format!("{method} {} as {}", normalize_query(path), identity.unwrap_or("user"))
 }
 
 /// `/servers?b=2&a=1` → `/servers?a=1&b=2`: query order does not change what is asked.
@@ -145,7 +155,7 @@ mod tests {
 
     #[test]
     fn identity_ignores_query_order() {
-        let r = |p: &str| Request { method: "GET".into(), path: p.into(), headers: BTreeMap::new(), body: None };
+        let r = |p: &str| Request { method: "GET".into(), path: p.into(), headers: Headers::default(), body: None };
         assert_eq!(r("/s?b=2&a=1").identity_key(None), r("/s?a=1&b=2").identity_key(Some("user")));
         assert_ne!(r("/s").identity_key(None), r("/s").identity_key(Some("admin")));
     }
