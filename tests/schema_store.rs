@@ -116,6 +116,39 @@ fn gaps_and_unknown_operations_are_reported_not_passed() {
 fn load_dir_reads_the_same_set() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
     let loaded = SchemaStore::load_dir(&dir).expect("loads");
-    assert_eq!(loaded.operations().count(), SchemaStore::embedded().operations().count());
+    let embedded = SchemaStore::embedded();
+    assert_eq!(loaded.operations().collect::<Vec<_>>(), embedded.operations().collect::<Vec<_>>());
+    // The embedded files are read whole only when used: every one of them reads as the
+    // directory's (which is read whole, unknown fields refused) does.
+    for op in embedded.operations() {
+        assert_eq!(embedded.operation(&op.id), Some(op), "found by id");
+        let targets =
+            std::iter::once(Target::Request).chain(op.normal_codes.iter().map(|&status| Target::Response { status }));
+        for target in targets {
+            for at in [op.min_version, op.max_version] {
+                assert_eq!(
+                    embedded.schema(&op.id, target, at),
+                    loaded.schema(&op.id, target, at),
+                    "{} {target:?} @ {at}",
+                    op.id
+                );
+            }
+        }
+    }
     assert!(SchemaStore::load_dir(std::path::Path::new("/nonexistent")).is_err());
+}
+
+#[test]
+fn load_dir_refuses_a_broken_schema_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+    std::fs::copy(src.join("faults.json"), dir.path().join("faults.json")).unwrap();
+    std::fs::create_dir(dir.path().join("operations")).unwrap();
+    let text = std::fs::read_to_string(src.join("operations/show-server-details.json")).unwrap();
+    // Valid JSON with its head intact; the schemas further down are not a list of ranges.
+    let broken = text.replacen("\"request\": []", "\"request\": {}", 1);
+    assert_ne!(broken, text, "the file has a request list to break");
+    std::fs::write(dir.path().join("operations/show-server-details.json"), broken).unwrap();
+    let err = SchemaStore::load_dir(dir.path()).err().expect("refused").to_string();
+    assert!(err.contains("show-server-details.json"), "{err}");
 }

@@ -7,6 +7,7 @@ mod matching;
 mod operation;
 mod validation;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -18,7 +19,7 @@ pub use operation::OperationInfo;
 pub use validation::{ExtraKeys, SchemaError, Target, Validation};
 
 use crate::microversion::Microversion;
-use crate::schema_format::{FAULTS_FILE, FaultsFile, OPERATIONS_DIR, OperationFile};
+use crate::schema_format::{FAULTS_FILE, FaultsFile, OPERATIONS_DIR};
 use operation::{CompiledRange, StoredOperation};
 
 #[derive(Debug, thiserror::Error)]
@@ -44,9 +45,10 @@ impl SchemaStore {
     pub fn embedded() -> &'static SchemaStore {
         static STORE: OnceLock<SchemaStore> = OnceLock::new();
         STORE.get_or_init(|| {
-            let files = embedded::FILES.iter().map(|(p, t)| (p.to_string(), t.to_string()));
+            let files = embedded::FILES.iter().map(|(p, t)| (p.to_string(), Cow::Borrowed(*t))).collect();
             // The embedded set is checked by the test suite; a broken build should say so loudly.
-            SchemaStore::from_files(files).unwrap_or_else(|e| panic!("embedded schemas are invalid: {e}"))
+            SchemaStore::from_files(files, Parse::Lazily)
+                .unwrap_or_else(|e| panic!("embedded schemas are invalid: {e}"))
         })
     }
 
@@ -57,7 +59,7 @@ impl SchemaStore {
         }
         let mut files = Vec::new();
         let faults = dir.join(FAULTS_FILE);
-        files.push((FAULTS_FILE.to_string(), std::fs::read_to_string(&faults).map_err(io(&faults))?));
+        files.push((FAULTS_FILE.to_string(), Cow::Owned(std::fs::read_to_string(&faults).map_err(io(&faults))?)));
         let ops = dir.join(OPERATIONS_DIR);
         let mut paths: Vec<_> = std::fs::read_dir(&ops)
             .map_err(io(&ops))?
@@ -68,26 +70,30 @@ impl SchemaStore {
         paths.sort();
         for p in paths {
             let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            files.push((format!("{OPERATIONS_DIR}/{name}"), std::fs::read_to_string(&p).map_err(io(&p))?));
+            files.push((format!("{OPERATIONS_DIR}/{name}"), Cow::Owned(std::fs::read_to_string(&p).map_err(io(&p))?)));
         }
-        Self::from_files(files.into_iter())
+        Self::from_files(files, Parse::Now)
     }
 
-    fn from_files(files: impl Iterator<Item = (String, String)>) -> Result<SchemaStore, SchemaStoreError> {
-        let files: Vec<(String, String)> = files.collect();
+    fn from_files(files: Vec<(String, Cow<'static, str>)>, parse: Parse) -> Result<SchemaStore, SchemaStoreError> {
         let invalid = |path: &str, message: String| SchemaStoreError::Invalid { path: path.to_string(), message };
-        // 250 operation files: parsed on every core (every run of tapedeck starts with this).
+        // 250 operation files, read on every core (every run of tapedeck starts with this).
         let parsed = crate::parallel::map(&files, |(path, text)| {
             if !path.starts_with(OPERATIONS_DIR) {
                 return Ok(None);
             }
-            let file: OperationFile = serde_json::from_str(text).map_err(|e| invalid(path, e.to_string()))?;
-            StoredOperation::from_file(file).map(Some).map_err(|e| invalid(path, e))
+            let op = match parse {
+                Parse::Lazily => StoredOperation::lazy(text.clone()),
+                Parse::Now => StoredOperation::eager(text.to_string()),
+            };
+            op.map(Some).map_err(|e| invalid(path, e))
         });
         let mut operations = Vec::new();
         for op in parsed {
             operations.extend(op?);
         }
+        // By id, for `find` (file names sort otherwise: `a-b.json` before `a.json`).
+        operations.sort_by(|a, b| a.info.id.cmp(&b.info.id));
         let mut faults = None;
         if let Some((path, text)) = files.iter().find(|(path, _)| path == FAULTS_FILE) {
             faults = Some(serde_json::from_str::<FaultsFile>(text).map_err(|e| invalid(path, e.to_string()))?);
@@ -113,7 +119,8 @@ impl SchemaStore {
     }
 
     fn find(&self, id: &str) -> Option<&StoredOperation> {
-        self.operations.iter().find(|o| o.info.id == id)
+        let i = self.operations.binary_search_by(|o| o.info.id.as_str().cmp(id)).ok()?;
+        Some(&self.operations[i])
     }
 
     /// Match a concrete request (path relative to the compute endpoint, query allowed) to its
@@ -160,9 +167,10 @@ impl SchemaStore {
         if !info.supports(mv) {
             return Err(format!("`{}` exists only in {}–{}, not at {mv}", info.id, info.min_version, info.max_version));
         }
+        let schemas = op.schemas()?;
         let ranges = match target {
-            Target::Request => &op.request,
-            Target::Response { status } => match op.responses.iter().find(|(s, _)| *s == status) {
+            Target::Request => &schemas.request,
+            Target::Response { status } => match schemas.responses.iter().find(|(s, _)| *s == status) {
                 Some((_, r)) => r,
                 None => {
                     return Err(format!(
@@ -194,12 +202,22 @@ impl SchemaStore {
         }
         match self.range(op, target, mv) {
             Ok(range) => run(range.validator.get_or_init(|| compile(&range.range.schema)), doc, extra),
-            Err(_) if target == Target::Request && op.request.is_empty() && doc.is_null() => {
+            Err(_)
+                if target == Target::Request && op.schemas().is_ok_and(|s| s.request.is_empty()) && doc.is_null() =>
+            {
                 Validation::Valid { warnings: vec![] }
             }
             Err(reason) => Validation::NoSchema { reason },
         }
     }
+}
+
+/// When the operation files' schemas are read: at first use (the embedded set, checked by the
+/// tests) or at once (a set given with `--schemas`, checked before anything runs).
+#[derive(Clone, Copy)]
+enum Parse {
+    Lazily,
+    Now,
 }
 
 fn run(compiled: &Result<jsonschema::Validator, String>, doc: &Value, extra: ExtraKeys) -> Validation {
