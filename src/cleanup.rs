@@ -51,9 +51,21 @@ fn request(method: &str, target: String, admin: bool) -> Outgoing {
 
 /// `td-` servers visible to the provider's admin (every project) or else to the user.
 pub async fn find(endpoint: &Endpoint) -> Result<Vec<Leftover>, String> {
+    list(endpoint, "/servers/detail").await
+}
+
+/// How many [`find`] would give, asked more cheaply (ids and names only): a live run's warning.
+pub async fn count(endpoint: &Endpoint) -> Result<usize, String> {
+    list(endpoint, "/servers").await.map(|l| l.len())
+}
+
+async fn list(endpoint: &Endpoint, path: &str) -> Result<Vec<Leftover>, String> {
     let admin = endpoint.identities.contains_key("admin");
-    let target = if admin { "/servers/detail?all_tenants=1" } else { "/servers/detail" };
-    let e = endpoint.exchange(&request("GET", target.into(), admin), Instant::now()).await.map_err(|e| e.message)?;
+    // The provider filters by name (a regex in nova), so a large cloud does not send every
+    // server; the prefix is checked again here.
+    let projects = if admin { "all_tenants=1&" } else { "" };
+    let target = format!("{path}?{projects}name=%5E{PREFIX}");
+    let e = endpoint.exchange(&request("GET", target, admin), Instant::now()).await.map_err(|e| e.message)?;
     if e.response.status != 200 {
         return Err(format!("listing servers answered {}", e.response.status));
     }
@@ -114,7 +126,12 @@ pub fn run(mut args: CleanupArgs) -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let options = ConnectOptions { secrets: args.run.secrets.clone(), timeout, insecure: args.run.insecure };
+        let options = ConnectOptions {
+            secrets: args.run.secrets.clone(),
+            timeout,
+            insecure: args.run.insecure,
+            count_leftovers: false,
+        };
         let conn = match connect(&provider, &options).await {
             Ok(c) => c,
             Err(e) => {

@@ -300,18 +300,20 @@ pub(crate) async fn run_suites(args: &RunArgs, p: &Prepared) -> Result<Executed,
     let mut live_info = None;
     let mut default_microversion = None;
     if let Some(provider) = &p.provider {
-        let options = ConnectOptions { secrets: args.secrets.clone(), timeout: p.timeout, insecure: args.insecure };
+        let options = ConnectOptions {
+            secrets: args.secrets.clone(),
+            timeout: p.timeout,
+            insecure: args.insecure,
+            count_leftovers: true,
+        };
         // `--var` wins over the provider's variables, for the capability probe too.
         let mut provider = provider.clone();
         provider.variables.extend(p.cli_vars.iter().cloned());
         match connect(&provider, &options).await {
             Ok(c) => {
-                if let Ok(left) = crate::cleanup::find(&c.endpoint).await
-                    && !left.is_empty()
-                {
+                if let Some(left) = c.leftovers.filter(|n| *n > 0) {
                     eprintln!(
-                        "warning: {} td- servers from earlier runs are on {} (`tapedeck cleanup --dry-run` lists them)",
-                        left.len(),
+                        "warning: {left} td- servers from earlier runs are on {} (`tapedeck cleanup --dry-run` lists them)",
                         provider.label
                     );
                 }

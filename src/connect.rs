@@ -21,6 +21,9 @@ pub struct Connection {
     pub info: LiveInfo,
     /// The cloud's `compute_api_version` (`OS_COMPUTE_API_VERSION`), if it sets one.
     pub default_microversion: Option<Microversion>,
+    /// How many `td-` servers earlier runs left (with `count_leftovers`; `None` when they could
+    /// not be listed).
+    pub leftovers: Option<usize>,
 }
 
 pub struct ConnectOptions {
@@ -28,6 +31,8 @@ pub struct ConnectOptions {
     pub timeout: Duration,
     /// `--insecure`: skip TLS verification even where the cloud does not say so.
     pub insecure: bool,
+    /// Also count the `td-` servers earlier runs left (a live run warns of them).
+    pub count_leftovers: bool,
 }
 
 /// Everything that can fail here is the user's configuration or an unreachable cloud: the
@@ -76,9 +81,14 @@ pub async fn connect(provider: &Provider, options: &ConnectOptions) -> Result<Co
         None => default_client(options.timeout, options.insecure)?,
     };
     let endpoint = Arc::new(Endpoint::new(&url, identities, client, redactor)?);
-    let api_versions = probe_versions(&endpoint).await?;
+    // The questions before a run, asked at once: each is a round trip to the provider, and
+    // a run waits for all of them.
+    let leftovers = async { if options.count_leftovers { crate::cleanup::count(&endpoint).await.ok() } else { None } };
+    let (api_versions, missing, leftovers) =
+        tokio::join!(probe_versions(&endpoint), crate::probe::probe(&endpoint, &provider.variables), leftovers);
+    let api_versions = api_versions?;
     let mut unsupported = provider.unsupported.clone();
-    for (capability, why) in crate::probe::probe(&endpoint, &provider.variables).await {
+    for (capability, why) in missing {
         unsupported.entry(capability).or_insert(why);
     }
     let info = LiveInfo {
@@ -89,7 +99,7 @@ pub async fn connect(provider: &Provider, options: &ConnectOptions) -> Result<Co
         unsupported,
         api_versions,
     };
-    Ok(Connection { endpoint, info, default_microversion })
+    Ok(Connection { endpoint, info, default_microversion, leftovers })
 }
 
 /// `GET` on the compute endpoint: its version document gives the microversion range.

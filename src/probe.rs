@@ -3,6 +3,7 @@
 //! skipped with the reason instead of failing. The microversion range comes from `connect`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::transport::Outgoing;
@@ -14,11 +15,12 @@ const NEEDS: &[(&str, &str, &str)] = &[
     ("compute-servers-rebuild", "image_ref_alt", "/images/"),
 ];
 
-/// Capabilities the provider cannot offer, with the reason.
-pub async fn probe(endpoint: &Endpoint, variables: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+/// Capabilities the provider cannot offer, with the reason. The checks are sent at once.
+pub async fn probe(endpoint: &Arc<Endpoint>, variables: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     let mut missing = BTreeMap::new();
-    for (capability, var, collection) in NEEDS {
-        let Some(id) = variables.get(*var) else {
+    let mut checks = tokio::task::JoinSet::new();
+    for &(capability, var, collection) in NEEDS {
+        let Some(id) = variables.get(var) else {
             missing.insert(capability.to_string(), format!("the provider sets no `{var}` (needed to test it)"));
             continue;
         };
@@ -30,17 +32,17 @@ pub async fn probe(endpoint: &Endpoint, variables: &BTreeMap<String, String>) ->
             headers: vec![("OpenStack-API-Version".into(), "compute 2.1".into())],
             body: None,
         };
-        match endpoint.exchange(&req, Instant::now()).await {
-            Ok(e) if e.response.status == 404 => {
-                missing.insert(
-                    capability.to_string(),
-                    format!("`{var}` = {id} does not exist on the provider (GET {collection}{id} → 404)"),
-                );
-            }
-            // Anything else (200, or a proxy API that answers differently) does not prove
+        let endpoint = endpoint.clone();
+        let why = format!("`{var}` = {id} does not exist on the provider (GET {collection}{id} → 404)");
+        checks.spawn(async move {
+            // Anything but a 404 (200, or a proxy API that answers differently) does not prove
             // absence: the suites will find out.
-            _ => {}
-        }
+            let absent = endpoint.exchange(&req, Instant::now()).await.is_ok_and(|e| e.response.status == 404);
+            absent.then(|| (capability.to_string(), why))
+        });
+    }
+    while let Some(done) = checks.join_next().await {
+        missing.extend(done.ok().flatten());
     }
     missing
 }

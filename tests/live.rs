@@ -19,9 +19,12 @@ fn provider_file() -> Option<PathBuf> {
     common::live_provider()
 }
 
+fn options() -> ConnectOptions {
+    ConnectOptions { secrets: vec![], timeout: Duration::from_secs(30), insecure: false, count_leftovers: false }
+}
+
 async fn endpoint(p: &Provider) -> Arc<Endpoint> {
-    let options = ConnectOptions { secrets: vec![], timeout: Duration::from_secs(30), insecure: false };
-    connect(p, &options).await.unwrap().endpoint
+    connect(p, &options()).await.unwrap().endpoint
 }
 
 /// Servers whose name contains `needle`, as admin across all projects.
@@ -297,6 +300,13 @@ async fn cleanup_lists_then_deletes_leftovers() {
         body: Some(body),
     };
     assert_eq!(e.exchange(&create, Instant::now()).await.unwrap().response.status, 202);
+
+    // What a live run counts before it starts (to warn) sees it, as the cleanup list does.
+    let counting = ConnectOptions { count_leftovers: true, ..options() };
+    let counted = connect(&p, &counting).await.unwrap().leftovers;
+    assert!(counted.is_some_and(|n| n >= 1), "{counted:?}");
+    let found = tapedeck::cleanup::find(&e).await.unwrap();
+    assert!(found.iter().any(|l| l.name == name && l.created.is_some()), "{found:?}");
 
     let provider_arg = file.display().to_string();
     // Only this test's server: the other live tests run at the same time with their own.
