@@ -582,7 +582,7 @@ def main():
     p.add_argument("--work", type=Path, required=True)
     p.add_argument("--venv", type=Path)
     p.add_argument("--cache", type=Path, required=True)
-    p.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "3")))
+    p.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "5")))
     p.add_argument("--only", default=os.environ.get("BENCH_ONLY", "a b c d e"))
     p.add_argument("--keep-big", action="store_true")
     a = p.parse_args()

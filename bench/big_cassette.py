@@ -3,9 +3,10 @@
 A small generated suite (create → a wait that polls every 10 ms → delete → gone) is recorded
 against the sandbox by tapedeck itself, so the cassette header carries the suite's real hash
 and everything in it is what tapedeck wrote. Then the wait's last BUILD poll is repeated, with
-increasing offsets, until the cassette holds TOTAL exchanges: a wait whose recorded trace has
-~100k polls (BUILD … BUILD ACTIVE), every poll a full recorded GET /servers/{id} exchange.
-Replaying it must pass like any replay.
+increasing offsets and, as nova answers every request, a request id of its own, until the
+cassette holds TOTAL exchanges: a wait whose recorded trace has ~100k polls (BUILD … BUILD
+ACTIVE), every poll a full recorded GET /servers/{id} exchange. Replaying it must pass like any
+replay.
 """
 
 import re
@@ -38,6 +39,7 @@ ITEM = re.compile(r"^- step: ", re.M)
 OFFSET = re.compile(r"^  offset_ms: (\d+)$", re.M)
 DURATION = re.compile(r"^  duration_ms: (\d+)$", re.M)
 STATUS = re.compile(r"^        status: (\w+)$", re.M)
+REQUEST_ID = re.compile(r"req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def expand(recorded: str, total: int) -> tuple[str, int]:
@@ -60,7 +62,12 @@ def expand(recorded: str, total: int) -> tuple[str, int]:
     extra = total - len(items)
     if extra < 0:
         raise ValueError(f"the recorded cassette already has {len(items)} exchanges")
-    copies = [OFFSET.sub(f"  offset_ms: {offset + (k + 1) * step}", template, count=1) for k in range(extra)]
+    def copy(k: int) -> str:
+        item = OFFSET.sub(f"  offset_ms: {offset + (k + 1) * step}", template, count=1)
+        # Its own id (nova's x-compute-request-id and x-openstack-request-id carry the same).
+        return REQUEST_ID.sub(f"req-{k:08x}-0000-4000-8000-000000000000", item)
+
+    copies = [copy(k) for k in range(extra)]
     shift = extra * step
 
     def shifted(item: str) -> str:

@@ -7,7 +7,7 @@
 #   (c) replay of the whole shipped set vs its live run (--jobs 4)
 #   (d) replay of a generated 100k-exchange cassette: wall time and peak RSS
 #
-#   bench/run.sh            (BENCH_ROUNDS=3 rounds of (b); BENCH_ONLY="a b" to run a subset)
+#   bench/run.sh            (BENCH_ROUNDS=5 rounds of (b); BENCH_ONLY="a b" to run a subset)
 #
 # Setup — a venv with the pinned peers (bench/requirements.txt) under
 # ${TAPEDECK_CACHE:-~/.cache/tapedeck}/bench-venv-<hash>, a release build of tapedeck
