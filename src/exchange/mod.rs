@@ -61,7 +61,7 @@ pub struct Response {
     #[serde(default, skip_serializing_if = "Headers::is_empty")]
     pub headers: Headers,
     /// A JSON body, stored as structured data. Shared: a long wait's polls mostly answer the
-    /// same body, and a cassette reads it once for all of them (`cassette::store`).
+    /// same body, and a cassette reads it once for all of them (`cassette::share`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Arc<Value>>,
     /// A body that is not JSON (or not valid JSON), as text.
