@@ -131,6 +131,7 @@ pub fn run(mut args: CleanupArgs) -> ExitCode {
             timeout,
             insecure: args.run.insecure,
             count_leftovers: false,
+            max_in_flight: args.run.max_in_flight,
         };
         let conn = match connect(&provider, &options).await {
             Ok(c) => c,

@@ -305,6 +305,7 @@ pub(crate) async fn run_suites(args: &RunArgs, p: &Prepared) -> Result<Executed,
             timeout: p.timeout,
             insecure: args.insecure,
             count_leftovers: true,
+            max_in_flight: args.max_in_flight,
         };
         // `--var` wins over the provider's variables, for the capability probe too.
         let mut provider = provider.clone();
@@ -368,7 +369,6 @@ pub(crate) async fn run_suites(args: &RunArgs, p: &Prepared) -> Result<Executed,
         events: Some(tx),
         schemas: p.schemas.unwrap_or_else(SchemaStore::embedded),
         extra_keys: p.extra_keys,
-        max_in_flight: args.max_in_flight,
         batch_waits: !args.no_batch_waits,
     };
     let outcome = runner::execute(plans, config).await;

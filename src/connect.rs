@@ -33,6 +33,8 @@ pub struct ConnectOptions {
     pub insecure: bool,
     /// Also count the `td-` servers earlier runs left (a live run warns of them).
     pub count_leftovers: bool,
+    /// `--max-in-flight`: requests at once to the provider, whoever sends them.
+    pub max_in_flight: Option<usize>,
 }
 
 /// Everything that can fail here is the user's configuration or an unreachable cloud: the
@@ -80,7 +82,7 @@ pub async fn connect(provider: &Provider, options: &ConnectOptions) -> Result<Co
         Some(c) => c,
         None => default_client(options.timeout, options.insecure)?,
     };
-    let endpoint = Arc::new(Endpoint::new(&url, identities, client, redactor)?);
+    let endpoint = Arc::new(Endpoint::new(&url, identities, client, redactor)?.limited(options.max_in_flight));
     // The questions before a run, asked at once: each is a round trip to the provider, and
     // a run waits for all of them.
     let leftovers = async { if options.count_leftovers { crate::cleanup::count(&endpoint).await.ok() } else { None } };

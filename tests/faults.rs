@@ -179,6 +179,7 @@ async fn setup() -> Option<Setup> {
         timeout: Duration::from_secs(30),
         insecure: false,
         count_leftovers: false,
+        max_in_flight: None,
     };
     let endpoint = tapedeck::connect::connect(&p, &options).await.unwrap().endpoint;
     let url = reqwest::Url::parse(&endpoint.url).unwrap();

@@ -20,7 +20,13 @@ fn provider_file() -> Option<PathBuf> {
 }
 
 fn options() -> ConnectOptions {
-    ConnectOptions { secrets: vec![], timeout: Duration::from_secs(30), insecure: false, count_leftovers: false }
+    ConnectOptions {
+        secrets: vec![],
+        timeout: Duration::from_secs(30),
+        insecure: false,
+        count_leftovers: false,
+        max_in_flight: None,
+    }
 }
 
 async fn endpoint(p: &Provider) -> Arc<Endpoint> {

@@ -104,7 +104,6 @@ async fn run(suite_text: &str, polls: Vec<Exchange>) -> Outcome {
         events: None,
         schemas,
         extra_keys: ExtraKeys::Deny,
-        max_in_flight: None,
         batch_waits: true,
     };
     runner::execute(plans, config).await

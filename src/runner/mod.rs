@@ -90,9 +90,6 @@ pub struct RunnerConfig {
     pub schemas: &'static SchemaStore,
     pub extra_keys: ExtraKeys,
     pub events: Option<mpsc::UnboundedSender<Event>>,
-    /// At most this many requests in flight to the provider at once (each run sends one at a
-    /// time, so `jobs` bounds it too).
-    pub max_in_flight: Option<usize>,
     /// Let waits of concurrent runs share one list request per poll (live, `jobs` > 1).
     pub batch_waits: bool,
 }
@@ -103,7 +100,6 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
     let provider = plans.first().map(|p| p.provider.clone()).unwrap_or_default();
     let semaphore = Arc::new(Semaphore::new(config.jobs.max(1)));
     let estimates = Arc::new(estimate::Estimates::default());
-    let in_flight = config.max_in_flight.map(|n| Arc::new(Semaphore::new(n.max(1))));
     let batches = (config.batch_waits && config.jobs > 1 && config.endpoint.is_some())
         .then(|| Arc::new(batch::Batches::default()));
     let recorded = if config.endpoint.is_some() {
@@ -119,7 +115,6 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
         let events = config.events.clone();
         let (schemas, extra_keys) = (config.schemas, config.extra_keys);
         let estimates = estimates.clone();
-        let in_flight = in_flight.clone();
         let batches = batches.clone();
         let mode = config.mode;
         // Taken before spawning, so runs start in `start_order` (with --jobs 1: strictly in turn).
@@ -135,7 +130,7 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
                         microversion: plan.microversion.to_string(),
                     });
                 }
-                let transport = transport_for(&mut plan, endpoint, in_flight);
+                let transport = transport_for(&mut plan, endpoint);
                 let progress = Progress { index, tx: events.clone(), polls: mode != Mode::Replay };
                 let mut outcome = run::run(
                     plan,
@@ -216,17 +211,13 @@ fn start_order<T>(plans: Vec<T>, recorded: &[Option<Duration>], jobs: usize) -> 
 
 /// Replay takes the cassette's exchanges out of the plan (the rest of the run reads only its
 /// header).
-fn transport_for(
-    plan: &mut RunPlan,
-    endpoint: Option<Arc<Endpoint>>,
-    in_flight: Option<Arc<Semaphore>>,
-) -> Option<Box<dyn Transport>> {
+fn transport_for(plan: &mut RunPlan, endpoint: Option<Arc<Endpoint>>) -> Option<Box<dyn Transport>> {
     match (&mut plan.source, endpoint) {
         (Source::Replay(c), _) => {
             let name = plan.cassette_path.display().to_string();
             Some(Box::new(ReplayTransport::new(std::mem::take(&mut c.exchanges), &c.endpoint_path, &name)))
         }
-        (Source::Live, Some(e)) => Some(Box::new(LiveTransport::new(e, in_flight))),
+        (Source::Live, Some(e)) => Some(Box::new(LiveTransport::new(e))),
         (Source::Record, Some(e)) => {
             let header = Cassette {
                 format: FORMAT_VERSION,
@@ -243,7 +234,7 @@ fn transport_for(
                 skipped: None,
                 exchanges: Vec::new(),
             };
-            Some(Box::new(RecordTransport::new(LiveTransport::new(e, in_flight), header, plan.cassette_path.clone())))
+            Some(Box::new(RecordTransport::new(LiveTransport::new(e), header, plan.cassette_path.clone())))
         }
         _ => None,
     }

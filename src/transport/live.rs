@@ -40,6 +40,9 @@ pub struct Endpoint {
     pub base_path: String,
     pub identities: BTreeMap<String, Identity>,
     pub redactor: Redactor,
+    /// `--max-in-flight`: at most this many requests at once, from every run and from the
+    /// questions before them.
+    in_flight: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl Endpoint {
@@ -61,7 +64,21 @@ impl Endpoint {
             redactor.add_secret(token);
         }
         let redactor = redactor.with_origin(origin.clone());
-        Ok(Endpoint { client, url: format!("{origin}{base_path}"), origin, base_path, identities, redactor })
+        Ok(Endpoint {
+            client,
+            url: format!("{origin}{base_path}"),
+            origin,
+            base_path,
+            identities,
+            redactor,
+            in_flight: None,
+        })
+    }
+
+    /// The same endpoint sending at most `max` requests at once (none when `None`).
+    pub fn limited(self, max: Option<usize>) -> Endpoint {
+        let in_flight = max.map(|n| Arc::new(tokio::sync::Semaphore::new(n.max(1))));
+        Endpoint { in_flight, ..self }
     }
 
     /// An endpoint with a default client (TLS verified) and these secrets.
@@ -92,6 +109,11 @@ impl Endpoint {
                     known.join(", ")
                 )));
             }
+        };
+        // Waiting for a slot is not part of the request: its offset starts once it has one.
+        let _permit = match &self.in_flight {
+            Some(s) => s.acquire().await.ok(),
+            None => None,
         };
         let offset = started.elapsed();
         let sent = Instant::now();
@@ -266,26 +288,17 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 pub struct LiveTransport {
     endpoint: Arc<Endpoint>,
     started: Instant,
-    /// Shared by every run of the process: at most this many requests in flight at once.
-    in_flight: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl LiveTransport {
-    pub fn new(endpoint: Arc<Endpoint>, in_flight: Option<Arc<tokio::sync::Semaphore>>) -> Self {
-        LiveTransport { endpoint, started: Instant::now(), in_flight }
+    pub fn new(endpoint: Arc<Endpoint>) -> Self {
+        LiveTransport { endpoint, started: Instant::now() }
     }
 }
 
 impl Transport for LiveTransport {
     fn send(&mut self, request: Outgoing) -> BoxFuture<'_, Result<Exchange, TransportError>> {
-        Box::pin(async move {
-            // Waiting for a slot is not part of the request: its offset starts once it has one.
-            let _permit = match &self.in_flight {
-                Some(s) => s.clone().acquire_owned().await.ok(),
-                None => None,
-            };
-            self.endpoint.exchange(&request, self.started).await
-        })
+        Box::pin(async move { self.endpoint.exchange(&request, self.started).await })
     }
 
     fn pause(&mut self, duration: Duration) -> BoxFuture<'_, ()> {
