@@ -37,6 +37,13 @@ pub struct ConnectOptions {
     pub max_in_flight: Option<usize>,
 }
 
+impl ConnectOptions {
+    /// No extra secrets, TLS verified, nothing more asked, no bound on requests in flight.
+    pub fn new(timeout: Duration) -> Self {
+        ConnectOptions { secrets: vec![], timeout, insecure: false, count_leftovers: false, max_in_flight: None }
+    }
+}
+
 /// Everything that can fail here is the user's configuration or an unreachable cloud: the
 /// message says which identity, which cloud, which URL.
 pub async fn connect(provider: &Provider, options: &ConnectOptions) -> Result<Connection, String> {

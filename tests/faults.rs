@@ -174,13 +174,7 @@ const SUITES: &[(&str, &str)] = &[
 async fn setup() -> Option<Setup> {
     let file = common::live_provider()?;
     let p = tapedeck::provider::load(&file).unwrap();
-    let options = tapedeck::connect::ConnectOptions {
-        secrets: vec![],
-        timeout: Duration::from_secs(30),
-        insecure: false,
-        count_leftovers: false,
-        max_in_flight: None,
-    };
+    let options = tapedeck::connect::ConnectOptions::new(Duration::from_secs(30));
     let endpoint = tapedeck::connect::connect(&p, &options).await.unwrap().endpoint;
     let url = reqwest::Url::parse(&endpoint.url).unwrap();
     let upstream = url.origin().ascii_serialization();

@@ -55,13 +55,7 @@ async fn catalog_endpoint_and_one_reauthentication_after_a_401() {
     script.on("GET /v2.1/servers", vec![unauthorized, Reply::Json(200, vec![], r#"{"servers": []}"#.into())]);
 
     let p = provider::from_cloud(cloud(&base), None).unwrap();
-    let options = ConnectOptions {
-        secrets: vec![],
-        timeout: Duration::from_secs(5),
-        insecure: false,
-        count_leftovers: false,
-        max_in_flight: None,
-    };
+    let options = ConnectOptions::new(Duration::from_secs(5));
     let conn = connect(&p, &options).await.unwrap();
     assert_eq!(conn.endpoint.url, format!("{base}/v2.1"), "endpoint from the catalog");
     assert_eq!(conn.info.label, "scripted");
@@ -99,13 +93,7 @@ async fn a_second_401_is_the_answer_and_wrong_credentials_fail_clearly() {
     script
         .on("GET /v2.1/servers", vec![Reply::Json(401, vec![], r#"{"error": {"code": 401, "message": "no"}}"#.into())]);
     let p = provider::from_cloud(cloud(&base), Some("mine")).unwrap();
-    let options = ConnectOptions {
-        secrets: vec![],
-        timeout: Duration::from_secs(5),
-        insecure: false,
-        count_leftovers: false,
-        max_in_flight: None,
-    };
+    let options = ConnectOptions::new(Duration::from_secs(5));
     let conn = connect(&p, &options).await.unwrap();
     let req = Outgoing {
         step: "list".into(),

@@ -20,13 +20,7 @@ fn provider_file() -> Option<PathBuf> {
 }
 
 fn options() -> ConnectOptions {
-    ConnectOptions {
-        secrets: vec![],
-        timeout: Duration::from_secs(30),
-        insecure: false,
-        count_leftovers: false,
-        max_in_flight: None,
-    }
+    ConnectOptions::new(Duration::from_secs(30))
 }
 
 async fn endpoint(p: &Provider) -> Arc<Endpoint> {
