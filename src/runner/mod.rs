@@ -40,7 +40,7 @@ pub enum Event {
         index: usize,
         step: String,
     },
-    /// A wait polled: what it saw, and how long it has waited.
+    /// A wait polled: what it saw, and how long it has waited (live and record only).
     WaitPolled {
         index: usize,
         step: String,
@@ -73,6 +73,7 @@ impl Progress {
         }
     }
 
+    /// Sends a [`Event::WaitPolled`] where polls are reported.
     pub fn send_poll(&self, make: impl FnOnce(usize) -> Event) {
         if self.polls {
             self.send(make);
