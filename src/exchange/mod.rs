@@ -87,7 +87,7 @@ impl Exchange {
     /// The request a wait's poll stands for: a batch poll answered `GET /servers/{id}`.
     pub fn poll_key(&self) -> String {
         match &self.batch {
-            Some(b) => format!("GET /servers/{} as {}", b.server, self.identity.as_deref().unwrap_or("user")),
+            Some(b) => request_key("GET", &format!("/servers/{}", b.server), self.identity.as_deref()),
             None => self.request.identity_key(self.identity.as_deref()),
         }
     }
