@@ -1,36 +1,54 @@
 //! tapedeck: record/replay contract tests and conformance checks for the OpenStack Compute API.
-//!
-//! Data flows one way: `suite` (parsed, positions kept) → `plan` → `runner` → `transport`
-//! (live | record | replay) → `exchange` → `check` → `outcome` → `report`. The api-ref deriver
-//! (`derive`) stands apart and meets the runner only through the derived `schemas/`.
+//! The command line lives in the binary (`src/cli/`); this library is the pipeline it drives,
+//! listed here in the order data flows through it.
 
-pub mod accept;
-pub mod atomic;
-pub mod auth;
-pub mod cassette;
-pub mod certify;
-pub mod check;
-pub mod cleanup;
-pub mod cli;
-pub mod connect;
-pub mod derive;
-pub mod diff;
-pub mod exchange;
-pub mod input_error;
-pub mod json_util;
+// Reading what users give: suites, provider files, clouds.yaml, profiles, cassettes.
+/// YAML under limits against hostile files; errors with file:line:column (exit 2).
+pub mod input;
+/// The microversion type and its order.
 pub mod microversion;
-pub mod outcome;
-pub mod parallel;
-pub mod plan;
-pub mod probe;
-pub mod provider;
-pub mod report;
-pub mod runner;
-pub mod sample_check;
-pub mod schema_cli;
-pub mod schema_format;
-pub mod schema_store;
+/// Status vocabulary and documented aliases: one place for what Nova's statuses mean.
 pub mod status_model;
+/// Suites: the YAML format with positions, the checked model, `${var}` templates.
 pub mod suite;
+
+// From suites to exchanges.
+/// clouds.yaml, secure.yaml, `OS_*`, and Keystone v3 with its catalog.
+pub mod auth;
+/// One YAML file per (suite, microversion) run: format, atomic store, pending area, cache.
+pub mod cassette;
+/// One request and its response, redacted and endpoint-neutral.
+pub mod exchange;
+/// The pipeline as `run` and `certify` drive it: connect, plan, shard, run.
+pub mod pipeline;
+/// Suites × microversions → runs: variables, cassette or live, skips, shards.
+pub mod plan;
+/// A live provider: provider files, clouds, connecting, capability probes, leftovers.
+pub mod provider;
+/// Executes runs: steps, waits with traces, cleanups, retries, interrupts.
+pub mod runner;
+/// The one seam between live, record and replay (virtual clock).
 pub mod transport;
-pub mod yaml;
+
+// Judging exchanges.
+/// Expectations, captures, schema checks, traces against declared paths.
+pub mod check;
+/// The derived schemas (`schemas/`, embedded), looked up by operation × status × microversion.
+pub mod schema_store;
+
+// What a run produced, and everything that reads it.
+/// Certification profiles, verdicts and bundles.
+pub mod certify;
+/// Behavioural diff of cassettes: canonicalised, aligned, classified.
+pub mod diff;
+/// The one result model every report, `diff` and `certify` read.
+pub mod outcome;
+/// Views of the outcome: terminal, progress, JSON, JUnit, Markdown, HTML.
+pub mod report;
+
+// Apart from the run: the api-ref deriver meets the rest only through `schemas/`.
+/// api-ref (parameters.yaml + `.inc`) → `schemas/`, and the samples' self-check.
+pub mod derive;
+
+/// Helpers that know nothing of tapedeck: atomic writes, JSON, a parallel map, the clock.
+pub mod util;

@@ -1,3 +1,7 @@
+//! The `tapedeck` binary: the command line (`cli/`) over the library.
+
+mod cli;
+
 // mimalloc: allocation-heavy paths (JSON and YAML parsing, validation) take a quarter less
 // time than with glibc's allocator; transparent huge pages off, or each thread's first use
 // would add megabytes of resident memory.
@@ -12,5 +16,5 @@ fn main() -> std::process::ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    tapedeck::cli::main()
+    cli::main()
 }

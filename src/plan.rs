@@ -8,13 +8,17 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::cassette::{self, Cassette, VersionRange};
-use crate::input_error::{InputError, InputErrors};
+use crate::input::{InputError, InputErrors};
 use crate::microversion::Microversion;
 use crate::suite::Suite;
 use crate::suite::template::Vars;
 
 /// The microversion of a suite that lists none (and of `--microversion`-less runs).
 pub const DEFAULT_MICROVERSION: Microversion = Microversion::MIN;
+/// The suites run when none are named.
+pub const DEFAULT_SUITES: &str = "suites";
+/// The cassette directory replay reads when none is given: the shipped recordings.
+pub const DEFAULT_CASSETTES: &str = "cassettes/nova-34.0.0";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordMode {
@@ -95,7 +99,7 @@ pub fn plan(req: &PlanRequest) -> Result<Vec<RunPlan>, InputErrors> {
         .collect();
     // Reading cassettes is most of a replay's time: plan the runs on every core.
     let (mut runs, mut errors) = (Vec::new(), Vec::new());
-    for result in crate::parallel::map(&pairs, |(suite, mv)| plan_run(req, suite, *mv)) {
+    for result in crate::util::parallel::map(&pairs, |(suite, mv)| plan_run(req, suite, *mv)) {
         match result {
             Ok(run) => runs.push(run),
             Err(e) => errors.push(e),

@@ -30,7 +30,7 @@ fn shipped_profile_certifies_the_shipped_cassettes_with_evidence() {
     assert_eq!(skipped, ["compute-security-groups", "compute-floating-ips"], "skips are kept with their reasons");
     for e in cert["evidence"].as_array().unwrap() {
         let bytes = std::fs::read(dir.join(e["path"].as_str().unwrap())).unwrap();
-        assert_eq!(e["sha256"], tapedeck::json_util::sha256_hex(&bytes));
+        assert_eq!(e["sha256"], tapedeck::util::json::sha256_hex(&bytes));
     }
     for f in ["certification.md", "report.json", "report.md", "junit.xml", "SHA256SUMS"] {
         assert!(dir.join(f).is_file(), "{f}");

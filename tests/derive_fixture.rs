@@ -113,7 +113,7 @@ fn derives_operations_ranges_actions_and_drift() {
     let nova = tree(PARAMS);
     let out = tempfile::tempdir().expect("tempdir");
     // Accepts the api-ref source dir as well as the tree root.
-    let summary = tapedeck::schema_cli::derive_to(&nova.path().join("api-ref/source"), out.path()).expect("derives");
+    let summary = tapedeck::derive::tree::derive_to(&nova.path().join("api-ref/source"), out.path()).expect("derives");
     assert_eq!((summary.operations, summary.samples, summary.drift), (3, 2, 1), "{summary:?}");
 
     let reboot = json(&out.path().join("operations/reboot-server-reboot-action.json"));
@@ -173,14 +173,14 @@ fn bad_input_is_reported_with_file_and_line() {
 fn check_mode_reports_stale_schemas() {
     let nova = tree(PARAMS);
     let out = tempfile::tempdir().expect("tempdir");
-    tapedeck::schema_cli::derive_to(nova.path(), out.path()).expect("derives");
+    tapedeck::derive::tree::derive_to(nova.path(), out.path()).expect("derives");
     let fresh = tempfile::tempdir().expect("tempdir");
-    tapedeck::schema_cli::derive_to(nova.path(), fresh.path()).expect("derives");
-    assert!(tapedeck::schema_cli::compare_dirs(out.path(), fresh.path()).is_empty());
+    tapedeck::derive::tree::derive_to(nova.path(), fresh.path()).expect("derives");
+    assert!(tapedeck::derive::tree::compare_dirs(out.path(), fresh.path()).is_empty());
     std::fs::write(out.path().join("operations/show-server.json"), "{}").expect("write");
     std::fs::write(out.path().join("operations/gone.json"), "{}").expect("write");
     assert_eq!(
-        tapedeck::schema_cli::compare_dirs(out.path(), fresh.path()),
+        tapedeck::derive::tree::compare_dirs(out.path(), fresh.path()),
         vec!["changed: operations/show-server.json".to_string(), "stale: operations/gone.json".to_string()]
     );
 }

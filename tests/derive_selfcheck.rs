@@ -28,7 +28,7 @@ fn files(dir: &Path) -> BTreeMap<String, String> {
 fn committed_schemas_equal_a_fresh_derivation() {
     let Some(nova) = common::nova_source() else { return };
     let out = tempfile::tempdir().expect("tempdir");
-    let summary = tapedeck::schema_cli::derive_to(&nova, out.path()).expect("derives");
+    let summary = tapedeck::derive::tree::derive_to(&nova, out.path()).expect("derives");
     assert!(summary.operations > 200, "{summary:?}");
     assert!(summary.samples > 300, "{summary:?}");
     assert_eq!(

@@ -174,8 +174,8 @@ const SUITES: &[(&str, &str)] = &[
 async fn setup() -> Option<Setup> {
     let file = common::live_provider()?;
     let p = tapedeck::provider::load(&file).unwrap();
-    let options = tapedeck::connect::ConnectOptions::new(Duration::from_secs(30));
-    let endpoint = tapedeck::connect::connect(&p, &options).await.unwrap().endpoint;
+    let options = tapedeck::provider::ConnectOptions::new(Duration::from_secs(30));
+    let endpoint = tapedeck::provider::connect(&p, &options).await.unwrap().endpoint;
     let url = reqwest::Url::parse(&endpoint.url).unwrap();
     let upstream = url.origin().ascii_serialization();
     let proxy = Proxy::default();

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use common::{Reply, Script, serve};
 use tapedeck::auth::clouds::{Cloud, Method};
-use tapedeck::connect::{ConnectOptions, connect};
 use tapedeck::provider;
+use tapedeck::provider::{ConnectOptions, connect};
 use tapedeck::transport::Outgoing;
 
 fn token_reply(base: &str, id: &str) -> Reply {
@@ -115,7 +115,7 @@ async fn a_second_401_is_the_answer_and_wrong_credentials_fail_clearly() {
     let refusing = Script::default();
     let base = serve(refusing.clone()).await;
     refusing.on("POST /v3/auth/tokens", vec![Reply::Json(401, vec![], r#"{"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}}"#.into())]);
-    let err = connect(&provider::from_cloud(cloud(&base), None).unwrap(), &options).await.err().unwrap();
+    let err = connect(&provider::from_cloud(cloud(&base), None).unwrap(), &options).await.err().unwrap().to_string();
     assert!(err.contains("Keystone refused cloud `scripted`") && err.contains("401"), "{err}");
     assert!(!err.contains("PASSWORD-CANARY-5e1f"));
 
@@ -130,7 +130,7 @@ async fn a_second_401_is_the_answer_and_wrong_credentials_fail_clearly() {
             r#"{"token": {"catalog": [{"type": "identity", "endpoints": []}]}}"#.into(),
         )],
     );
-    let err = connect(&provider::from_cloud(cloud(&base), None).unwrap(), &options).await.err().unwrap();
+    let err = connect(&provider::from_cloud(cloud(&base), None).unwrap(), &options).await.err().unwrap().to_string();
     assert!(err.contains("no compute service") && err.contains("identity"), "{err}");
 }
 

@@ -11,7 +11,7 @@ use common::{repo, tapedeck};
 use std::sync::Arc;
 use tapedeck::provider::{self, Provider};
 
-use tapedeck::connect::{ConnectOptions, connect};
+use tapedeck::provider::{ConnectOptions, connect};
 use tapedeck::transport::Outgoing;
 use tapedeck::transport::live::Endpoint;
 
@@ -305,7 +305,7 @@ async fn cleanup_lists_then_deletes_leftovers() {
     let counting = ConnectOptions { count_leftovers: true, ..options() };
     let counted = connect(&p, &counting).await.unwrap().leftovers;
     assert!(counted.is_some_and(|n| n >= 1), "{counted:?}");
-    let found = tapedeck::cleanup::find(&e).await.unwrap();
+    let found = tapedeck::provider::leftovers::find(&e).await.unwrap();
     assert!(found.iter().any(|l| l.name == name && l.created.is_some()), "{found:?}");
 
     let provider_arg = file.display().to_string();
@@ -355,7 +355,7 @@ fn certify_live_records_the_evidence_into_the_bundle() {
     assert_eq!(evidence.len(), 2, "one recorded cassette per microversion: {evidence:?}");
     for e in evidence {
         let bytes = std::fs::read(out.join(e["path"].as_str().unwrap())).unwrap();
-        assert_eq!(e["sha256"], tapedeck::json_util::sha256_hex(&bytes));
+        assert_eq!(e["sha256"], tapedeck::util::json::sha256_hex(&bytes));
     }
 }
 

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::input_error::InputError;
-use crate::yaml;
+use crate::input::InputError;
+use crate::input::yaml;
 
 /// How to authenticate, as clouds.yaml's `auth_type` says.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
 use super::clouds::{Cloud, Method};
-use crate::transport::redact::Redactor;
+use crate::exchange::redact::Redactor;
 
 /// Renew a token this long before Keystone says it expires.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
@@ -40,11 +40,29 @@ pub struct Keystone {
     redactor: Redactor,
 }
 
+/// Why a cloud's tokens or its compute endpoint could not be had. The message names the cloud
+/// and, where it helps, what to change.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AuthError {
+    /// The cloud's configuration cannot work (a field missing, an unreadable CA file, v2.0).
+    #[error("{0}")]
+    Config(String),
+    /// Keystone could not be reached.
+    #[error("{0}")]
+    Unreachable(String),
+    /// Keystone answered, but issued no token.
+    #[error("{0}")]
+    Refused(String),
+    /// The token's service catalog has no compute endpoint to use.
+    #[error("{0}")]
+    Catalog(String),
+}
+
 /// `https://keystone/` or `https://keystone/v3` → `https://keystone/v3/auth/tokens`.
-pub fn token_url(auth_url: &str) -> Result<String, String> {
+pub fn token_url(auth_url: &str) -> Result<String, AuthError> {
     let base = auth_url.trim_end_matches('/');
     if base.ends_with("/v2.0") {
-        return Err(format!("`{auth_url}` is Keystone's v2.0 API; tapedeck speaks Identity v3"));
+        return Err(AuthError::Config(format!("`{auth_url}` is Keystone's v2.0 API; tapedeck speaks Identity v3")));
     }
     let v3 = if base.ends_with("/v3") { base.to_string() } else { format!("{base}/v3") };
     Ok(format!("{v3}/auth/tokens"))
@@ -52,16 +70,16 @@ pub fn token_url(auth_url: &str) -> Result<String, String> {
 
 /// The HTTP client for a cloud: TLS verification on unless the cloud (or `--insecure`) says
 /// otherwise, the cloud's CA certificate trusted when it names one.
-pub fn client_for(cloud: &Cloud, timeout: Duration) -> Result<reqwest::Client, String> {
+pub fn client_for(cloud: &Cloud, timeout: Duration) -> Result<reqwest::Client, AuthError> {
     let mut builder = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10).min(timeout))
         .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("tapedeck/", env!("CARGO_PKG_VERSION")));
     if let Some(path) = &cloud.cacert {
-        let pem = std::fs::read(path).map_err(|e| format!("cacert {}: {e}", path.display()))?;
-        let certs =
-            reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| format!("cacert {}: {e}", path.display()))?;
+        let cacert = |e: &dyn std::fmt::Display| AuthError::Config(format!("cacert {}: {e}", path.display()));
+        let pem = std::fs::read(path).map_err(|e| cacert(&e))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| cacert(&e))?;
         for cert in certs {
             builder = builder.add_root_certificate(cert);
         }
@@ -69,15 +87,15 @@ pub fn client_for(cloud: &Cloud, timeout: Duration) -> Result<reqwest::Client, S
     builder
         .tls_danger_accept_invalid_certs(cloud.insecure)
         .build()
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))
+        .map_err(|e| AuthError::Config(format!("cannot build the HTTP client: {e}")))
 }
 
 impl Keystone {
-    pub fn new(cloud: Cloud, client: reqwest::Client, redactor: Redactor) -> Result<Keystone, String> {
+    pub fn new(cloud: Cloud, client: reqwest::Client, redactor: Redactor) -> Result<Keystone, AuthError> {
         let auth_url = cloud
             .auth_url
             .clone()
-            .ok_or_else(|| format!("cloud `{}` ({}) has no auth_url", cloud.name, cloud.source))?;
+            .ok_or_else(|| AuthError::Config(format!("cloud `{}` ({}) has no auth_url", cloud.name, cloud.source)))?;
         for secret in cloud.secrets() {
             redactor.add_secret(secret);
         }
@@ -89,7 +107,7 @@ impl Keystone {
     }
 
     /// The current token, authenticating first if there is none or it is about to expire.
-    pub async fn token(&self) -> Result<Token, String> {
+    pub async fn token(&self) -> Result<Token, AuthError> {
         let mut current = self.current.lock().await;
         if let Some(t) = current.as_ref().filter(|t| t.fresh()) {
             return Ok(t.clone());
@@ -100,7 +118,7 @@ impl Keystone {
     }
 
     /// After a 401: a new token, unless another request already replaced the refused one.
-    pub async fn renew(&self, refused: &str) -> Result<Token, String> {
+    pub async fn renew(&self, refused: &str) -> Result<Token, AuthError> {
         let mut current = self.current.lock().await;
         if let Some(t) = current.as_ref().filter(|t| t.id != refused && t.fresh()) {
             return Ok(t.clone());
@@ -110,9 +128,9 @@ impl Keystone {
         Ok(t)
     }
 
-    fn body(&self) -> Result<Value, String> {
+    fn body(&self) -> Result<Value, AuthError> {
         let c = &self.cloud;
-        let missing = |what: &str| format!("cloud `{}` ({}): {what} is missing", c.name, c.source);
+        let missing = |what: &str| AuthError::Config(format!("cloud `{}` ({}): {what} is missing", c.name, c.source));
         let domain = |name: &Option<String>, id: &Option<String>| match (id, name) {
             (Some(id), _) => Some(json!({"id": id})),
             (None, Some(name)) => Some(json!({"name": name})),
@@ -173,7 +191,7 @@ impl Keystone {
         Ok(json!({"auth": auth}))
     }
 
-    async fn authenticate(&self) -> Result<Token, String> {
+    async fn authenticate(&self) -> Result<Token, AuthError> {
         let c = &self.cloud;
         let body = self.body()?;
         let response = self.client.post(&self.token_url).json(&body).send().await.map_err(|e| {
@@ -184,7 +202,7 @@ impl Keystone {
             } else {
                 "failed"
             };
-            format!("cannot reach Keystone at {} for cloud `{}`: {why}", self.token_url, c.name)
+            AuthError::Unreachable(format!("cannot reach Keystone at {} for cloud `{}`: {why}", self.token_url, c.name))
         })?;
         let status = response.status().as_u16();
         let subject = response.headers().get("x-subject-token").and_then(|v| v.to_str().ok()).map(str::to_string);
@@ -195,14 +213,19 @@ impl Keystone {
                 .pointer("/error/message")
                 .and_then(Value::as_str)
                 .map(str::to_string)
-                .unwrap_or_else(|| crate::json_util::truncate(&text, 200));
+                .unwrap_or_else(|| crate::util::json::truncate(&text, 200));
             let hint = if status == 401 { ": check the credentials of this cloud" } else { "" };
-            return Err(self
-                .redactor
-                .text(&format!("Keystone refused cloud `{}` ({}): {status} {message}{hint}", c.name, c.source)));
+            return Err(AuthError::Refused(
+                self.redactor
+                    .text(&format!("Keystone refused cloud `{}` ({}): {status} {message}{hint}", c.name, c.source)),
+            ));
         }
-        let id = subject
-            .ok_or_else(|| format!("Keystone answered 201 for cloud `{}` without an X-Subject-Token header", c.name))?;
+        let id = subject.ok_or_else(|| {
+            AuthError::Refused(format!(
+                "Keystone answered 201 for cloud `{}` without an X-Subject-Token header",
+                c.name
+            ))
+        })?;
         self.redactor.add_secret(id.clone());
         let token = doc.get("token").cloned().unwrap_or(Value::Null);
         let expires_at =
@@ -212,15 +235,15 @@ impl Keystone {
 }
 
 /// The compute endpoint in a catalog, for the cloud's interface and region.
-pub fn compute_endpoint(catalog: &Value, interface: &str, region: Option<&str>) -> Result<String, String> {
-    let services = catalog.as_array().ok_or("the token has no service catalog")?;
+pub fn compute_endpoint(catalog: &Value, interface: &str, region: Option<&str>) -> Result<String, AuthError> {
+    let services = catalog.as_array().ok_or_else(|| AuthError::Catalog("the token has no service catalog".into()))?;
     let types: Vec<&str> = services.iter().filter_map(|s| s.get("type").and_then(Value::as_str)).collect();
     let compute =
         services.iter().find(|s| s.get("type").and_then(Value::as_str) == Some("compute")).ok_or_else(|| {
-            format!(
+            AuthError::Catalog(format!(
                 "the service catalog has no compute service (it has: {})",
                 if types.is_empty() { "nothing".to_string() } else { types.join(", ") }
-            )
+            ))
         })?;
     let endpoints = compute.get("endpoints").and_then(Value::as_array).cloned().unwrap_or_default();
     let matches = |e: &&Value| {
@@ -243,11 +266,11 @@ pub fn compute_endpoint(catalog: &Value, interface: &str, region: Option<&str>) 
                     )
                 })
                 .collect();
-            format!(
+            AuthError::Catalog(format!(
                 "the compute service has no {interface} endpoint{} (it has: {})",
                 region.map(|r| format!(" in region {r}")).unwrap_or_default(),
                 offered.join(", ")
-            )
+            ))
         })
 }
 
@@ -274,8 +297,8 @@ mod tests {
         ]);
         assert_eq!(compute_endpoint(&catalog, "public", Some("R2")).unwrap(), "http://n2/v2.1");
         assert_eq!(compute_endpoint(&catalog, "internal", None).unwrap(), "http://n1-int/v2.1");
-        assert!(compute_endpoint(&catalog, "admin", None).unwrap_err().contains("no admin endpoint"));
-        let e = compute_endpoint(&json!([{"type": "identity"}]), "public", None).unwrap_err();
+        assert!(compute_endpoint(&catalog, "admin", None).unwrap_err().to_string().contains("no admin endpoint"));
+        let e = compute_endpoint(&json!([{"type": "identity"}]), "public", None).unwrap_err().to_string();
         assert!(e.contains("no compute service") && e.contains("identity"), "{e}");
     }
 

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::input_error::InputError;
+use crate::input::InputError;
 
 pub const PENDING_DIR: &str = ".pending";
 
@@ -23,7 +23,7 @@ pub fn list(dir: &Path) -> Result<Vec<String>, InputError> {
     if !pending.is_dir() {
         return Ok(Vec::new());
     }
-    crate::diff::list(&pending)
+    super::store::list(&pending)
 }
 
 /// Moves a pending recording over the accepted one (a rename within one directory tree:

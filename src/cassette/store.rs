@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use super::format::{Cassette, FORMAT_VERSION};
 use crate::exchange::Exchange;
-use crate::input_error::InputError;
-use crate::json_util::sorted;
+use crate::input::InputError;
+use crate::input::yaml;
 use crate::microversion::Microversion;
-use crate::yaml;
+use crate::util::json::sorted;
 
 pub fn cassette_path(dir: &Path, suite: &str, microversion: Microversion) -> PathBuf {
     dir.join(format!("{suite}@{microversion}.yaml"))
@@ -41,7 +41,7 @@ pub fn load_cached(path: &Path, cache_dir: Option<&Path>) -> Result<Cassette, In
 }
 
 /// A large cassette (a long recorded wait), parsed from the file as it is read, under limits
-/// that grow with its size (`yaml::Limits::for_input`).
+/// that grow with its size (`crate::input::limits::Limits::for_input`).
 fn load_streamed(path: &Path, len: u64) -> Result<Cassette, InputError> {
     if len > MAX_CASSETTE_BYTES {
         return Err(InputError::in_file(
@@ -49,7 +49,7 @@ fn load_streamed(path: &Path, len: u64) -> Result<Cassette, InputError> {
             format!("cassette is {len} bytes, larger than the {MAX_CASSETTE_BYTES} byte limit"),
         ));
     }
-    let limits = yaml::Limits::for_input(len);
+    let limits = crate::input::limits::Limits::for_input(len);
     let file = std::fs::File::open(path).map_err(|e| InputError::in_file(path, format!("cannot read: {e}")))?;
     match serde_saphyr::from_reader_with_options::<_, Cassette>(std::io::BufReader::new(file), limits.options()) {
         Ok(c) if c.format != FORMAT_VERSION => Err(unsupported(path, c.format)),
@@ -122,7 +122,20 @@ fn stable_exchange(e: &Exchange) -> Exchange {
 }
 
 pub fn write_atomic(path: &Path, cassette: &Cassette) -> Result<(), String> {
-    crate::atomic::write_atomic(path, to_yaml(cassette)?.as_bytes())
+    crate::util::atomic::write_atomic(path, to_yaml(cassette)?.as_bytes())
+}
+
+/// The cassettes of a directory (`*.yaml`, hidden files and the pending area left out).
+pub fn list(dir: &Path) -> Result<Vec<String>, InputError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| InputError::in_file(dir, format!("cannot list: {e}")))?;
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml") && !n.starts_with('.'))
+        .collect();
+    names.sort();
+    Ok(names)
 }
 
 #[cfg(test)]

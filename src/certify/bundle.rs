@@ -9,10 +9,10 @@ use serde_json::Value;
 
 use super::verdict::{CapabilityVerdict, Certification};
 use crate::cassette::{self, VersionRange};
-use crate::json_util::sha256_hex;
 use crate::outcome::{Outcome, Verdict};
 use crate::plan::LiveInfo;
 use crate::report;
+use crate::util::json::sha256_hex;
 
 #[derive(Debug, Serialize)]
 pub struct ProviderProfile {

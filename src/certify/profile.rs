@@ -7,8 +7,8 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::input_error::InputError;
-use crate::yaml::{self, OrderedMap};
+use crate::input::InputError;
+use crate::input::yaml::{self, OrderedMap};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

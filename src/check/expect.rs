@@ -3,10 +3,10 @@
 use serde_json::Value;
 
 use crate::exchange::Response;
-use crate::json_util::excerpt;
 use crate::outcome::{CheckKind, CheckOutcome, CheckState};
 use crate::suite::template::{Vars, render_json};
 use crate::suite::{Assertion, Check, Expect, JsonType};
+use crate::util::json::excerpt;
 
 pub fn check_response(expect: &Expect, response: &Response, vars: &Vars) -> Vec<CheckOutcome> {
     let mut out = vec![status(&expect.status, response.status)];
@@ -28,7 +28,7 @@ pub fn check_response(expect: &Expect, response: &Response, vars: &Vars) -> Vec<
                         response
                             .text
                             .as_deref()
-                            .map(|t| crate::json_util::truncate(t, 200))
+                            .map(|t| crate::util::json::truncate(t, 200))
                             .unwrap_or_else(|| "an empty body".into()),
                     ),
             ),

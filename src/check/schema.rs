@@ -5,10 +5,10 @@
 use serde_json::Value;
 
 use crate::exchange::Exchange;
-use crate::json_util::excerpt;
 use crate::microversion::Microversion;
 use crate::outcome::{CheckKind, CheckOutcome, CheckState};
 use crate::schema_store::{ExtraKeys, SchemaError, SchemaStore, Target, Validation};
+use crate::util::json::excerpt;
 
 /// The microversion a request asked for (its header), else the provider's minimum.
 pub fn requested_microversion(exchange: &Exchange) -> Microversion {
@@ -55,7 +55,7 @@ pub fn check_exchange(
             out.push(
                 CheckOutcome::new(CheckKind::Schema, target, CheckState::Failed)
                     .message("the response body is not JSON")
-                    .actual(crate::json_util::truncate(text, 200)),
+                    .actual(crate::util::json::truncate(text, 200)),
             );
             return out;
         }

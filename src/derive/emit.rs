@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::Derivation;
 use super::error::DeriveError;
-use crate::schema_format::{FAULTS_FILE, OPERATIONS_DIR, REPORT_FILE};
+use crate::schema_store::files::{FAULTS_FILE, OPERATIONS_DIR, REPORT_FILE};
 
 const README: &str = "\
 # schemas/ — derived, do not edit

@@ -1,7 +1,7 @@
 //! The api-ref schema deriver: `parameters.yaml` + `*.inc` → `schemas/`.
 //!
 //! It stands apart from the runner and meets it only through the files it writes
-//! (see `crate::schema_format`).
+//! (see `crate::schema_store::files`).
 
 pub mod emit;
 pub mod error;
@@ -13,7 +13,9 @@ pub mod params;
 pub mod ranges;
 pub mod render;
 pub mod report;
+pub mod selfcheck;
 pub mod slug;
+pub mod tree;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,7 +23,7 @@ use std::path::{Path, PathBuf};
 pub use error::DeriveError;
 
 use crate::microversion::Microversion;
-use crate::schema_format::{FaultsFile, OperationFile, RangedSchema, SampleFile};
+use crate::schema_store::files::{FaultsFile, OperationFile, RangedSchema, SampleFile};
 use inc::{Direction, Section};
 use nesting::{Body, build_body};
 use overrides::Overrides;
@@ -225,7 +227,7 @@ fn response_schemas(
 ) -> Option<Vec<RangedSchema>> {
     let has_sample = section.samples.iter().any(|s| s.direction == Direction::Response);
     if code == 204 || (!body.has_fields() && !has_sample && section.method != "GET") {
-        let schema = serde_json::json!({"$schema": render::DRAFT, "type": "null"});
+        let schema = serde_json::json!({"$schema": crate::schema_store::files::DRAFT, "type": "null"});
         return Some(vec![RangedSchema { min_version: min, max_version: max, schema }]);
     }
     if !body.has_fields() {
@@ -270,7 +272,7 @@ fn inc_files(source: &Path, index: &str) -> Result<Vec<PathBuf>, DeriveError> {
 }
 
 pub(crate) fn read(path: &Path) -> Result<String, DeriveError> {
-    crate::yaml::read_text(path).map_err(|e| DeriveError::new(path, 0, e.message))
+    crate::input::yaml::read_text(path).map_err(|e| DeriveError::new(path, 0, e.message))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::microversion::Microversion;
-use crate::schema_format::FaultsFile;
+use crate::schema_store::files::FaultsFile;
 
 /// The table shipped with tapedeck.
 pub const OVERRIDES_YAML: &str = include_str!("overrides.yaml");

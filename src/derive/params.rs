@@ -95,11 +95,11 @@ impl<'de> Deserialize<'de> for VersionText {
 }
 
 pub fn parse_parameters(text: &str, file: &Path) -> Result<Params, DeriveError> {
-    let raw: BTreeMap<String, RawParam> = crate::yaml::from_str(text).map_err(|e| {
+    let raw: BTreeMap<String, RawParam> = crate::input::yaml::from_str(text).map_err(|e| {
         // The position as file:line (the message without serde-saphyr's own snippet).
         let line = e.location().map(|l| l.line() as usize).unwrap_or(0);
         let message = e.without_snippet().to_string();
-        let message = match (crate::yaml::limit_message(&e), e.location()) {
+        let message = match (crate::input::limits::limit_message(&e), e.location()) {
             (Some(limit), _) => limit,
             (None, Some(l)) => {
                 message.trim_end_matches(&format!(" at line {}, column {}", l.line(), l.column())).to_string()

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::nesting::Field;
 use super::render::render_body;
 use crate::microversion::Microversion;
-use crate::schema_format::RangedSchema;
+use crate::schema_store::files::RangedSchema;
 
 /// Versions at which some field appears or disappears, within `[min, max]`, starting with `min`.
 pub fn breakpoints(fields: &[Field], min: Microversion, max: Microversion) -> Vec<Microversion> {

@@ -9,8 +9,7 @@ use serde_json::{Map, Value, json};
 use super::nesting::Field;
 use super::params::ParamType;
 use crate::microversion::Microversion;
-
-pub const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
+use crate::schema_store::files::DRAFT;
 
 /// Whether a field exists at `mv`.
 pub fn active(field: &Field, mv: Microversion) -> bool {

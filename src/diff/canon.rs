@@ -332,7 +332,7 @@ impl Aliases {
 fn origins(s: &str) -> String {
     ORIGIN
         .replace_all(s, |c: &regex::Captures| {
-            if &c[0] == crate::transport::redact::ENDPOINT_PLACEHOLDER { c[0].to_string() } else { "<origin>".into() }
+            if &c[0] == crate::exchange::redact::ENDPOINT_PLACEHOLDER { c[0].to_string() } else { "<origin>".into() }
         })
         .into_owned()
 }

@@ -42,7 +42,7 @@ fn segments(pointer: &str) -> Vec<String> {
 }
 
 pub fn render_value(v: &Value) -> String {
-    crate::json_util::truncate(&serde_json::to_string(v).unwrap_or_default(), 120)
+    crate::util::json::truncate(&serde_json::to_string(v).unwrap_or_default(), 120)
 }
 
 fn is_container(v: &Value) -> bool {

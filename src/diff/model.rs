@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Class {
     /// The run was skipped in one recording and ran in the other.
@@ -27,6 +27,28 @@ pub enum Class {
 }
 
 impl Class {
+    pub const ALL: [Class; 10] = [
+        Class::Skip,
+        Class::Status,
+        Class::Schema,
+        Class::FieldAdded,
+        Class::FieldRemoved,
+        Class::Value,
+        Class::Trace,
+        Class::Missing,
+        Class::Extra,
+        Class::Timing,
+    ];
+
+    /// The name users write (`--ignore field-added`) and the JSON report carries.
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::FieldAdded => "field-added",
+            Class::FieldRemoved => "field-removed",
+            other => other.label(),
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Class::Skip => "skip",
@@ -40,6 +62,14 @@ impl Class {
             Class::Extra => "extra",
             Class::Timing => "timing",
         }
+    }
+}
+
+impl std::str::FromStr for Class {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Class, String> {
+        Class::ALL.into_iter().find(|c| c.name() == text).ok_or_else(|| format!("`{text}` is not a class of change"))
     }
 }
 

@@ -1,8 +1,9 @@
 //! One HTTP request and its response, as every stage after the transport sees it:
-//! already redacted and endpoint-neutral (see `transport::redact`). Cassettes store these,
+//! already redacted and endpoint-neutral (see `redact`). Cassettes store these,
 //! outcomes reference them, checks read them.
 
 mod headers;
+pub mod redact;
 mod shared_str;
 
 use std::sync::Arc;

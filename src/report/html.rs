@@ -7,8 +7,8 @@ use std::fmt::Write;
 
 use super::human::secs;
 use super::views;
-use crate::json_util::{excerpt, truncate};
 use crate::outcome::{Outcome, RunOutcome, StepOutcome, Trace, Verdict};
+use crate::util::json::{excerpt, truncate};
 
 const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#1d2330;padding:0 1em}\
 h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #d9dde5;padding-bottom:.2em}\

@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
-use crate::json_util::{excerpt, truncate};
 use crate::outcome::{Mode, Outcome, RunOutcome, StepOutcome, Verdict};
+use crate::util::json::{excerpt, truncate};
 
 pub fn run_line(run: &RunOutcome, mode: Mode) -> String {
     let tag = match run.verdict {

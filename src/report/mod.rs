@@ -41,4 +41,4 @@ pub fn parse_target(text: &str) -> Result<ReportTarget, String> {
     Ok(ReportTarget { kind, path: PathBuf::from(path) })
 }
 
-pub use crate::atomic::write_atomic;
+pub use crate::util::atomic::write_atomic;

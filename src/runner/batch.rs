@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use tokio::sync::oneshot;
 
-use super::Cancel;
+use super::cancel::Cancel;
 use crate::exchange::Exchange;
 
 /// A free answer is taken once this long has passed since the wait last looked (or half its

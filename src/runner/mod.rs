@@ -3,14 +3,18 @@
 
 mod batch;
 mod cancel;
+mod context;
 pub mod estimate;
+mod event;
 mod poll;
 mod retry;
 mod run;
+mod send;
 mod step;
 mod wait;
 
 pub use cancel::Cancel;
+pub use event::Event;
 pub use poll::PollSchedule;
 
 use std::sync::Arc;
@@ -19,6 +23,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc};
 
 use crate::cassette::{Cassette, FORMAT_VERSION};
+use event::Progress;
+
 use crate::outcome::{Mode, OUTCOME_FORMAT, Outcome, RunOutcome, Summary};
 use crate::plan::{RunPlan, Source};
 use crate::schema_store::{ExtraKeys, SchemaStore};
@@ -26,60 +32,6 @@ use crate::transport::Transport;
 use crate::transport::live::{Endpoint, LiveTransport};
 use crate::transport::record::RecordTransport;
 use crate::transport::replay::ReplayTransport;
-
-/// Reported as runs finish, in completion order (reports sort by plan order later).
-#[derive(Debug, Clone)]
-pub enum Event {
-    RunStarted {
-        index: usize,
-        suite: String,
-        microversion: String,
-    },
-    /// A step of a run begins.
-    StepStarted {
-        index: usize,
-        step: String,
-    },
-    /// A wait polled: what it saw, and how long it has waited (live and record only).
-    WaitPolled {
-        index: usize,
-        step: String,
-        status: String,
-        waited_ms: u64,
-        until: String,
-    },
-    /// The run's outcome without its exchanges (a listener wants the verdict and the steps;
-    /// a long run's exchanges are most of its memory).
-    RunFinished {
-        index: usize,
-        outcome: Box<RunOutcome>,
-    },
-}
-
-/// Where a run reports its progress (no-op when nobody listens).
-#[derive(Clone, Default)]
-pub struct Progress {
-    index: usize,
-    tx: Option<mpsc::UnboundedSender<Event>>,
-    /// Whether polls are reported: not in replay, where a wait of 100 000 polls takes a
-    /// fraction of a second and its events would only queue up.
-    polls: bool,
-}
-
-impl Progress {
-    pub fn send(&self, make: impl FnOnce(usize) -> Event) {
-        if let Some(tx) = &self.tx {
-            let _ = tx.send(make(self.index));
-        }
-    }
-
-    /// Sends a [`Event::WaitPolled`] where polls are reported.
-    pub fn send_poll(&self, make: impl FnOnce(usize) -> Event) {
-        if self.polls {
-            self.send(make);
-        }
-    }
-}
 
 pub struct RunnerConfig {
     pub mode: Mode,
@@ -96,7 +48,7 @@ pub struct RunnerConfig {
 }
 
 pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
-    let started_at = now_rfc3339();
+    let started_at = crate::util::clock::now_rfc3339();
     let started = Instant::now();
     let provider = plans.first().map(|p| p.provider.clone()).unwrap_or_default();
     let semaphore = Arc::new(Semaphore::new(config.jobs.max(1)));
@@ -132,11 +84,11 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
                     });
                 }
                 let transport = transport_for(&mut plan, endpoint);
-                let progress = Progress { index, tx: events.clone(), polls: mode != Mode::Replay };
+                let progress = Progress::new(index, events.clone(), mode != Mode::Replay);
                 let mut outcome = run::run(
                     plan,
                     transport,
-                    run::Shared {
+                    context::Shared {
                         cancel: &cancel,
                         schemas,
                         extra_keys,
@@ -171,7 +123,7 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
         mode: config.mode,
         provider,
         started_at,
-        duration_ms: crate::transport::millis(started.elapsed()),
+        duration_ms: crate::util::clock::millis(started.elapsed()),
         runs,
         summary,
     }
@@ -185,7 +137,7 @@ fn learn_recorded_durations(
     estimates: &estimate::Estimates,
     schemas: &SchemaStore,
 ) -> Vec<Option<Duration>> {
-    let cassettes = crate::parallel::map(plans, |plan| {
+    let cassettes = crate::util::parallel::map(plans, |plan| {
         let path = plan.replaces.as_ref().unwrap_or(&plan.cassette_path);
         crate::cassette::load(path).ok().filter(|c| c.provider == plan.provider)
     });
@@ -239,10 +191,6 @@ fn transport_for(plan: &mut RunPlan, endpoint: Option<Arc<Endpoint>>) -> Option<
         }
         _ => None,
     }
-}
-
-pub fn now_rfc3339() -> String {
-    jiff::Timestamp::now().round(jiff::Unit::Second).map(|t| t.to_string()).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -1,16 +1,15 @@
 //! A request step (and a cleanup): render the request, send it, check the response, capture.
 
-use serde_json::Value;
-
-use super::retry::{self, Decision};
-use super::run::{PendingCleanup, RunCtx, location};
+use super::context::{PendingCleanup, RunCtx, location};
+use super::send::send;
 use crate::check::{capture::capture, expect::check_response, schema::check_exchange};
 use crate::outcome::{CheckKind, CheckOutcome, CheckState, StepKind, StepOutcome, Verdict};
 use crate::plan::RunPlan;
 use crate::suite::template::{Vars, render_json};
 use crate::suite::{MicroversionSetting, RequestSpec, Step};
 use crate::transport::target::relative_target;
-use crate::transport::{Outgoing, TransportErrorKind, millis};
+use crate::transport::{Outgoing, microversion_headers};
+use crate::util::clock::millis;
 
 pub async fn request(ctx: &mut RunCtx<'_>, s: &Step, spec: &RequestSpec) -> StepOutcome {
     let mut out =
@@ -110,75 +109,6 @@ pub async fn cleanup(ctx: &mut RunCtx<'_>, pending: &PendingCleanup) -> StepOutc
     out
 }
 
-/// Sends through the run's transport and keeps the exchange; returns its index.
-/// Sends a request, repeating it where `retry` allows; every attempt is an exchange of the
-/// run (recorded, so replay repeats the same retries) and of the step (`out`), and a retry
-/// leaves a warning saying why. The index of the last attempt's exchange, or why none came.
-pub async fn send(ctx: &mut RunCtx<'_>, out: &mut StepOutcome, outgoing: Outgoing) -> Result<usize, String> {
-    let method = outgoing.method.clone();
-    let mut attempt = 0;
-    loop {
-        let pause = match ctx.transport.send(outgoing.clone()).await {
-            Ok(exchange) => {
-                ctx.exchanges.push(exchange);
-                let index = ctx.exchanges.len() - 1;
-                out.exchanges.push(index);
-                match retry::after_response(&method, &ctx.exchanges[index].response, attempt) {
-                    Decision::Stop(why) => {
-                        if let Some(why) = why {
-                            out.checks.push(
-                                CheckOutcome::new(CheckKind::Transport, "retry", CheckState::Warning).message(why),
-                            );
-                        }
-                        return Ok(index);
-                    }
-                    Decision::Retry(pause) => {
-                        let status = ctx.exchanges[index].response.status;
-                        retried(
-                            out,
-                            format!(
-                                "{status} from {}; retried after {:.1} s",
-                                outgoing.describe(),
-                                pause.as_secs_f64()
-                            ),
-                        );
-                        pause
-                    }
-                }
-            }
-            Err(e) => match retry::after_error(&method, e.kind, attempt) {
-                Some(pause) if !ctx.cancel.is_cancelled() => {
-                    retried(out, format!("{e}; retried after {:.1} s", pause.as_secs_f64()));
-                    pause
-                }
-                _ => {
-                    if matches!(
-                        e.kind,
-                        TransportErrorKind::Connect
-                            | TransportErrorKind::Timeout
-                            | TransportErrorKind::Io
-                            | TransportErrorKind::Auth
-                    ) {
-                        ctx.transport_failed = true;
-                    }
-                    let after = if attempt > 0 { format!(" (after {attempt} retries)") } else { String::new() };
-                    return Err(format!("{}{after}", e.message));
-                }
-            },
-        };
-        attempt += 1;
-        let cancel = ctx.cancel;
-        tokio::select! {
-            _ = ctx.transport.pause(pause) => {}
-            _ = cancel.cancelled() => {}
-        }
-    }
-}
-
-fn retried(out: &mut StepOutcome, message: String) {
-    out.checks.push(CheckOutcome::new(CheckKind::Transport, "retry", CheckState::Warning).message(message));
-}
-
 pub fn render(plan: &RunPlan, step: &str, spec: &RequestSpec, vars: &Vars) -> Result<Outgoing, String> {
     let mut target = spec.path.render(vars)?;
     if !spec.query.is_empty() {
@@ -189,11 +119,12 @@ pub fn render(plan: &RunPlan, step: &str, spec: &RequestSpec, vars: &Vars) -> Re
         target.push(if target.contains('?') { '&' } else { '?' });
         target.push_str(&pairs.join("&"));
     }
-    let mut headers = microversion_headers(match &spec.microversion {
+    let microversion = match &spec.microversion {
         Some(MicroversionSetting::None) => None,
         Some(MicroversionSetting::Version(v)) => Some(v.to_string()),
         None => Some(plan.microversion.to_string()),
-    });
+    };
+    let mut headers = microversion_headers(microversion.as_deref());
     for (k, v) in &spec.headers {
         headers.retain(|(name, _)| !name.eq_ignore_ascii_case(k));
         headers.push((k.clone(), v.render(vars)?));
@@ -210,16 +141,6 @@ pub fn render(plan: &RunPlan, step: &str, spec: &RequestSpec, vars: &Vars) -> Re
         headers,
         body,
     })
-}
-
-/// Both headers: `OpenStack-API-Version` is the standard one, Nova still reads the old one.
-pub fn microversion_headers(version: Option<String>) -> Vec<(String, String)> {
-    match version {
-        Some(v) => {
-            vec![("OpenStack-API-Version".into(), format!("compute {v}")), ("X-OpenStack-Nova-API-Version".into(), v)]
-        }
-        None => vec![],
-    }
 }
 
 /// Percent-encoding for query components (RFC 3986 unreserved characters pass).
@@ -240,12 +161,4 @@ fn fail(mut out: StepOutcome, check: CheckOutcome) -> StepOutcome {
     out.reason = check.message.clone();
     out.checks.push(check);
     out
-}
-
-pub fn value_str(v: Option<&Value>) -> Option<String> {
-    match v {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Null) | None => None,
-        Some(other) => Some(other.to_string()),
-    }
 }

@@ -8,20 +8,21 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::Event;
 use super::batch::{self, Group, Turn};
+use super::context::{RunCtx, location};
 use super::estimate::{Arrival, transition_key};
+use super::event::Event;
 use super::poll::PollSchedule;
-use super::run::{RunCtx, location};
-use super::step::{microversion_headers, send, value_str};
+use super::send::send;
 use crate::check::path::check_path;
 use crate::check::schema::check_exchange;
 use crate::exchange::{Exchange, SharedStr};
-use crate::json_util::excerpt;
 use crate::outcome::{CheckKind, CheckOutcome, CheckState, Observation, StepKind, StepOutcome, Trace, Verdict};
 use crate::status_model::GONE;
 use crate::suite::{Step, WaitSpec};
-use crate::transport::{Outgoing, millis};
+use crate::transport::Outgoing;
+use crate::util::clock::millis;
+use crate::util::json::{excerpt, value_str};
 
 pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcome {
     let started = ctx.transport.elapsed();
@@ -171,15 +172,9 @@ async fn poll(
     shared: &mut Option<Group>,
     pause: Duration,
 ) -> Result<(usize, bool), String> {
-    let headers = microversion_headers(Some(ctx.plan.microversion.to_string()));
-    let request = |target: String| Outgoing {
-        step: s.name.clone(),
-        identity: identity.clone(),
-        method: "GET".into(),
-        target,
-        headers: headers.clone(),
-        body: None,
-    };
+    let microversion = ctx.plan.microversion.to_string();
+    let request =
+        |target: String| Outgoing::get(s.name.as_str(), target, Some(&microversion)).as_identity(identity.clone());
     match (ctx.batches, shared.clone()) {
         (Some(batches), Some(group)) => match batches.turn(&group, server, run_id, pause, ctx.cancel).await {
             Turn::Answered(share) => {

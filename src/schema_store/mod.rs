@@ -2,6 +2,7 @@
 //! with validators compiled once, lazily, and reused.
 
 mod embedded;
+pub mod files;
 pub mod formats;
 mod matching;
 mod operation;
@@ -19,7 +20,7 @@ pub use operation::OperationInfo;
 pub use validation::{ExtraKeys, SchemaError, Target, Validation};
 
 use crate::microversion::Microversion;
-use crate::schema_format::{FAULTS_FILE, FaultsFile, OPERATIONS_DIR};
+use files::{FAULTS_FILE, FaultsFile, OPERATIONS_DIR};
 use operation::{CompiledRange, StoredOperation};
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +53,14 @@ impl SchemaStore {
         })
     }
 
+    /// The set in `dir` (read whole, kept for the life of the process), or the embedded one.
+    pub fn load_or_embedded(dir: Option<&Path>) -> Result<&'static SchemaStore, SchemaStoreError> {
+        match dir {
+            None => Ok(SchemaStore::embedded()),
+            Some(d) => Ok(Box::leak(Box::new(SchemaStore::load_dir(d)?))),
+        }
+    }
+
     /// Load a schema set written by `tapedeck schemas derive`.
     pub fn load_dir(dir: &Path) -> Result<SchemaStore, SchemaStoreError> {
         fn io(p: &Path) -> impl FnOnce(std::io::Error) -> SchemaStoreError + '_ {
@@ -78,7 +87,7 @@ impl SchemaStore {
     fn from_files(files: Vec<(String, Cow<'static, str>)>, parse: Parse) -> Result<SchemaStore, SchemaStoreError> {
         let invalid = |path: &str, message: String| SchemaStoreError::Invalid { path: path.to_string(), message };
         // 250 operation files, read on every core (every run of tapedeck starts with this).
-        let parsed = crate::parallel::map(&files, |(path, text)| {
+        let parsed = crate::util::parallel::map(&files, |(path, text)| {
             if !path.starts_with(OPERATIONS_DIR) {
                 return Ok(None);
             }
@@ -142,7 +151,7 @@ impl SchemaStore {
         let mut forms = vec![envelope(self.fault_name(status), &self.faults.body)];
         forms.extend(self.faults.alternatives.iter().filter(|a| a.status == status).map(|a| envelope(&a.key, &a.body)));
         let mut schema = if forms.len() == 1 { forms.remove(0) } else { json!({"anyOf": forms}) };
-        schema["$schema"] = json!(crate::derive::render::DRAFT);
+        schema["$schema"] = json!(files::DRAFT);
         schema
     }
 

@@ -5,8 +5,8 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+use super::files::{OperationFile, RangedSchema};
 use crate::microversion::Microversion;
-use crate::schema_format::{OperationFile, RangedSchema};
 
 /// The head of an operation file (its leading fields; the schemas after them are skipped).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -8,7 +8,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use crate::yaml::{OneOrMany, OrderedMap};
+use crate::input::yaml::{OneOrMany, OrderedMap};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -10,14 +10,14 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 
 use super::doc::{AssertionDoc, CaptureDoc, ExpectDoc, RequestDoc, StepDoc, SuiteDoc, WaitDoc};
-use super::duration::parse_duration;
 use super::model::*;
 use super::template::{Template, json_strings};
-use crate::input_error::{InputError, InputErrors, Pos};
-use crate::json_util::{check_pointer, sha256_hex, sorted};
+use crate::input::parse_duration;
+use crate::input::yaml;
+use crate::input::{InputError, InputErrors, Pos};
 use crate::microversion::Microversion;
 use crate::status_model::{self, Resolved};
-use crate::yaml;
+use crate::util::json::{check_pointer, sha256_hex, sorted};
 
 /// Variables every run has.
 pub const BUILTIN_VARS: &[&str] = &["run_id", "microversion", "suite"];
@@ -51,7 +51,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
 pub fn load_all(files: &[PathBuf], extra_vars: &[String]) -> Result<Vec<Suite>, InputErrors> {
     let mut suites: Vec<Suite> = Vec::new();
     let mut errors = Vec::new();
-    let loaded = crate::parallel::map(files, |file| load_suite(file, extra_vars));
+    let loaded = crate::util::parallel::map(files, |file| load_suite(file, extra_vars));
     for (file, result) in files.iter().zip(loaded) {
         match result {
             Ok(suite) => {

@@ -1,8 +1,7 @@
 //! Suites: the YAML format (`doc`), the checked model (`model`), loading (`load`),
-//! `${var}` templates and durations. No I/O beyond reading the files, no HTTP.
+//! `${var}` templates. No I/O beyond reading the files, no HTTP.
 
 pub mod doc;
-pub mod duration;
 pub mod load;
 pub mod model;
 pub mod template;

@@ -8,7 +8,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::template::Template;
-use crate::input_error::Pos;
+use crate::input::Pos;
 use crate::microversion::Microversion;
 
 #[derive(Debug, Clone)]

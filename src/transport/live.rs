@@ -7,11 +7,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::redact::Redactor;
 use super::target::relative_target;
-use super::{BoxFuture, Outgoing, Transport, TransportError, TransportErrorKind, millis};
+use super::{BoxFuture, Outgoing, Transport, TransportError, TransportErrorKind};
 use crate::auth::keystone::Keystone;
+use crate::exchange::redact::Redactor;
 use crate::exchange::{Exchange, Request, Response, SharedStr};
+use crate::util::clock::millis;
 
 /// Largest response body read; beyond it the step fails instead of the process swelling.
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
@@ -119,9 +120,9 @@ impl Endpoint {
         let sent = Instant::now();
         // The real URL: an error message is for the person at the terminal, not a cassette.
         let describe = || format!("{} {}", req.method, url);
-        let auth_error = |message: String| TransportError {
+        let auth_error = |e: crate::auth::keystone::AuthError| TransportError {
             kind: TransportErrorKind::Auth,
-            message: format!("{}: {message}", describe()),
+            message: format!("{}: {e}", describe()),
         };
         let mut token = match &identity.keystone {
             Some(k) => Some(k.token().await.map_err(auth_error)?.id),

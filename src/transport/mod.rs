@@ -4,7 +4,6 @@
 
 pub mod live;
 pub mod record;
-pub mod redact;
 pub mod replay;
 pub mod target;
 
@@ -32,8 +31,42 @@ pub struct Outgoing {
 }
 
 impl Outgoing {
+    /// A request without a body at `microversion` (both headers, see [`microversion_headers`];
+    /// none for `None`: the version document takes none), as the provider's `user`.
+    pub fn new(step: impl Into<String>, method: &str, target: impl Into<String>, microversion: Option<&str>) -> Self {
+        Outgoing {
+            step: step.into(),
+            identity: None,
+            method: method.to_string(),
+            target: target.into(),
+            headers: microversion_headers(microversion),
+            body: None,
+        }
+    }
+
+    pub fn get(step: impl Into<String>, target: impl Into<String>, microversion: Option<&str>) -> Self {
+        Outgoing::new(step, "GET", target, microversion)
+    }
+
+    /// The same request as another identity (`admin`), or as the `user` for `None`.
+    pub fn as_identity(mut self, identity: Option<String>) -> Self {
+        self.identity = identity;
+        self
+    }
+
     pub fn describe(&self) -> String {
         format!("{} {}", self.method, self.target)
+    }
+}
+
+/// Both headers: `OpenStack-API-Version` is the standard one, Nova still reads the old one.
+pub fn microversion_headers(version: Option<&str>) -> Vec<(String, String)> {
+    match version {
+        Some(v) => vec![
+            ("OpenStack-API-Version".into(), format!("compute {v}")),
+            ("X-OpenStack-Nova-API-Version".into(), v.to_string()),
+        ],
+        None => vec![],
     }
 }
 
@@ -97,8 +130,4 @@ pub trait Transport: Send {
 pub struct RunEnd<'a> {
     pub complete: bool,
     pub skipped: Option<&'a str>,
-}
-
-pub(crate) fn millis(d: Duration) -> u64 {
-    d.as_millis().min(u64::MAX as u128) as u64
 }

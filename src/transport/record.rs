@@ -52,7 +52,7 @@ impl Transport for RecordTransport {
             return Ok(Some(format!("run incomplete: cassette {} left as it was", self.path.display())));
         }
         self.cassette.skipped = end.skipped.map(str::to_string);
-        self.cassette.recorded_at = crate::runner::now_rfc3339();
+        self.cassette.recorded_at = crate::util::clock::now_rfc3339();
         cassette::write_atomic(&self.path, &self.cassette)?;
         Ok(Some(format!("recorded {} exchanges to {}", self.cassette.exchanges.len(), self.path.display())))
     }

@@ -1,7 +1,7 @@
 //! Turning a request target into a path relative to the compute endpoint. Targets taken from
 //! responses are absolute URLs (with the real origin live, the placeholder in cassettes).
 
-use super::redact::ENDPOINT_PLACEHOLDER;
+use crate::exchange::redact::ENDPOINT_PLACEHOLDER;
 
 /// `base_path` is the endpoint's path (`/v2.1`); `origins` are the origins that mean "this
 /// endpoint" (the real one live, the placeholder always).

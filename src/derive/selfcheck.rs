@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::schema_format::OperationFile;
+use crate::schema_store::files::OperationFile;
 use crate::schema_store::{ExtraKeys, SchemaStore, Target, Validation};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -88,7 +88,7 @@ pub fn check_samples(store: &SchemaStore, operations: &[OperationFile], samples_
 }
 
 /// Reviewed explanations of known drift (`src/derive/drift_notes.yaml`).
-pub const DRIFT_NOTES_YAML: &str = include_str!("derive/drift_notes.yaml");
+pub const DRIFT_NOTES_YAML: &str = include_str!("drift_notes.yaml");
 
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]

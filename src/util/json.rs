@@ -52,6 +52,16 @@ pub fn truncate(text: &str, max: usize) -> String {
     format!("{cut}…")
 }
 
+/// A JSON value as text for messages and traces: strings as they are, `null` and absence as
+/// `None`, anything else in JSON notation.
+pub fn value_str(v: Option<&Value>) -> Option<String> {
+    match v {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Null) | None => None,
+        Some(other) => Some(other.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,14 +7,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::auth::keystone::{Keystone, client_for, compute_endpoint};
+use super::model::Provider;
+use super::{leftovers, probe};
+use crate::auth::keystone::{AuthError, Keystone, client_for, compute_endpoint};
 use crate::cassette::VersionRange;
+use crate::exchange::redact::Redactor;
 use crate::microversion::Microversion;
 use crate::plan::LiveInfo;
-use crate::provider::Provider;
-use crate::transport::Outgoing;
 use crate::transport::live::{Endpoint, Identity, default_client};
-use crate::transport::redact::Redactor;
+use crate::transport::{Outgoing, TransportError};
 
 pub struct Connection {
     pub endpoint: Arc<Endpoint>,
@@ -44,9 +45,30 @@ impl ConnectOptions {
     }
 }
 
-/// Everything that can fail here is the user's configuration or an unreachable cloud: the
-/// message says which identity, which cloud, which URL.
-pub async fn connect(provider: &Provider, options: &ConnectOptions) -> Result<Connection, String> {
+/// Everything that can fail while connecting is the user's configuration or an unreachable
+/// cloud: the message says which identity, which cloud, which URL.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("identity `{identity}`: {error}")]
+    Identity { identity: String, error: AuthError },
+    #[error("{0}")]
+    Auth(#[from] AuthError),
+    #[error("cloud `{cloud}`: {error}")]
+    Catalog { cloud: String, error: AuthError },
+    #[error("no compute endpoint: give one, or an identity `user` with a cloud")]
+    NoEndpoint,
+    #[error("compute_api_version: {0}")]
+    Microversion(String),
+    /// The endpoint URL or the HTTP client is unusable.
+    #[error("{0}")]
+    Endpoint(String),
+    #[error("{0}")]
+    Transport(TransportError),
+    #[error("the compute endpoint {0} refused the credentials (401)")]
+    Refused(String),
+}
+
+pub async fn connect(provider: &Provider, options: &ConnectOptions) -> Result<Connection, ConnectError> {
     let mut secrets = options.secrets.clone();
     secrets.extend(provider.secrets.iter().cloned());
     let redactor = Redactor::new(None, secrets);
@@ -57,13 +79,12 @@ pub async fn connect(provider: &Provider, options: &ConnectOptions) -> Result<Co
             Some(cloud) => {
                 let mut cloud = cloud.clone();
                 cloud.insecure |= options.insecure;
-                let client = client_for(&cloud, options.timeout).map_err(|e| format!("identity `{name}`: {e}"))?;
+                let identity_error = |error| ConnectError::Identity { identity: name.clone(), error };
+                let client = client_for(&cloud, options.timeout).map_err(identity_error)?;
                 if name == "user" {
                     user_client = Some(client.clone());
                 }
-                Some(Arc::new(
-                    Keystone::new(cloud, client, redactor.clone()).map_err(|e| format!("identity `{name}`: {e}"))?,
-                ))
+                Some(Arc::new(Keystone::new(cloud, client, redactor.clone()).map_err(identity_error)?))
             }
             None => None,
         };
@@ -77,24 +98,28 @@ pub async fn connect(provider: &Provider, options: &ConnectOptions) -> Result<Co
             let token = k.token().await?;
             let cloud = k.cloud();
             compute_endpoint(&token.catalog, &cloud.interface, cloud.region_name.as_deref())
-                .map_err(|e| format!("cloud `{}`: {e}", cloud.name))?
+                .map_err(|error| ConnectError::Catalog { cloud: cloud.name.clone(), error })?
         }
-        (None, None) => return Err("no compute endpoint: give one, or an identity `user` with a cloud".into()),
+        (None, None) => return Err(ConnectError::NoEndpoint),
     };
     let default_microversion = match user.as_ref().and_then(|k| k.cloud().compute_api_version.clone()) {
-        Some(v) => Some(v.parse::<Microversion>().map_err(|e| format!("compute_api_version: {e}"))?),
+        Some(v) => Some(v.parse::<Microversion>().map_err(|e| ConnectError::Microversion(e.to_string()))?),
         None => None,
     };
     let client = match user_client {
         Some(c) => c,
-        None => default_client(options.timeout, options.insecure)?,
+        None => default_client(options.timeout, options.insecure).map_err(ConnectError::Endpoint)?,
     };
-    let endpoint = Arc::new(Endpoint::new(&url, identities, client, redactor)?.limited(options.max_in_flight));
+    let endpoint = Arc::new(
+        Endpoint::new(&url, identities, client, redactor)
+            .map_err(ConnectError::Endpoint)?
+            .limited(options.max_in_flight),
+    );
     // The questions before a run, asked at once: each is a round trip to the provider, and
     // a run waits for all of them.
-    let leftovers = async { if options.count_leftovers { crate::cleanup::count(&endpoint).await.ok() } else { None } };
+    let leftovers = async { if options.count_leftovers { leftovers::count(&endpoint).await.ok() } else { None } };
     let (api_versions, missing, leftovers) =
-        tokio::join!(probe_versions(&endpoint), crate::probe::probe(&endpoint, &provider.variables), leftovers);
+        tokio::join!(probe_versions(&endpoint), probe::probe(&endpoint, &provider.variables), leftovers);
     let api_versions = api_versions?;
     let mut unsupported = provider.unsupported.clone();
     for (capability, why) in missing {
@@ -112,18 +137,11 @@ pub async fn connect(provider: &Provider, options: &ConnectOptions) -> Result<Co
 }
 
 /// `GET` on the compute endpoint: its version document gives the microversion range.
-async fn probe_versions(endpoint: &Endpoint) -> Result<Option<VersionRange>, String> {
-    let request = Outgoing {
-        step: "version probe".into(),
-        identity: None,
-        method: "GET".into(),
-        target: "/".into(),
-        headers: vec![],
-        body: None,
-    };
-    let exchange = endpoint.exchange(&request, Instant::now()).await.map_err(|e| e.message)?;
+async fn probe_versions(endpoint: &Endpoint) -> Result<Option<VersionRange>, ConnectError> {
+    let request = Outgoing::get("version probe", "/", None);
+    let exchange = endpoint.exchange(&request, Instant::now()).await.map_err(ConnectError::Transport)?;
     if exchange.response.status == 401 {
-        return Err(format!("the compute endpoint {} refused the credentials (401)", endpoint.url));
+        return Err(ConnectError::Refused(endpoint.url.clone()));
     }
     let doc = exchange.response.body.as_ref().and_then(|b| b.get("version"));
     let field = |name: &str| {

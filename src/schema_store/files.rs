@@ -83,6 +83,9 @@ pub struct FaultAlternative {
     pub source: String,
 }
 
+/// The JSON Schema dialect of every derived schema.
+pub const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
+
 pub const OPERATIONS_DIR: &str = "operations";
 pub const FAULTS_FILE: &str = "faults.json";
 pub const REPORT_FILE: &str = "REPORT.md";

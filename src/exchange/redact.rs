@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 
-use crate::exchange::Headers;
+use super::headers::Headers;
 
 /// Stands for the provider's scheme://host:port in every stored exchange. `.invalid` is a
 /// reserved TLD, so the URL can never reach a real host, and it still parses as a URI.

@@ -1,7 +1,5 @@
-//! Providers: where the cloud is, who to be, and the variables suites need (`image_ref`,
-//! `flavor_ref`, `flavor_ref_alt`, `network`, …). From a provider file (the local sandbox writes
-//! one; users write one for their own cloud, as they would a tempest.conf), from a clouds.yaml
-//! cloud or the `OS_*` variables, or from `--endpoint` and `--token`.
+//! The provider file (the local sandbox writes one; users write one for their own cloud, as they
+//! would a tempest.conf): YAML or JSON, unknown keys refused, errors at file:line:column.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,9 +7,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::auth::clouds::{self, Cloud};
-use crate::input_error::InputError;
-use crate::yaml;
+use super::model::{IdentitySpec, Provider, check_label};
+use crate::auth::clouds;
+use crate::input::InputError;
+use crate::input::yaml;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -46,25 +45,6 @@ struct IdentityDoc {
     token: Option<String>,
     /// A clouds.yaml cloud: Keystone issues (and renews) this identity's tokens.
     cloud: Option<String>,
-}
-
-/// How one identity authenticates.
-#[derive(Debug, Clone, Default)]
-pub struct IdentitySpec {
-    pub headers: Vec<(String, String)>,
-    pub token: Option<String>,
-    pub cloud: Option<Cloud>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Provider {
-    pub label: String,
-    /// `None`: take it from the service catalog of the `user` identity's cloud.
-    pub endpoint: Option<String>,
-    pub identities: BTreeMap<String, IdentitySpec>,
-    pub variables: BTreeMap<String, String>,
-    pub unsupported: BTreeMap<String, String>,
-    pub secrets: Vec<String>,
 }
 
 pub fn load(path: &Path) -> Result<Provider, InputError> {
@@ -114,22 +94,4 @@ pub fn load(path: &Path) -> Result<Provider, InputError> {
         unsupported: doc.unsupported,
         secrets: doc.secrets,
     })
-}
-
-/// A provider for one cloud (`--os-cloud`, or the `OS_*` variables).
-pub fn from_cloud(cloud: Cloud, label: Option<&str>) -> Result<Provider, InputError> {
-    let label = label.map(str::to_string).unwrap_or_else(|| cloud.name.clone());
-    check_label(&label).map_err(InputError::new)?;
-    let mut identities = BTreeMap::new();
-    identities.insert("user".to_string(), IdentitySpec { cloud: Some(cloud), ..IdentitySpec::default() });
-    Ok(Provider { label, identities, ..Provider::default() })
-}
-
-fn check_label(label: &str) -> Result<(), String> {
-    if label.is_empty() || !label.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-        return Err(format!(
-            "label `{label}` must be letters, digits, `-`, `_` or `.` (it names the cassette directory)"
-        ));
-    }
-    Ok(())
 }

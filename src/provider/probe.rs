@@ -9,6 +9,9 @@ use std::time::Instant;
 use crate::transport::Outgoing;
 use crate::transport::live::Endpoint;
 
+/// Every question before a run is asked at the base microversion, which every Nova serves.
+pub const PROBE_MICROVERSION: &str = "2.1";
+
 /// Capability → what it needs from the provider's variables, and how to check it exists.
 const NEEDS: &[(&str, &str, &str)] = &[
     ("compute-servers-resize", "flavor_ref_alt", "/flavors/"),
@@ -24,14 +27,7 @@ pub async fn probe(endpoint: &Arc<Endpoint>, variables: &BTreeMap<String, String
             missing.insert(capability.to_string(), format!("the provider sets no `{var}` (needed to test it)"));
             continue;
         };
-        let req = Outgoing {
-            step: "capability probe".into(),
-            identity: None,
-            method: "GET".into(),
-            target: format!("{collection}{id}"),
-            headers: vec![("OpenStack-API-Version".into(), "compute 2.1".into())],
-            body: None,
-        };
+        let req = Outgoing::get("capability probe", format!("{collection}{id}"), Some(PROBE_MICROVERSION));
         let endpoint = endpoint.clone();
         let why = format!("`{var}` = {id} does not exist on the provider (GET {collection}{id} → 404)");
         checks.spawn(async move {

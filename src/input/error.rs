@@ -43,13 +43,18 @@ impl InputError {
 
     /// Turns a serde-saphyr error into ours, keeping its position but our own formatting.
     pub fn from_yaml(file: &Path, source: &str, err: &serde_saphyr::Error) -> Self {
-        Self::from_yaml_under(file, source, err, &crate::yaml::Limits::BASE)
+        Self::from_yaml_under(file, source, err, &crate::input::limits::Limits::BASE)
     }
 
     /// [`from_yaml`](Self::from_yaml) for a document parsed under `limits`.
-    pub fn from_yaml_under(file: &Path, source: &str, err: &serde_saphyr::Error, limits: &crate::yaml::Limits) -> Self {
+    pub fn from_yaml_under(
+        file: &Path,
+        source: &str,
+        err: &serde_saphyr::Error,
+        limits: &crate::input::limits::Limits,
+    ) -> Self {
         let pos = err.location().and_then(|l| Pos::of(&l));
-        if let Some(message) = crate::yaml::limit_message_for(err, limits) {
+        if let Some(message) = crate::input::limits::limit_message_for(err, limits) {
             return InputError::at(file, source, pos, message);
         }
         let mut message = err.without_snippet().to_string();
@@ -113,6 +118,8 @@ impl fmt::Display for InputErrors {
         Ok(())
     }
 }
+
+impl std::error::Error for InputErrors {}
 
 impl From<InputError> for InputErrors {
     fn from(e: InputError) -> Self {

@@ -1,0 +1,71 @@
+//! The command line, kept out of the library: the top-level parser dispatches to one module per
+//! subcommand, each owning its flags; `exit` decides every exit code.
+
+mod accept;
+mod certify;
+mod cleanup;
+mod diff;
+mod exit;
+mod interrupt;
+mod pipeline;
+mod provider_args;
+mod run;
+mod schemas;
+mod validate;
+mod values;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tapedeck",
+    version,
+    about = "Record/replay contract tests and conformance checks for the OpenStack Compute API"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run suites: replay them from cassettes (default), run them live, or record them.
+    Run(run::RunArgs),
+    /// Derive schemas from the api-ref, list or show them.
+    #[command(subcommand)]
+    Schemas(schemas::SchemasCommand),
+    /// Validate JSON documents against the derived schema of an operation.
+    Validate(validate::ValidateArgs),
+    /// List and delete the td- servers earlier runs left on a provider.
+    Cleanup(cleanup::CleanupArgs),
+    /// Run a certification profile and write the certification bundle.
+    Certify(certify::CertifyArgs),
+    /// Compare two cassettes or cassette directories by behaviour: ids canonicalised, changes
+    /// classified (status, schema, fields, values, traces, exchanges, timing).
+    Diff(diff::DiffArgs),
+    /// Review pending re-recordings (their diff against the accepted cassettes) and accept
+    /// them into place, or discard them with --reject.
+    Accept(accept::AcceptArgs),
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // --help and --version are not errors.
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    exit::exit_code(match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Certify(args) => certify::run(args),
+        Command::Cleanup(args) => cleanup::run(args),
+        Command::Diff(args) => diff::run(args),
+        Command::Accept(args) => accept::run(args),
+        Command::Schemas(cmd) => schemas::run(cmd),
+        Command::Validate(args) => validate::run(args),
+    })
+}

@@ -1,0 +1,265 @@
+//! The library's pipeline driven from the command line, as `run` and `certify` share it: their
+//! common flags turned into a [`RunRequest`], the interrupt handler, the progress display, and
+//! the lines and reports at the end.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tapedeck::cassette::pending::PENDING_DIR;
+use tapedeck::diff::review::pending_review;
+use tapedeck::input::{InputError, InputErrors};
+use tapedeck::microversion::Microversion;
+use tapedeck::outcome::{CassetteState, Mode, Outcome, Verdict};
+use tapedeck::pipeline::{self, Executed, RunRequest};
+use tapedeck::plan::{self, RecordMode};
+use tapedeck::provider::{ConnectOptions, Provider};
+use tapedeck::report::progress::ProgressView;
+use tapedeck::report::{self, ReportKind, ReportTarget, human};
+use tapedeck::runner::Cancel;
+use tapedeck::schema_store::{ExtraKeys, SchemaStore};
+use tapedeck::suite;
+
+use super::exit::{CliError, Ending};
+use super::interrupt;
+use super::provider_args::ProviderArgs;
+use super::values::ExtraKeysArg;
+
+/// Which suites, at which microversions, with which variables.
+#[derive(clap::Args, Debug)]
+pub struct SuiteArgs {
+    /// Suite files or directories of suites [default: suites/]
+    pub suites: Vec<PathBuf>,
+    /// Run every suite at this microversion instead of the ones it lists.
+    #[arg(long)]
+    pub microversion: Option<String>,
+    /// Set a variable (overrides provider and suite variables). Repeatable.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+}
+
+/// How the runs go: how many at once, which of them, checked against which schemas.
+#[derive(clap::Args, Debug)]
+pub struct ExecutionArgs {
+    /// Runs at once.
+    #[arg(long, default_value_t = 4)]
+    pub jobs: usize,
+    /// Poll each server alone, even when several runs wait at once (by default their waits
+    /// share one `GET /servers/detail` per poll where the provider allows it).
+    #[arg(long)]
+    pub no_batch_waits: bool,
+    /// Validate responses against the schemas in DIR instead of the embedded ones.
+    #[arg(long)]
+    pub schemas: Option<PathBuf>,
+    /// Keys a schema does not list: `deny` fails the step (Nova 2.1+ returns complete,
+    /// unmodified responses), `warn` reports them, `allow` ignores them.
+    #[arg(long, value_enum, default_value = "deny")]
+    pub extra_keys: ExtraKeysArg,
+    /// Run only shard K of N (1-based): a deterministic subset, so CI can spread a run over N
+    /// machines; the N shards together are the whole run.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+}
+
+/// The suites named (or `suites/`), loaded and checked: every error in them at once.
+pub fn load_suites(args: &SuiteArgs, vars: &[(String, String)]) -> Result<Vec<Arc<suite::Suite>>, InputErrors> {
+    let paths = if args.suites.is_empty() { vec![PathBuf::from(plan::DEFAULT_SUITES)] } else { args.suites.clone() };
+    let files = suite::discover(&paths)?;
+    if files.is_empty() {
+        return Err(InputError::new(format!(
+            "no suite files (*.yaml) in {}",
+            paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        ))
+        .into());
+    }
+    let names: Vec<String> = vars.iter().map(|(n, _)| n.clone()).collect();
+    Ok(suite::load_all(&files, &names)?.into_iter().map(Arc::new).collect())
+}
+
+pub fn parse_vars(vars: &[String]) -> Result<Vec<(String, String)>, InputError> {
+    vars.iter()
+        .map(|v| {
+            let (name, value) =
+                v.split_once('=').ok_or_else(|| InputError::new(format!("--var `{v}`: expected NAME=VALUE")))?;
+            Ok((name.trim().to_string(), value.to_string()))
+        })
+        .collect()
+}
+
+pub fn parse_microversion(text: Option<&str>) -> Result<Option<Microversion>, InputError> {
+    text.map(|m| m.parse::<Microversion>().map_err(|e| InputError::new(format!("--microversion: {e}")))).transpose()
+}
+
+pub fn parse_reports(reports: &[String]) -> Result<Vec<ReportTarget>, InputError> {
+    reports.iter().map(|r| report::parse_target(r).map_err(|e| InputError::new(format!("--report {e}")))).collect()
+}
+
+/// [`ExecutionArgs`] and the provider's connection flags, checked.
+pub struct Execution {
+    jobs: usize,
+    batch_waits: bool,
+    extra_keys: ExtraKeys,
+    shard: Option<(usize, usize)>,
+    connect: ConnectOptions,
+}
+
+impl ExecutionArgs {
+    /// The flags alone, checked before any file is read.
+    pub fn check(&self, provider: &ProviderArgs) -> Result<Execution, InputError> {
+        if self.jobs == 0 {
+            return Err(InputError::new("--jobs must be at least 1"));
+        }
+        let connect = provider.connect_options(true)?;
+        let shard = match &self.shard {
+            Some(text) => Some(plan::parse_shard(text).map_err(|e| InputError::new(format!("--shard: {e}")))?),
+            None => None,
+        };
+        Ok(Execution {
+            jobs: self.jobs,
+            batch_waits: !self.no_batch_waits,
+            extra_keys: self.extra_keys.into(),
+            shard,
+            connect,
+        })
+    }
+
+    /// The schema set responses are validated against: `--schemas DIR` (read whole, refused
+    /// before anything runs) or the embedded one.
+    pub fn schema_store(&self) -> Result<&'static SchemaStore, InputError> {
+        SchemaStore::load_or_embedded(self.schemas.as_deref()).map_err(|e| InputError::new(format!("--schemas: {e}")))
+    }
+}
+
+/// Everything the command line decided for one run of the pipeline.
+pub struct RequestParts {
+    pub suites: Vec<Arc<suite::Suite>>,
+    pub vars: Vec<(String, String)>,
+    pub microversion: Option<Microversion>,
+    pub mode: Mode,
+    pub record_mode: RecordMode,
+    pub cassettes: Option<PathBuf>,
+    pub execution: Execution,
+    pub schemas: &'static SchemaStore,
+    pub provider: Option<Provider>,
+}
+
+pub fn request(parts: RequestParts) -> RunRequest {
+    let RequestParts { suites, vars, microversion, mode, record_mode, cassettes, execution, schemas, provider } = parts;
+    RunRequest {
+        suites,
+        mode,
+        record_mode,
+        cassettes,
+        microversion,
+        vars,
+        provider,
+        connect: execution.connect,
+        jobs: execution.jobs,
+        batch_waits: execution.batch_waits,
+        schemas,
+        extra_keys: execution.extra_keys,
+        shard: execution.shard,
+    }
+}
+
+/// Connect (live/record), plan and run with progress lines, listening for interrupts from the
+/// start: an interrupt while connecting must not kill the process outright once runs could
+/// begin.
+pub async fn execute(request: &RunRequest) -> Result<Executed, CliError> {
+    let cancel = Cancel::new();
+    interrupt::spawn_handler(cancel.clone());
+    let connection = pipeline::connect_provider(request).await.map_err(|e| super::exit::usage(e.to_string()))?;
+    if let Some(c) = &connection
+        && let Some(left) = c.leftovers.filter(|n| *n > 0)
+    {
+        eprintln!(
+            "warning: {left} td- servers from earlier runs are on {} (`tapedeck cleanup --dry-run` lists them)",
+            c.info.label
+        );
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mode = request.mode;
+    let printer = tokio::spawn(async move {
+        let mut view = ProgressView::new(mode);
+        while let Some(event) = rx.recv().await {
+            view.handle(event);
+        }
+    });
+    let executed = pipeline::run(request, connection, cancel, Some(tx)).await;
+    let _ = printer.await;
+    executed.map_err(|e| match e {
+        pipeline::PipelineError::Plan(errors) => CliError::Input(errors),
+        other => super::exit::usage(other.to_string()),
+    })
+}
+
+/// The end of a run: the lines below the progress, then the reports.
+pub fn finish(outcome: &Outcome, reports: &[ReportTarget]) -> Result<Ending, CliError> {
+    finish_lines(outcome);
+    for target in reports {
+        let text = match target.kind {
+            ReportKind::Json => report::json::render(outcome),
+            ReportKind::Markdown => report::markdown::render(outcome),
+            ReportKind::Html => report::html::render(outcome),
+            ReportKind::Junit => report::junit::render(outcome).map_err(|e| CliError::Write(format!("report: {e}")))?,
+        };
+        report::write_atomic(&target.path, text.as_bytes()).map_err(|e| CliError::Write(format!("report: {e}")))?;
+    }
+    Ok(if outcome.runs.iter().any(|r| r.verdict == Verdict::Failed) { Ending::Failed } else { Ending::Passed })
+}
+
+/// Failures with their evidence, notes, and the summary line.
+pub fn finish_lines(outcome: &Outcome) {
+    let failed: Vec<_> = outcome.runs.iter().filter(|r| r.verdict == Verdict::Failed).collect();
+    if !failed.is_empty() {
+        println!("\nfailures:");
+        for run in &failed {
+            println!("  {} @ {}: {}", run.suite, run.microversion, run.reason.as_deref().unwrap_or("failed"));
+            print!("{}", human::failure_details(run));
+        }
+    }
+    for run in &outcome.runs {
+        for note in &run.notes {
+            println!("note: {} @ {}: {note}", run.suite, run.microversion);
+        }
+    }
+    println!("\n{}", human::footer(outcome));
+    println!("{}", human::summary(outcome));
+    pending_lines(outcome);
+}
+
+/// Re-recordings that went to the pending area: how each compares, and how to accept them.
+fn pending_lines(outcome: &Outcome) {
+    let mut by_dir: std::collections::BTreeMap<PathBuf, Vec<String>> = Default::default();
+    for c in outcome.runs.iter().filter_map(|r| r.cassette.as_ref()) {
+        let path = PathBuf::from(&c.path);
+        if c.state != CassetteState::Pending || !path.exists() {
+            continue;
+        }
+        let (Some(name), Some(dir)) = (path.file_name(), c.replaces.as_deref().map(Path::new).and_then(Path::parent))
+        else {
+            continue;
+        };
+        by_dir.entry(dir.to_path_buf()).or_default().push(name.to_string_lossy().into_owned());
+    }
+    for (dir, names) in by_dir {
+        println!(
+            "\n{} re-recorded cassette(s) are pending review in {} (the accepted ones are untouched):",
+            names.len(),
+            dir.join(PENDING_DIR).display()
+        );
+        match pending_review(&dir, &names, false) {
+            Ok(review) => {
+                for c in &review.cassettes {
+                    let what =
+                        if c.equivalent() { "equivalent".to_string() } else { format!("{} changes", c.change_count()) };
+                    println!("  {:<40} {what}", c.name);
+                }
+            }
+            Err(e) => println!("  (cannot compare: {e})"),
+        }
+        println!(
+            "review: tapedeck accept --dry-run --cassettes {0}\naccept: tapedeck accept --cassettes {0}   (or --reject)",
+            dir.display()
+        );
+    }
+}

@@ -1,0 +1,69 @@
+//! The flags that choose a live provider and how to talk to it, shared by `run`, `certify` and
+//! `cleanup`.
+
+use std::path::PathBuf;
+
+use tapedeck::input::{InputError, parse_duration};
+use tapedeck::provider::{ConnectOptions, ProviderChoice};
+
+#[derive(clap::Args, Debug)]
+#[command(next_help_heading = "Provider (live and record)")]
+pub struct ProviderArgs {
+    /// Provider file (endpoint, identities, variables), e.g. the one the sandbox writes.
+    #[arg(long)]
+    pub provider: Option<PathBuf>,
+    /// A cloud from clouds.yaml (OS_CLIENT_CONFIG_FILE, ./clouds.yaml, ~/.config/openstack/,
+    /// /etc/openstack/). Without it, the OS_* variables are used.
+    #[arg(long, env = "OS_CLOUD")]
+    pub os_cloud: Option<String>,
+    /// Do not verify TLS certificates (only when asked: verification is on by default).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Compute endpoint URL (instead of --provider).
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// Static token sent as X-Auth-Token (e.g. from `openstack token issue`).
+    #[arg(long, env = "OS_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Provider label with --endpoint or --os-cloud: names the cassette directory
+    /// [default: the cloud's name, or `custom`].
+    #[arg(long)]
+    pub label: Option<String>,
+    /// A value to redact from cassettes and reports. Repeatable.
+    #[arg(long = "secret", value_name = "VALUE")]
+    pub secrets: Vec<String>,
+    /// Timeout of one HTTP request.
+    #[arg(long, default_value = "60s")]
+    pub request_timeout: String,
+    /// At most N requests in flight to the provider at once (default: one per job).
+    #[arg(long, value_name = "N")]
+    pub max_in_flight: Option<usize>,
+}
+
+impl ProviderArgs {
+    pub fn choice(&self) -> ProviderChoice {
+        ProviderChoice {
+            file: self.provider.clone(),
+            endpoint: self.endpoint.clone(),
+            token: self.token.clone(),
+            os_cloud: self.os_cloud.clone(),
+            label: self.label.clone(),
+        }
+    }
+
+    /// How to connect; `count_leftovers`: also count what earlier runs left (a run warns).
+    pub fn connect_options(&self, count_leftovers: bool) -> Result<ConnectOptions, InputError> {
+        if self.max_in_flight == Some(0) {
+            return Err(InputError::new("--max-in-flight must be at least 1"));
+        }
+        let timeout =
+            parse_duration(&self.request_timeout).map_err(|e| InputError::new(format!("--request-timeout: {e}")))?;
+        Ok(ConnectOptions {
+            secrets: self.secrets.clone(),
+            timeout,
+            insecure: self.insecure,
+            count_leftovers,
+            max_in_flight: self.max_in_flight,
+        })
+    }
+}

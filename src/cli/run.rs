@@ -1,0 +1,109 @@
+//! `tapedeck run`: replay suites from cassettes (default), run them live, or record them.
+
+use std::path::PathBuf;
+
+use tapedeck::input::InputError;
+use tapedeck::outcome::Mode;
+use tapedeck::plan::{self, RecordMode};
+use tapedeck::provider;
+
+use super::exit::{CommandResult, Ending, block_on};
+use super::pipeline::{self, ExecutionArgs, RequestParts, SuiteArgs};
+use super::provider_args::ProviderArgs;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModeArg {
+    /// Serve the exchanges from cassettes, on a virtual clock.
+    Replay,
+    /// Talk to a provider.
+    Live,
+    /// Talk to a provider and write cassettes.
+    Record,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RecordModeArg {
+    /// Record only runs without a cassette; replay the others.
+    Once,
+    /// Re-record every run.
+    All,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub suites: SuiteArgs,
+    /// Where the exchanges come from.
+    #[arg(long, value_enum, default_value = "replay")]
+    pub mode: ModeArg,
+    /// With --mode record: `all` re-records every run, `once` only runs without a cassette.
+    #[arg(long, value_enum, default_value = "all")]
+    pub record_mode: RecordModeArg,
+    /// Cassette directory [default: cassettes/nova-34.0.0 for replay, cassettes/<provider label> to record]
+    #[arg(long)]
+    pub cassettes: Option<PathBuf>,
+    /// Write a report: json=PATH, junit=PATH, markdown=PATH or html=PATH. Repeatable.
+    #[arg(long = "report", value_name = "FORMAT=PATH")]
+    pub reports: Vec<String>,
+    /// List suites, capabilities and microversions without running anything.
+    #[arg(long)]
+    pub list: bool,
+    #[command(flatten)]
+    pub execution: ExecutionArgs,
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+}
+
+pub fn run(args: RunArgs) -> CommandResult {
+    let vars = pipeline::parse_vars(&args.suites.vars)?;
+    let microversion = pipeline::parse_microversion(args.suites.microversion.as_deref())?;
+    let reports = pipeline::parse_reports(&args.reports)?;
+    let execution = args.execution.check(&args.provider)?;
+    let suites = pipeline::load_suites(&args.suites, &vars)?;
+    if args.list {
+        for s in &suites {
+            let mvs: Vec<String> = match microversion {
+                Some(v) => vec![v.to_string()],
+                None if s.microversions.is_empty() => vec![plan::DEFAULT_MICROVERSION.to_string()],
+                None => s.microversions.iter().map(|m| m.to_string()).collect(),
+            };
+            println!("{:<32} {:<28} [{}]  {}", s.name, mvs.join(" "), s.capabilities.join(", "), s.file.display());
+        }
+        return Ok(Ending::Passed);
+    }
+    let mode = match args.mode {
+        ModeArg::Replay => Mode::Replay,
+        ModeArg::Live => Mode::Live,
+        ModeArg::Record => Mode::Record,
+    };
+    let choice = args.provider.choice();
+    let provider = match mode {
+        Mode::Replay if choice.file.is_some() || choice.endpoint.is_some() => {
+            return Err(InputError::new(
+                "--provider and --endpoint are for --mode live or record; replay reads cassettes",
+            )
+            .into());
+        }
+        Mode::Replay => None,
+        Mode::Live | Mode::Record => Some(provider::resolve(&choice)?),
+    };
+    let record_mode = match args.record_mode {
+        RecordModeArg::Once => RecordMode::Once,
+        RecordModeArg::All => RecordMode::All,
+    };
+    let request = pipeline::request(RequestParts {
+        suites,
+        vars,
+        microversion,
+        mode,
+        record_mode,
+        cassettes: args.cassettes.clone(),
+        execution,
+        schemas: args.execution.schema_store()?,
+        provider,
+    });
+    block_on(async move {
+        let executed = pipeline::execute(&request).await?;
+        pipeline::finish(&executed.outcome, &reports)
+    })
+}

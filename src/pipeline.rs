@@ -1,0 +1,110 @@
+//! The pipeline as `run` and `certify` drive it: connect to the provider (live and record),
+//! plan the runs, keep this shard of them, run them. Everything a user chose arrives in one
+//! plain [`RunRequest`]; listeners hear the runner's events as runs go.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::input::InputErrors;
+use crate::microversion::Microversion;
+use crate::outcome::{Mode, Outcome};
+use crate::plan::{self, LiveInfo, PlanRequest, RecordMode};
+use crate::provider::{ConnectError, ConnectOptions, Connection, Provider, connect};
+use crate::runner::{self, Cancel, Event, RunnerConfig};
+use crate::schema_store::{ExtraKeys, SchemaStore};
+use crate::suite::Suite;
+
+/// One run of the pipeline, decided before anything is sent.
+pub struct RunRequest {
+    pub suites: Vec<Arc<Suite>>,
+    pub mode: Mode,
+    /// With [`Mode::Record`]: record every run, or only those without a cassette.
+    pub record_mode: RecordMode,
+    /// Default: [`plan::DEFAULT_CASSETTES`] for replay, `cassettes/<provider label>` to record.
+    pub cassettes: Option<PathBuf>,
+    /// Every suite at this microversion instead of those it lists.
+    pub microversion: Option<Microversion>,
+    /// `--var`: wins over provider and suite variables.
+    pub vars: Vec<(String, String)>,
+    /// Live and record only.
+    pub provider: Option<Provider>,
+    pub connect: ConnectOptions,
+    pub jobs: usize,
+    pub batch_waits: bool,
+    pub schemas: &'static SchemaStore,
+    pub extra_keys: ExtraKeys,
+    /// `(k, n)`: only shard k of n.
+    pub shard: Option<(usize, usize)>,
+}
+
+/// What a run of the pipeline produced, and what the provider said (live and record).
+pub struct Executed {
+    pub outcome: Outcome,
+    pub live: Option<LiveInfo>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("provider {label}: {error}")]
+    Connect { label: String, error: ConnectError },
+    /// The runs could not be planned (a cassette unreadable, a variable without a value).
+    #[error("{0}")]
+    Plan(InputErrors),
+}
+
+/// Connects to the request's provider, if it has one. `--var` wins over the provider's
+/// variables, for the capability probe too.
+pub async fn connect_provider(request: &RunRequest) -> Result<Option<Connection>, PipelineError> {
+    let Some(provider) = &request.provider else { return Ok(None) };
+    let mut provider = provider.clone();
+    provider.variables.extend(request.vars.iter().cloned());
+    match connect(&provider, &request.connect).await {
+        Ok(c) => Ok(Some(c)),
+        Err(error) => Err(PipelineError::Connect { label: provider.label, error }),
+    }
+}
+
+/// Plans and runs the request against `connection` (from [`connect_provider`]; `None` for
+/// replay). Runs stop starting once `cancel` is cancelled.
+pub async fn run(
+    request: &RunRequest,
+    connection: Option<Connection>,
+    cancel: Arc<Cancel>,
+    events: Option<UnboundedSender<Event>>,
+) -> Result<Executed, PipelineError> {
+    let (endpoint, live, default_microversion) = match connection {
+        Some(c) => (Some(c.endpoint), Some(c.info), c.default_microversion),
+        None => (None, None, None),
+    };
+    let cassette_dir = request.cassettes.clone().unwrap_or_else(|| match &live {
+        Some(info) if request.mode == Mode::Record => PathBuf::from("cassettes").join(&info.label),
+        _ => PathBuf::from(plan::DEFAULT_CASSETTES),
+    });
+    let plan_request = PlanRequest {
+        suites: &request.suites,
+        cassette_dir: &cassette_dir,
+        live: live.as_ref(),
+        record: (request.mode == Mode::Record).then_some(request.record_mode),
+        microversion: request.microversion,
+        default_microversion: default_microversion.unwrap_or(plan::DEFAULT_MICROVERSION),
+        cli_vars: &request.vars,
+    };
+    let plans = plan::plan(&plan_request).map_err(PipelineError::Plan)?;
+    let plans = match request.shard {
+        Some((k, n)) => plan::shard(plans, k, n),
+        None => plans,
+    };
+    let config = RunnerConfig {
+        mode: request.mode,
+        jobs: request.jobs,
+        endpoint,
+        cancel,
+        events,
+        schemas: request.schemas,
+        extra_keys: request.extra_keys,
+        batch_waits: request.batch_waits,
+    };
+    Ok(Executed { outcome: runner::execute(plans, config).await, live })
+}

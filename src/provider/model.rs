@@ -1,0 +1,44 @@
+//! What a provider is once read: where the cloud is, who to be, the variables suites need, and
+//! what it does not offer.
+
+use std::collections::BTreeMap;
+
+use crate::auth::clouds::Cloud;
+use crate::input::InputError;
+
+/// How one identity authenticates.
+#[derive(Debug, Clone, Default)]
+pub struct IdentitySpec {
+    pub headers: Vec<(String, String)>,
+    pub token: Option<String>,
+    pub cloud: Option<Cloud>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Provider {
+    pub label: String,
+    /// `None`: take it from the service catalog of the `user` identity's cloud.
+    pub endpoint: Option<String>,
+    pub identities: BTreeMap<String, IdentitySpec>,
+    pub variables: BTreeMap<String, String>,
+    pub unsupported: BTreeMap<String, String>,
+    pub secrets: Vec<String>,
+}
+
+/// A provider for one cloud (`--os-cloud`, or the `OS_*` variables).
+pub fn from_cloud(cloud: Cloud, label: Option<&str>) -> Result<Provider, InputError> {
+    let label = label.map(str::to_string).unwrap_or_else(|| cloud.name.clone());
+    check_label(&label).map_err(InputError::new)?;
+    let mut identities = BTreeMap::new();
+    identities.insert("user".to_string(), IdentitySpec { cloud: Some(cloud), ..IdentitySpec::default() });
+    Ok(Provider { label, identities, ..Provider::default() })
+}
+
+pub(super) fn check_label(label: &str) -> Result<(), String> {
+    if label.is_empty() || !label.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        return Err(format!(
+            "label `{label}` must be letters, digits, `-`, `_` or `.` (it names the cassette directory)"
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! Helpers that know nothing of tapedeck's concepts, importable from every stage: atomic file
+//! writes, JSON helpers, a parallel map, the wall clock.
+
+pub mod atomic;
+pub mod clock;
+pub mod json;
+pub mod parallel;
