@@ -537,7 +537,7 @@ def bench_big_cassette(a, rows, notes, total=100_000):
                 n = int(n * limit / size * 0.97)
             elif m := (re.search(r":(\d+):\d+: broken cassette: budget breached: (\w+) \{ \w+: (\d+)", err)
                        or re.search(r":(\d+):\d+: broken cassette: the document has more than (\d+) (\w+)", err)):
-                # serde-saphyr's default budget, or tapedeck's own limits (`src/yaml.rs`).
+                # serde-saphyr's default budget, or tapedeck's own limits (`src/input/limits.rs`).
                 what, count = (m.group(2), m.group(3)) if "budget breached" in m.group(0) else (m.group(3), m.group(2))
                 limits.append(f"YAML parser budget of {int(count):,} {what.lower()}")
                 text = (cassettes / name).read_text()

@@ -60,14 +60,7 @@ async fn catalog_endpoint_and_one_reauthentication_after_a_401() {
     assert_eq!(conn.endpoint.url, format!("{base}/v2.1"), "endpoint from the catalog");
     assert_eq!(conn.info.label, "scripted");
 
-    let req = Outgoing {
-        step: "list".into(),
-        identity: None,
-        method: "GET".into(),
-        target: "/servers".into(),
-        headers: vec![],
-        body: None,
-    };
+    let req = Outgoing::get("list", "/servers", None);
     let ex = conn.endpoint.exchange(&req, Instant::now()).await.unwrap();
     assert_eq!(ex.response.status, 200, "the request is repeated with a new token");
     let seen = script.seen.lock().unwrap().clone();
@@ -95,14 +88,7 @@ async fn a_second_401_is_the_answer_and_wrong_credentials_fail_clearly() {
     let p = provider::from_cloud(cloud(&base), Some("mine")).unwrap();
     let options = ConnectOptions::new(Duration::from_secs(5));
     let conn = connect(&p, &options).await.unwrap();
-    let req = Outgoing {
-        step: "list".into(),
-        identity: None,
-        method: "GET".into(),
-        target: "/servers".into(),
-        headers: vec![],
-        body: None,
-    };
+    let req = Outgoing::get("list", "/servers", None);
     let ex = conn.endpoint.exchange(&req, Instant::now()).await.unwrap();
     assert_eq!(ex.response.status, 401);
     assert_eq!(

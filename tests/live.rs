@@ -29,14 +29,7 @@ async fn endpoint(p: &Provider) -> Arc<Endpoint> {
 
 /// Servers whose name contains `needle`, as admin across all projects.
 async fn servers_named(e: &Endpoint, needle: &str) -> Vec<String> {
-    let req = Outgoing {
-        step: "leftovers".into(),
-        identity: Some("admin".into()),
-        method: "GET".into(),
-        target: "/servers?all_tenants=1".into(),
-        headers: vec![],
-        body: None,
-    };
+    let req = Outgoing::get("leftovers", "/servers?all_tenants=1", None).as_identity(Some("admin".into()));
     let ex = e.exchange(&req, Instant::now()).await.unwrap();
     assert_eq!(ex.response.status, 200, "{:?}", ex.response);
     ex.response.body.unwrap()["servers"]
@@ -199,14 +192,7 @@ async fn a_revoked_token_is_renewed_once_and_the_run_goes_on() {
     let Some((_, p)) = keystone_provider() else { return };
     let e = endpoint(&p).await;
     let k = e.identities["user"].keystone.clone().unwrap();
-    let list = Outgoing {
-        step: "list".into(),
-        identity: None,
-        method: "GET".into(),
-        target: "/servers".into(),
-        headers: vec![],
-        body: None,
-    };
+    let list = Outgoing::get("list", "/servers", None);
     assert_eq!(e.exchange(&list, Instant::now()).await.unwrap().response.status, 200);
     let first = k.token().await.unwrap().id;
     // Revoke it in the real Keystone; Nova's auth_token (cache disabled) refuses it at once.

@@ -11,14 +11,7 @@ use tapedeck::transport::live::Endpoint;
 use tapedeck::transport::{Outgoing, TransportErrorKind};
 
 fn get(target: &str) -> Outgoing {
-    Outgoing {
-        step: "show".into(),
-        identity: None,
-        method: "GET".into(),
-        target: target.into(),
-        headers: vec![],
-        body: None,
-    }
+    Outgoing::get("show", target, None)
 }
 
 fn endpoint(base: &str, timeout: Duration) -> Endpoint {

@@ -8,4 +8,4 @@ mod share;
 pub mod store;
 
 pub use format::{Cassette, FORMAT_VERSION, VersionRange};
-pub use store::{cassette_path, list, load, write_atomic};
+pub use store::{CassetteWriteError, cassette_path, list, load, write_atomic};

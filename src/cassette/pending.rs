@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::input::InputError;
+use crate::util::atomic::WriteError;
 
 pub const PENDING_DIR: &str = ".pending";
 
@@ -28,16 +29,16 @@ pub fn list(dir: &Path) -> Result<Vec<String>, InputError> {
 
 /// Moves a pending recording over the accepted one (a rename within one directory tree:
 /// atomic, the old file is replaced whole or not at all).
-pub fn accept(dir: &Path, name: &str) -> Result<(), String> {
+pub fn accept(dir: &Path, name: &str) -> Result<(), WriteError> {
     let from = dir.join(PENDING_DIR).join(name);
-    std::fs::rename(&from, dir.join(name)).map_err(|e| format!("cannot accept {}: {e}", from.display()))?;
+    std::fs::rename(&from, dir.join(name)).map_err(WriteError::new("accept", &from))?;
     remove_if_empty(dir);
     Ok(())
 }
 
-pub fn reject(dir: &Path, name: &str) -> Result<(), String> {
+pub fn reject(dir: &Path, name: &str) -> Result<(), WriteError> {
     let path = dir.join(PENDING_DIR).join(name);
-    std::fs::remove_file(&path).map_err(|e| format!("cannot discard {}: {e}", path.display()))?;
+    std::fs::remove_file(&path).map_err(WriteError::new("discard", &path))?;
     remove_if_empty(dir);
     Ok(())
 }

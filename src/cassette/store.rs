@@ -8,6 +8,7 @@ use crate::exchange::Exchange;
 use crate::input::InputError;
 use crate::input::yaml;
 use crate::microversion::Microversion;
+use crate::util::atomic::WriteError;
 use crate::util::json::sorted;
 
 pub fn cassette_path(dir: &Path, suite: &str, microversion: Microversion) -> PathBuf {
@@ -102,11 +103,20 @@ pub fn load_str(path: &Path, source: &str) -> Result<Cassette, InputError> {
     }
 }
 
+/// Why a cassette could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum CassetteWriteError {
+    #[error("cannot serialise the cassette: {0}")]
+    Serialise(String),
+    #[error("{0}")]
+    Write(#[from] WriteError),
+}
+
 /// Serialises with sorted JSON keys so re-recordings diff cleanly.
-pub fn to_yaml(cassette: &Cassette) -> Result<String, String> {
+pub fn to_yaml(cassette: &Cassette) -> Result<String, CassetteWriteError> {
     let mut c = cassette.clone();
     c.exchanges = c.exchanges.iter().map(stable_exchange).collect();
-    let body = serde_saphyr::to_string(&c).map_err(|e| format!("cannot serialise the cassette: {e}"))?;
+    let body = serde_saphyr::to_string(&c).map_err(|e| CassetteWriteError::Serialise(e.to_string()))?;
     Ok(format!(
         "# tapedeck cassette: recorded exchanges of suite `{}` at microversion {}.\n# Re-record with `tapedeck run --mode record`; do not edit by hand.\n{body}",
         c.suite, c.microversion
@@ -121,8 +131,8 @@ fn stable_exchange(e: &Exchange) -> Exchange {
     e
 }
 
-pub fn write_atomic(path: &Path, cassette: &Cassette) -> Result<(), String> {
-    crate::util::atomic::write_atomic(path, to_yaml(cassette)?.as_bytes())
+pub fn write_atomic(path: &Path, cassette: &Cassette) -> Result<(), CassetteWriteError> {
+    Ok(crate::util::atomic::write_atomic(path, to_yaml(cassette)?.as_bytes())?)
 }
 
 /// The cassettes of a directory (`*.yaml`, hidden files and the pending area left out).

@@ -11,7 +11,8 @@ use super::verdict::{CapabilityVerdict, Certification};
 use crate::cassette::{self, VersionRange};
 use crate::outcome::{Outcome, Verdict};
 use crate::plan::LiveInfo;
-use crate::report;
+use crate::report::{self, ReportError};
+use crate::util::atomic::WriteError;
 use crate::util::json::sha256_hex;
 
 #[derive(Debug, Serialize)]
@@ -82,26 +83,40 @@ pub fn provider_profile(outcome: &Outcome, live: Option<&LiveInfo>) -> ProviderP
 
 /// Copies the cassettes the runs used into `out/cassettes` (unless they are already there)
 /// and lists every cassette there with its SHA-256.
-pub fn evidence(outcome: &Outcome, out: &Path) -> Result<Vec<Evidence>, String> {
+/// Why the bundle could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("{}: {source}", path.display())]
+    Evidence { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    Report(#[from] ReportError),
+    #[error("{0}")]
+    Write(#[from] WriteError),
+}
+
+fn evidence_error(path: &Path) -> impl FnOnce(std::io::Error) -> BundleError {
+    let path = path.to_path_buf();
+    move |source| BundleError::Evidence { path, source }
+}
+
+pub fn evidence(outcome: &Outcome, out: &Path) -> Result<Vec<Evidence>, BundleError> {
     let dir = out.join("cassettes");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir).map_err(evidence_error(&dir))?;
     for c in outcome.runs.iter().filter_map(|r| r.cassette.as_ref()) {
         let src = PathBuf::from(&c.path);
         let Some(name) = src.file_name() else { continue };
         let dst = dir.join(name);
         if src.exists() && src != dst {
-            std::fs::copy(&src, &dst).map_err(|e| format!("copying {}: {e}", src.display()))?;
+            std::fs::copy(&src, &dst).map_err(evidence_error(&src))?;
         }
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(&dir).map_err(evidence_error(&dir))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
     files.sort();
     files
         .iter()
         .map(|p| {
-            let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let bytes = std::fs::read(p).map_err(evidence_error(p))?;
             Ok(Evidence {
                 path: format!("cassettes/{}", p.file_name().unwrap_or_default().to_string_lossy()),
                 sha256: sha256_hex(&bytes),
@@ -110,8 +125,9 @@ pub fn evidence(outcome: &Outcome, out: &Path) -> Result<Vec<Evidence>, String> 
         .collect()
 }
 
-pub fn write(out: &Path, bundle: &Bundle, outcome: &Outcome) -> Result<(), String> {
-    let json = serde_json::to_string_pretty(bundle).map_err(|e| e.to_string())?;
+pub fn write(out: &Path, bundle: &Bundle, outcome: &Outcome) -> Result<(), BundleError> {
+    // Plain data with string keys: serialising cannot fail.
+    let json = serde_json::to_string_pretty(bundle).unwrap_or_default();
     report::write_atomic(&out.join("certification.json"), json.as_bytes())?;
     report::write_atomic(&out.join("certification.md"), markdown(bundle).as_bytes())?;
     report::write_atomic(&out.join("report.json"), report::json::render(outcome).as_bytes())?;
@@ -119,7 +135,7 @@ pub fn write(out: &Path, bundle: &Bundle, outcome: &Outcome) -> Result<(), Strin
     report::write_atomic(&out.join("report.html"), report::html::render(outcome).as_bytes())?;
     report::write_atomic(&out.join("junit.xml"), report::junit::render(outcome)?.as_bytes())?;
     let sums: String = bundle.evidence.iter().map(|e| format!("{}  {}\n", e.sha256, e.path)).collect();
-    report::write_atomic(&out.join("SHA256SUMS"), sums.as_bytes())
+    Ok(report::write_atomic(&out.join("SHA256SUMS"), sums.as_bytes())?)
 }
 
 fn markdown(b: &Bundle) -> String {

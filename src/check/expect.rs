@@ -82,9 +82,10 @@ pub fn assert(
 }
 
 fn passes(check: &Check, value: &Value, vars: &Vars) -> Result<bool, String> {
+    let render = |v: &Value| render_json(v, vars).map_err(|e| e.to_string());
     Ok(match check {
-        Check::Equals(expected) => json_eq(&render_json(expected, vars)?, value),
-        Check::NotEquals(expected) => !json_eq(&render_json(expected, vars)?, value),
+        Check::Equals(expected) => json_eq(&render(expected)?, value),
+        Check::NotEquals(expected) => !json_eq(&render(expected)?, value),
         Check::Matches(re) => match value {
             Value::String(s) => re.is_match(s),
             other => re.is_match(&other.to_string()),
@@ -93,7 +94,7 @@ fn passes(check: &Check, value: &Value, vars: &Vars) -> Result<bool, String> {
         Check::OneOf(options) => {
             let mut any = false;
             for o in options {
-                any |= json_eq(&render_json(o, vars)?, value);
+                any |= json_eq(&render(o)?, value);
             }
             any
         }

@@ -8,7 +8,7 @@ use tapedeck::cassette::pending::{self, PENDING_DIR};
 use tapedeck::diff::{render, review::pending_review};
 use tapedeck::plan::DEFAULT_CASSETTES;
 
-use super::exit::{CliError, CommandResult, Ending, usage};
+use super::exit::{CommandResult, Ending, usage};
 use super::values::Colour;
 
 #[derive(Debug, clap::Args)]
@@ -59,7 +59,7 @@ pub fn run(args: AcceptArgs) -> CommandResult {
     for name in &chosen {
         let done =
             if args.reject { pending::reject(&args.cassettes, name) } else { pending::accept(&args.cassettes, name) };
-        done.map_err(CliError::Write)?;
+        done?;
     }
     let verb = if args.reject { "discarded" } else { "accepted" };
     println!("{verb} {} pending recording{} in {}", chosen.len(), plural(chosen.len()), args.cassettes.display());

@@ -10,7 +10,7 @@ use tapedeck::plan::RecordMode;
 use tapedeck::provider;
 use tapedeck::util::clock::now_rfc3339;
 
-use super::exit::{CliError, CommandResult, Ending, block_on};
+use super::exit::{CommandResult, Ending, block_on};
 use super::pipeline::{self, ExecutionArgs, RequestParts, SuiteArgs};
 use super::provider_args::ProviderArgs;
 
@@ -25,6 +25,9 @@ pub struct CertifyArgs {
     /// Without a provider: the cassettes to certify from [default: cassettes/nova-34.0.0].
     #[arg(long)]
     pub cassettes: Option<PathBuf>,
+    /// Provider label with --endpoint or --os-cloud [default: the cloud's name, or `custom`].
+    #[arg(long, help_heading = "Provider (live and record)")]
+    pub label: Option<String>,
     #[command(flatten)]
     pub suites: SuiteArgs,
     #[command(flatten)]
@@ -41,7 +44,7 @@ pub fn run(args: CertifyArgs) -> CommandResult {
     let suites = pipeline::load_suites(&args.suites, &vars)?;
     // With a provider the run is live and its cassettes are recorded into the bundle as
     // evidence; without one the cassettes are replayed (and copied into the bundle).
-    let choice = args.provider.choice();
+    let choice = args.provider.choice(args.label.as_deref());
     let (mode, cassettes, provider) = if choice.is_given() {
         (Mode::Record, Some(args.out.join("cassettes")), Some(provider::resolve(&choice)?))
     } else {
@@ -62,7 +65,7 @@ pub fn run(args: CertifyArgs) -> CommandResult {
     pipeline::finish_lines(&executed.outcome);
     let today = jiff::Zoned::now().date();
     let certification = verdict::evaluate(&profile, &executed.outcome, today);
-    let evidence = bundle::evidence(&executed.outcome, &args.out).map_err(CliError::Write)?;
+    let evidence = bundle::evidence(&executed.outcome, &args.out)?;
     let b = bundle::Bundle {
         format: 1,
         tapedeck: env!("CARGO_PKG_VERSION"),
@@ -72,7 +75,7 @@ pub fn run(args: CertifyArgs) -> CommandResult {
         provider: bundle::provider_profile(&executed.outcome, executed.live.as_ref()),
         evidence,
     };
-    bundle::write(&args.out, &b, &executed.outcome).map_err(CliError::Write)?;
+    bundle::write(&args.out, &b, &executed.outcome)?;
     println!();
     for c in &certification.capabilities {
         println!(

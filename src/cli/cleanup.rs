@@ -36,7 +36,7 @@ pub fn run(args: CleanupArgs) -> CommandResult {
         .map(regex::Regex::new)
         .transpose()
         .map_err(|e| InputError::new(format!("--matching: {e}")))?;
-    let provider = provider::resolve(&args.provider.choice())?;
+    let provider = provider::resolve(&args.provider.choice(None))?;
     let options = args.provider.connect_options(false)?;
     block_on(async move {
         let conn =

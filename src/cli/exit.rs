@@ -4,7 +4,9 @@
 
 use std::process::ExitCode;
 
+use tapedeck::certify::bundle::BundleError;
 use tapedeck::input::{InputError, InputErrors};
+use tapedeck::util::atomic::WriteError;
 
 /// A command that did its work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,9 +22,10 @@ pub enum CliError {
     /// Bad flags or bad input files: exit 2, nothing was sent.
     #[error("{0}")]
     Input(#[from] InputErrors),
-    /// A file tapedeck had to write (a report, a bundle) could not be written: exit 2.
+    /// A file tapedeck had to write (a report, a bundle, an accepted cassette) could not be
+    /// written: exit 2.
     #[error("error: {0}")]
-    Write(String),
+    Write(Box<dyn std::error::Error + Send + Sync>),
     /// The work began and could not be finished (a provider refused to list): exit 1.
     #[error("error: {0}")]
     Failed(String),
@@ -31,6 +34,18 @@ pub enum CliError {
 impl From<InputError> for CliError {
     fn from(e: InputError) -> Self {
         CliError::Input(e.into())
+    }
+}
+
+impl From<WriteError> for CliError {
+    fn from(e: WriteError) -> Self {
+        CliError::Write(e.into())
+    }
+}
+
+impl From<BundleError> for CliError {
+    fn from(e: BundleError) -> Self {
+        CliError::Write(e.into())
     }
 }
 

@@ -200,9 +200,12 @@ pub fn finish(outcome: &Outcome, reports: &[ReportTarget]) -> Result<Ending, Cli
             ReportKind::Json => report::json::render(outcome),
             ReportKind::Markdown => report::markdown::render(outcome),
             ReportKind::Html => report::html::render(outcome),
-            ReportKind::Junit => report::junit::render(outcome).map_err(|e| CliError::Write(format!("report: {e}")))?,
+            ReportKind::Junit => {
+                report::junit::render(outcome).map_err(|e| CliError::Write(format!("report: {e}").into()))?
+            }
         };
-        report::write_atomic(&target.path, text.as_bytes()).map_err(|e| CliError::Write(format!("report: {e}")))?;
+        report::write_atomic(&target.path, text.as_bytes())
+            .map_err(|e| CliError::Write(format!("report: {e}").into()))?;
     }
     Ok(if outcome.runs.iter().any(|r| r.verdict == Verdict::Failed) { Ending::Failed } else { Ending::Passed })
 }

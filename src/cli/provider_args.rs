@@ -25,10 +25,6 @@ pub struct ProviderArgs {
     /// Static token sent as X-Auth-Token (e.g. from `openstack token issue`).
     #[arg(long, env = "OS_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// Provider label with --endpoint or --os-cloud: names the cassette directory
-    /// [default: the cloud's name, or `custom`].
-    #[arg(long)]
-    pub label: Option<String>,
     /// A value to redact from cassettes and reports. Repeatable.
     #[arg(long = "secret", value_name = "VALUE")]
     pub secrets: Vec<String>,
@@ -41,13 +37,14 @@ pub struct ProviderArgs {
 }
 
 impl ProviderArgs {
-    pub fn choice(&self) -> ProviderChoice {
+    /// The provider the flags name; `label` names its cassette directory (run and certify).
+    pub fn choice(&self, label: Option<&str>) -> ProviderChoice {
         ProviderChoice {
             file: self.provider.clone(),
             endpoint: self.endpoint.clone(),
             token: self.token.clone(),
             os_cloud: self.os_cloud.clone(),
-            label: self.label.clone(),
+            label: label.map(str::to_string),
         }
     }
 

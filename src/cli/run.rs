@@ -45,6 +45,10 @@ pub struct RunArgs {
     /// Write a report: json=PATH, junit=PATH, markdown=PATH or html=PATH. Repeatable.
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub reports: Vec<String>,
+    /// Provider label with --endpoint or --os-cloud: names the cassette directory
+    /// [default: the cloud's name, or `custom`].
+    #[arg(long, help_heading = "Provider (live and record)")]
+    pub label: Option<String>,
     /// List suites, capabilities and microversions without running anything.
     #[arg(long)]
     pub list: bool,
@@ -76,7 +80,7 @@ pub fn run(args: RunArgs) -> CommandResult {
         ModeArg::Live => Mode::Live,
         ModeArg::Record => Mode::Record,
     };
-    let choice = args.provider.choice();
+    let choice = args.provider.choice(args.label.as_deref());
     let provider = match mode {
         Mode::Replay if choice.file.is_some() || choice.endpoint.is_some() => {
             return Err(InputError::new(

@@ -66,7 +66,7 @@ pub fn run(cmd: SchemasCommand) -> CommandResult {
         SchemasCommand::Show { operation, request, status, microversion, schemas } => {
             let store = SchemaStore::load_or_embedded(schemas.as_deref()).map_err(|e| usage(e.to_string()))?;
             let target = if request { Target::Request } else { Target::Response { status } };
-            let schema = store.schema(&operation, target, microversion).map_err(usage)?;
+            let schema = store.schema(&operation, target, microversion).map_err(|e| usage(e.to_string()))?;
             println!("{}", to_pretty_sorted(&schema).trim_end());
             Ok(Ending::Passed)
         }
@@ -74,7 +74,7 @@ pub fn run(cmd: SchemasCommand) -> CommandResult {
 }
 
 fn derive(api_ref: &Path, out: &Path) -> CommandResult {
-    let summary = derive_to(api_ref, out).map_err(usage)?;
+    let summary = derive_to(api_ref, out).map_err(|e| usage(e.to_string()))?;
     println!(
         "derived {} operations, {} schemas into {} ({} fields not placed, {} coverage gaps; see REPORT.md)",
         summary.operations,
@@ -95,7 +95,7 @@ fn derive(api_ref: &Path, out: &Path) -> CommandResult {
 
 fn check(api_ref: &Path, out: &Path) -> CommandResult {
     let fresh = tempfile::tempdir().map_err(|e| usage(format!("temporary directory: {e}")))?;
-    derive_to(api_ref, fresh.path()).map_err(usage)?;
+    derive_to(api_ref, fresh.path()).map_err(|e| usage(e.to_string()))?;
     let differences = compare_dirs(out, fresh.path());
     if differences.is_empty() {
         println!("{} is up to date", out.display());

@@ -1,7 +1,7 @@
 //! The newest microversion of the API being derived (2.104 for nova 34.0.0).
 
+use super::api_ref::{ApiRef, read};
 use super::error::DeriveError;
-use super::{ApiRef, read};
 use crate::microversion::Microversion;
 
 /// Read from the versions sample the api-ref itself includes (`GET /` → `"version"`),

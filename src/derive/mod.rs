@@ -3,6 +3,7 @@
 //! It stands apart from the runner and meets it only through the files it writes
 //! (see `crate::schema_store::files`).
 
+pub mod api_ref;
 pub mod emit;
 pub mod error;
 pub mod inc;
@@ -20,38 +21,17 @@ pub mod tree;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub use api_ref::ApiRef;
 pub use error::DeriveError;
 
 use crate::microversion::Microversion;
 use crate::schema_store::files::{FaultsFile, OperationFile, RangedSchema, SampleFile};
+use api_ref::{inc_files, read};
 use inc::{Direction, Section};
 use nesting::{Body, build_body};
 use overrides::Overrides;
 use params::Params;
 use report::{Gap, Report, UnplacedField};
-
-/// Where the api-ref lives inside a nova tree (or the api-ref source dir itself).
-#[derive(Debug, Clone)]
-pub struct ApiRef {
-    pub source: PathBuf,
-    pub samples: PathBuf,
-}
-
-impl ApiRef {
-    /// Accepts the nova source root or its `api-ref/source`.
-    pub fn locate(dir: &Path) -> Result<ApiRef, DeriveError> {
-        let source = if dir.join("parameters.yaml").is_file() { dir.to_path_buf() } else { dir.join("api-ref/source") };
-        if !source.join("parameters.yaml").is_file() {
-            return Err(DeriveError::new(
-                dir,
-                0,
-                "no parameters.yaml here nor in api-ref/source (expected the nova source root or its api-ref/source)",
-            ));
-        }
-        let samples = source.join("../../doc/api_samples");
-        Ok(ApiRef { source, samples })
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct Derivation {
@@ -242,37 +222,6 @@ pub fn sample_microversion(path: &str) -> Microversion {
         .filter_map(|seg| seg.strip_prefix('v')?.parse::<Microversion>().ok())
         .next_back()
         .unwrap_or(Microversion::MIN)
-}
-
-/// The `.inc` files in the order `index.rst` includes them (that order decides which of two
-/// equal titles keeps the anchor), then any others alphabetically; each file once.
-fn inc_files(source: &Path, index: &str) -> Result<Vec<PathBuf>, DeriveError> {
-    let entries = std::fs::read_dir(source).map_err(|e| DeriveError::new(source, 0, e.to_string()))?;
-    let mut all: Vec<String> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".inc"))
-        .collect();
-    all.sort();
-    let mut ordered: Vec<String> = Vec::new();
-    for line in index.lines() {
-        if let Some(name) = line.trim().strip_prefix(".. include::").map(str::trim)
-            && all.iter().any(|n| n == name)
-            && !ordered.iter().any(|n| n == name)
-        {
-            ordered.push(name.to_string());
-        }
-    }
-    for name in all {
-        if !ordered.contains(&name) {
-            ordered.push(name);
-        }
-    }
-    Ok(ordered.into_iter().map(|n| source.join(n)).collect())
-}
-
-pub(crate) fn read(path: &Path) -> Result<String, DeriveError> {
-    crate::input::yaml::read_text(path).map_err(|e| DeriveError::new(path, 0, e.message))
 }
 
 #[cfg(test)]

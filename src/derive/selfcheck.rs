@@ -99,7 +99,7 @@ pub struct DriftNote {
 }
 
 pub fn drift_notes() -> Result<Vec<DriftNote>, String> {
-    serde_saphyr::from_str(DRIFT_NOTES_YAML).map_err(|e| format!("drift_notes.yaml: {e}"))
+    serde_saphyr::from_str(DRIFT_NOTES_YAML).map_err(|e| e.to_string())
 }
 
 fn note_for<'a>(notes: &'a [DriftNote], r: &SampleResult) -> Option<&'a str> {

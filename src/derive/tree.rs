@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{ApiRef, emit, selfcheck};
+use super::api_ref::ApiRef;
+use super::error::DeriveError;
+use super::{emit, selfcheck};
 use crate::schema_store::SchemaStore;
 use crate::schema_store::files::DRIFT_FILE;
 
@@ -55,16 +57,17 @@ pub struct DeriveSummary {
 
 /// Derive `out` from `api_ref`, then validate every included api sample against it and write
 /// the drift report beside the schemas.
-pub fn derive_to(api_ref: &Path, out: &Path) -> Result<DeriveSummary, String> {
-    let derivation = super::derive(api_ref).map_err(|e| e.to_string())?;
-    emit::write(&derivation, out).map_err(|e| e.to_string())?;
-    let store = SchemaStore::load_dir(out).map_err(|e| e.to_string())?;
-    let samples = ApiRef::locate(api_ref).map_err(|e| e.to_string())?.samples;
+pub fn derive_to(api_ref: &Path, out: &Path) -> Result<DeriveSummary, DeriveError> {
+    let derivation = super::derive(api_ref)?;
+    emit::write(&derivation, out)?;
+    // What was just written must read back: a failure here is the deriver's own bug.
+    let store = SchemaStore::load_dir(out).map_err(|e| DeriveError::new(out, 0, e.to_string()))?;
+    let samples = ApiRef::locate(api_ref)?.samples;
     let results = selfcheck::check_samples(&store, &derivation.operations, &samples);
     let path = out.join(DRIFT_FILE);
-    let notes = selfcheck::drift_notes()?;
+    let notes = selfcheck::drift_notes().map_err(|e| DeriveError::new("drift_notes.yaml", 0, e))?;
     let drift = selfcheck::drift_json(&results, &notes);
-    std::fs::write(&path, emit::to_pretty_sorted(&drift)).map_err(|e| format!("{}: {e}", path.display()))?;
+    std::fs::write(&path, emit::to_pretty_sorted(&drift)).map_err(|e| DeriveError::new(&path, 0, e.to_string()))?;
     let r = &derivation.report;
     Ok(DeriveSummary {
         operations: r.operations,

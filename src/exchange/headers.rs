@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::SharedStr;
+use super::shared_str::SharedStr;
 
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct Headers(Arc<[(SharedStr, SharedStr)]>);

@@ -5,16 +5,17 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
+use super::ReportError;
 use super::human::step_details;
 use crate::outcome::{Outcome, RunOutcome, StepOutcome, Verdict};
 
-pub fn render(outcome: &Outcome) -> Result<String, String> {
+pub fn render(outcome: &Outcome) -> Result<String, ReportError> {
     let mut report = Report::new("tapedeck");
     report.set_time(Duration::from_millis(outcome.duration_ms));
     for run in &outcome.runs {
         report.add_test_suite(suite(run));
     }
-    report.to_string().map_err(|e| format!("cannot write JUnit XML: {e}"))
+    report.to_string().map_err(|e| ReportError::Junit(e.to_string()))
 }
 
 fn suite(run: &RunOutcome) -> TestSuite {

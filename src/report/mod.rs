@@ -10,6 +10,20 @@ pub mod views;
 
 use std::path::PathBuf;
 
+use crate::util::atomic::WriteError;
+
+/// Why a report could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// `--report` names no format or no path.
+    #[error("{0}")]
+    Target(String),
+    #[error("cannot write JUnit XML: {0}")]
+    Junit(String),
+    #[error("{0}")]
+    Write(#[from] WriteError),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReportKind {
     Json,
@@ -25,18 +39,23 @@ pub struct ReportTarget {
 }
 
 /// `json=PATH`, `junit=PATH`, `markdown=PATH`, `html=PATH`.
-pub fn parse_target(text: &str) -> Result<ReportTarget, String> {
-    let (kind, path) =
-        text.split_once('=').ok_or_else(|| format!("`{text}`: expected FORMAT=PATH, e.g. json=report.json"))?;
+pub fn parse_target(text: &str) -> Result<ReportTarget, ReportError> {
+    let (kind, path) = text
+        .split_once('=')
+        .ok_or_else(|| ReportError::Target(format!("`{text}`: expected FORMAT=PATH, e.g. json=report.json")))?;
     if path.is_empty() {
-        return Err(format!("`{text}`: the report path is empty"));
+        return Err(ReportError::Target(format!("`{text}`: the report path is empty")));
     }
     let kind = match kind {
         "json" => ReportKind::Json,
         "junit" => ReportKind::Junit,
         "markdown" | "md" => ReportKind::Markdown,
         "html" => ReportKind::Html,
-        other => return Err(format!("`{other}` is not a report format (available: json, junit, markdown, html)")),
+        other => {
+            return Err(ReportError::Target(format!(
+                "`{other}` is not a report format (available: json, junit, markdown, html)"
+            )));
+        }
     };
     Ok(ReportTarget { kind, path: PathBuf::from(path) })
 }

@@ -5,7 +5,7 @@ use super::send::send;
 use crate::check::{capture::capture, expect::check_response, schema::check_exchange};
 use crate::outcome::{CheckKind, CheckOutcome, CheckState, StepKind, StepOutcome, Verdict};
 use crate::plan::RunPlan;
-use crate::suite::template::{Vars, render_json};
+use crate::suite::template::{RenderError, Vars, render_json};
 use crate::suite::{MicroversionSetting, RequestSpec, Step};
 use crate::transport::target::relative_target;
 use crate::transport::{Outgoing, microversion_headers};
@@ -16,7 +16,12 @@ pub async fn request(ctx: &mut RunCtx<'_>, s: &Step, spec: &RequestSpec) -> Step
         StepOutcome::start(&s.name, StepKind::Request, location(ctx.plan, s), millis(ctx.transport.elapsed()));
     let outgoing = match render(ctx.plan, &s.name, spec, &ctx.vars) {
         Ok(o) => o,
-        Err(e) => return fail(out, CheckOutcome::new(CheckKind::Render, "request", CheckState::Failed).message(e)),
+        Err(e) => {
+            return fail(
+                out,
+                CheckOutcome::new(CheckKind::Render, "request", CheckState::Failed).message(e.to_string()),
+            );
+        }
     };
     let exchange = match send(ctx, &mut out, outgoing.clone()).await {
         Ok(index) => ctx.exchanges[index].clone(),
@@ -49,7 +54,8 @@ pub async fn request(ctx: &mut RunCtx<'_>, s: &Step, spec: &RequestSpec) -> Step
     // The cleanup is registered once the step ran; it is rendered with the variables as they
     // are now (so it names what this step created).
     if let Some(cleanup) = &s.cleanup {
-        let what = render(ctx.plan, &s.name, cleanup, &ctx.vars).map(|o| o.describe()).unwrap_or_else(|e| e);
+        let what =
+            render(ctx.plan, &s.name, cleanup, &ctx.vars).map(|o| o.describe()).unwrap_or_else(|e| e.to_string());
         let token = ctx.cancel.owe(format!("{}@{}: {what}", ctx.plan.suite.name, ctx.plan.microversion));
         ctx.cleanups.push(PendingCleanup {
             step: s.name.clone(),
@@ -109,7 +115,7 @@ pub async fn cleanup(ctx: &mut RunCtx<'_>, pending: &PendingCleanup) -> StepOutc
     out
 }
 
-pub fn render(plan: &RunPlan, step: &str, spec: &RequestSpec, vars: &Vars) -> Result<Outgoing, String> {
+pub fn render(plan: &RunPlan, step: &str, spec: &RequestSpec, vars: &Vars) -> Result<Outgoing, RenderError> {
     let mut target = spec.path.render(vars)?;
     if !spec.query.is_empty() {
         let mut pairs = Vec::new();

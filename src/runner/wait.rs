@@ -29,7 +29,7 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
     let mut out = StepOutcome::start(&s.name, StepKind::Wait, location(ctx.plan, s), millis(started));
     let server = match spec.server.render(&ctx.vars) {
         Ok(id) => id,
-        Err(e) => return finish(out, None, Err(e), started, ctx),
+        Err(e) => return finish(out, None, Err(e.to_string()), started, ctx),
     };
     let mut trace = Trace {
         server: server.clone(),

@@ -31,6 +31,24 @@ pub enum SchemaStoreError {
     Io { path: String, source: std::io::Error },
 }
 
+/// Why no schema applies to an operation × target × microversion.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LookupError {
+    #[error("unknown operation `{0}`")]
+    UnknownOperation(String),
+    #[error("`{id}` exists only in {min}–{max}, not at {at}")]
+    OutOfRange { id: String, min: Microversion, max: Microversion, at: Microversion },
+    #[error("`{id}` documents no response with status {status} (normal: {normal:?})")]
+    UndocumentedStatus { id: String, status: u16, normal: Vec<u16> },
+    #[error("`{0}` documents no request body")]
+    NoRequestBody(String),
+    #[error("`{id}` has no response schema at {at}")]
+    NoResponseSchema { id: String, at: Microversion },
+    /// The operation's file does not parse (only a `--schemas` set can be broken).
+    #[error("{0}")]
+    Broken(String),
+}
+
 pub struct SchemaStore {
     operations: Vec<StoredOperation>,
     /// Operations by method and number of path segments: a request is matched against these
@@ -156,13 +174,13 @@ impl SchemaStore {
     }
 
     /// The schema that applies, if any (for display and tools).
-    pub fn schema(&self, op_id: &str, target: Target, mv: Microversion) -> Result<Value, String> {
+    pub fn schema(&self, op_id: &str, target: Target, mv: Microversion) -> Result<Value, LookupError> {
         if let Target::Response { status } = target
             && status >= 400
         {
             return Ok(self.fault_schema(status));
         }
-        let op = self.find(op_id).ok_or_else(|| format!("unknown operation `{op_id}`"))?;
+        let op = self.find(op_id).ok_or_else(|| LookupError::UnknownOperation(op_id.to_string()))?;
         self.range(op, target, mv).map(|r| r.range.schema.clone())
     }
 
@@ -171,27 +189,33 @@ impl SchemaStore {
         op: &'a StoredOperation,
         target: Target,
         mv: Microversion,
-    ) -> Result<&'a CompiledRange, String> {
+    ) -> Result<&'a CompiledRange, LookupError> {
         let info = &op.info;
         if !info.supports(mv) {
-            return Err(format!("`{}` exists only in {}–{}, not at {mv}", info.id, info.min_version, info.max_version));
+            return Err(LookupError::OutOfRange {
+                id: info.id.clone(),
+                min: info.min_version,
+                max: info.max_version,
+                at: mv,
+            });
         }
-        let schemas = op.schemas()?;
+        let schemas = op.schemas().map_err(LookupError::Broken)?;
         let ranges = match target {
             Target::Request => &schemas.request,
             Target::Response { status } => match schemas.responses.iter().find(|(s, _)| *s == status) {
                 Some((_, r)) => r,
                 None => {
-                    return Err(format!(
-                        "`{}` documents no response with status {status} (normal: {:?})",
-                        info.id, info.normal_codes
-                    ));
+                    return Err(LookupError::UndocumentedStatus {
+                        id: info.id.clone(),
+                        status,
+                        normal: info.normal_codes.clone(),
+                    });
                 }
             },
         };
         ranges.iter().find(|r| r.range.min_version <= mv && mv <= r.range.max_version).ok_or_else(|| match target {
-            Target::Request => format!("`{}` documents no request body", info.id),
-            Target::Response { .. } => format!("`{}` has no response schema at {mv}", info.id),
+            Target::Request => LookupError::NoRequestBody(info.id.clone()),
+            Target::Response { .. } => LookupError::NoResponseSchema { id: info.id.clone(), at: mv },
         })
     }
 
@@ -216,7 +240,7 @@ impl SchemaStore {
             {
                 Validation::Valid { warnings: vec![] }
             }
-            Err(reason) => Validation::NoSchema { reason },
+            Err(reason) => Validation::NoSchema { reason: reason.to_string() },
         }
     }
 }

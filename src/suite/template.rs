@@ -30,8 +30,16 @@ pub struct TemplateError {
 /// and must end in an error rather than take all memory.
 pub const MAX_RENDERED_BYTES: usize = 16 * 1024 * 1024;
 
-fn too_large() -> String {
-    format!("renders to more than {MAX_RENDERED_BYTES} bytes (a limit against runaway variable expansion)")
+/// Why a template could not be rendered with a run's variables.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    #[error("variable `{0}` has no value")]
+    Undefined(String),
+    #[error("renders to more than {MAX_RENDERED_BYTES} bytes (a limit against runaway variable expansion)")]
+    TooLarge,
+    /// A string of a JSON body is not a valid template.
+    #[error("{0}")]
+    Syntax(String),
 }
 
 /// Variable values of one run. Strings mostly; captures may hold any JSON value.
@@ -101,7 +109,7 @@ impl Template {
     }
 
     /// Renders as text; a variable that is not a JSON string is written as compact JSON.
-    pub fn render(&self, vars: &Vars) -> Result<String, String> {
+    pub fn render(&self, vars: &Vars) -> Result<String, RenderError> {
         let mut out = String::new();
         for part in &self.parts {
             let other;
@@ -113,11 +121,11 @@ impl Template {
                         other = value.to_string();
                         other.as_str()
                     }
-                    None => return Err(format!("variable `{name}` has no value")),
+                    None => return Err(RenderError::Undefined(name.clone())),
                 },
             };
             if out.len() + piece.len() > MAX_RENDERED_BYTES {
-                return Err(too_large());
+                return Err(RenderError::TooLarge);
             }
             out.push_str(piece);
         }
@@ -125,11 +133,11 @@ impl Template {
     }
 
     /// Renders as a JSON value: a lone `${name}` keeps the variable's type.
-    pub fn render_value(&self, vars: &Vars) -> Result<Value, String> {
+    pub fn render_value(&self, vars: &Vars) -> Result<Value, RenderError> {
         if let [Part::Var(name)] = self.parts.as_slice() {
-            let value = vars.get(name).ok_or_else(|| format!("variable `{name}` has no value"))?;
+            let value = vars.get(name).ok_or_else(|| RenderError::Undefined(name.clone()))?;
             if json_size(value) > MAX_RENDERED_BYTES {
-                return Err(too_large());
+                return Err(RenderError::TooLarge);
             }
             return Ok(value.clone());
         }
@@ -162,19 +170,19 @@ fn json_size(value: &Value) -> usize {
 
 /// Renders every string (and key) of a JSON value. Strings were checked at load time. The whole
 /// rendering is held to [`MAX_RENDERED_BYTES`].
-pub fn render_json(value: &Value, vars: &Vars) -> Result<Value, String> {
+pub fn render_json(value: &Value, vars: &Vars) -> Result<Value, RenderError> {
     let mut budget = MAX_RENDERED_BYTES;
     render_json_within(value, vars, &mut budget)
 }
 
-fn render_json_within(value: &Value, vars: &Vars, budget: &mut usize) -> Result<Value, String> {
-    let mut spend = |v: &Value| -> Result<(), String> {
-        *budget = budget.checked_sub(json_size(v)).ok_or_else(too_large)?;
+fn render_json_within(value: &Value, vars: &Vars, budget: &mut usize) -> Result<Value, RenderError> {
+    let mut spend = |v: &Value| -> Result<(), RenderError> {
+        *budget = budget.checked_sub(json_size(v)).ok_or(RenderError::TooLarge)?;
         Ok(())
     };
     Ok(match value {
         Value::String(s) => {
-            let rendered = Template::parse(s).map_err(|e| e.message)?.render_value(vars)?;
+            let rendered = Template::parse(s).map_err(|e| RenderError::Syntax(e.message))?.render_value(vars)?;
             spend(&rendered)?;
             rendered
         }
@@ -184,8 +192,8 @@ fn render_json_within(value: &Value, vars: &Vars, budget: &mut usize) -> Result<
         Value::Object(map) => {
             let mut out = serde_json::Map::new();
             for (k, v) in map {
-                let key = Template::parse(k).map_err(|e| e.message)?.render(vars)?;
-                *budget = budget.checked_sub(key.len()).ok_or_else(too_large)?;
+                let key = Template::parse(k).map_err(|e| RenderError::Syntax(e.message))?.render(vars)?;
+                *budget = budget.checked_sub(key.len()).ok_or(RenderError::TooLarge)?;
                 out.insert(key, render_json_within(v, vars, budget)?);
             }
             Value::Object(out)
@@ -238,13 +246,16 @@ mod tests {
             v.insert("a".into(), json!(next));
             assert_eq!(v["a"].as_str().unwrap().len(), 2 << (20 + i));
         }
-        assert!(doubled.render(&v).unwrap_err().contains("more than 16777216 bytes"));
+        assert!(doubled.render(&v).unwrap_err().to_string().contains("more than 16777216 bytes"));
         let body = json!(["${a}", "${a}", "${a}"]);
-        assert!(render_json(&body, &v).unwrap_err().contains("runaway variable expansion"));
+        assert!(render_json(&body, &v).unwrap_err().to_string().contains("runaway variable expansion"));
     }
 
     #[test]
     fn missing_variable_is_an_error() {
-        assert_eq!(Template::parse("${nope}").unwrap().render(&vars()).unwrap_err(), "variable `nope` has no value");
+        assert_eq!(
+            Template::parse("${nope}").unwrap().render(&vars()).unwrap_err().to_string(),
+            "variable `nope` has no value"
+        );
     }
 }

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::cassette::CassetteWriteError;
 use crate::exchange::Exchange;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -120,7 +121,7 @@ pub trait Transport: Send {
     /// Called once when the run ends. `complete` is false when the run was interrupted or the
     /// provider could not be reached: a recorder then keeps the old cassette untouched.
     /// Returns a note for the outcome (what was written, what went unused).
-    fn finish(&mut self, end: RunEnd<'_>) -> Result<Option<String>, String> {
+    fn finish(&mut self, end: RunEnd<'_>) -> Result<Option<String>, CassetteWriteError> {
         let _ = end;
         Ok(None)
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::live::LiveTransport;
 use super::{BoxFuture, Outgoing, RunEnd, Transport, TransportError};
-use crate::cassette::{self, Cassette};
+use crate::cassette::{self, Cassette, CassetteWriteError};
 use crate::exchange::Exchange;
 
 pub struct RecordTransport {
@@ -47,7 +47,7 @@ impl Transport for RecordTransport {
         self.live.elapsed()
     }
 
-    fn finish(&mut self, end: RunEnd<'_>) -> Result<Option<String>, String> {
+    fn finish(&mut self, end: RunEnd<'_>) -> Result<Option<String>, CassetteWriteError> {
         if !end.complete {
             return Ok(Some(format!("run incomplete: cassette {} left as it was", self.path.display())));
         }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::target::relative_target;
 use super::{BoxFuture, Outgoing, RunEnd, Transport, TransportError, TransportErrorKind};
+use crate::cassette::CassetteWriteError;
 use crate::exchange::{Exchange, request_key};
 
 pub struct ReplayTransport {
@@ -87,7 +88,7 @@ impl Transport for ReplayTransport {
         self.unused()
     }
 
-    fn finish(&mut self, end: RunEnd<'_>) -> Result<Option<String>, String> {
+    fn finish(&mut self, end: RunEnd<'_>) -> Result<Option<String>, CassetteWriteError> {
         let unused = self.unused();
         Ok((end.complete && unused > 0).then(|| {
             format!(
@@ -126,14 +127,7 @@ mod tests {
     }
 
     fn get(step: &str) -> Outgoing {
-        Outgoing {
-            step: step.into(),
-            identity: None,
-            method: "GET".into(),
-            target: "/servers/1".into(),
-            headers: vec![],
-            body: None,
-        }
+        Outgoing::get(step, "/servers/1", None)
     }
 
     #[test]
