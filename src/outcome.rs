@@ -14,6 +14,29 @@ pub enum Verdict {
     Passed,
     Failed,
     Skipped,
+    /// Started and stopped by an interrupt before it finished: says nothing either way.
+    Interrupted,
+    /// Never started (the process was interrupted first).
+    #[serde(rename = "not-run")]
+    NotRun,
+}
+
+impl Verdict {
+    /// `passed`, `failed`, `skipped`, `interrupted`, `not run`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Passed => "passed",
+            Verdict::Failed => "failed",
+            Verdict::Skipped => "skipped",
+            Verdict::Interrupted => "interrupted",
+            Verdict::NotRun => "not run",
+        }
+    }
+
+    /// A run that did not finish: its evidence is incomplete.
+    pub fn unfinished(self) -> bool {
+        matches!(self, Verdict::Interrupted | Verdict::NotRun)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -32,6 +55,9 @@ pub struct Outcome {
     pub provider: String,
     pub started_at: String,
     pub duration_ms: u64,
+    /// The process was interrupted (Ctrl-C, SIGTERM): some runs may not have finished.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
     pub runs: Vec<RunOutcome>,
     pub summary: Summary,
 }
@@ -42,6 +68,14 @@ pub struct Summary {
     pub passed: usize,
     pub failed: usize,
     pub skipped: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub interrupted: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_run: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Summary {
@@ -52,6 +86,8 @@ impl Summary {
             passed: count(Verdict::Passed),
             failed: count(Verdict::Failed),
             skipped: count(Verdict::Skipped),
+            interrupted: count(Verdict::Interrupted),
+            not_run: count(Verdict::NotRun),
         }
     }
 }
@@ -166,6 +202,10 @@ pub enum CheckKind {
     Path,
     Transport,
     Render,
+    /// The Compute API's protocol: microversion headers, request ids, content type, status.
+    Protocol,
+    /// Evidence that a server went through a transition: its states, its instance actions.
+    Transition,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -33,6 +33,8 @@ pub struct RunRequest {
     pub connect: ConnectOptions,
     pub jobs: usize,
     pub batch_waits: bool,
+    /// How long a cleanup may take to see the server it deletes gone.
+    pub cleanup_timeout: std::time::Duration,
     pub schemas: &'static SchemaStore,
     pub extra_keys: ExtraKeys,
     /// `(k, n)`: only shard k of n.
@@ -105,6 +107,7 @@ pub async fn run(
         schemas: request.schemas,
         extra_keys: request.extra_keys,
         batch_waits: request.batch_waits,
+        cleanup_timeout: request.cleanup_timeout,
     };
     Ok(Executed { outcome: runner::execute(plans, config).await, live })
 }

@@ -40,6 +40,72 @@ pub fn settled(status: &str, server: Option<&serde_json::Value>) -> bool {
     no_task && off_host
 }
 
+/// The status Nova shows for a `vm_state`, and the task states that show another
+/// (nova/api/openstack/common.py `_STATE_MAP`, nova 34.0.0): `(vm_state, default, [(task_state,
+/// status)])`. A poll whose status disagrees with its visible states is not Nova's answer.
+pub const STATE_MAP: &[(&str, &str, &[(&str, &str)])] = &[
+    (
+        "active",
+        "ACTIVE",
+        &[
+            ("rebooting", "REBOOT"),
+            ("reboot_pending", "REBOOT"),
+            ("reboot_started", "REBOOT"),
+            ("rebooting_hard", "HARD_REBOOT"),
+            ("reboot_pending_hard", "HARD_REBOOT"),
+            ("reboot_started_hard", "HARD_REBOOT"),
+            ("updating_password", "PASSWORD"),
+            ("rebuilding", "REBUILD"),
+            ("rebuild_block_device_mapping", "REBUILD"),
+            ("rebuild_spawning", "REBUILD"),
+            ("migrating", "MIGRATING"),
+            ("resize_prep", "RESIZE"),
+            ("resize_migrating", "RESIZE"),
+            ("resize_migrated", "RESIZE"),
+            ("resize_finish", "RESIZE"),
+        ],
+    ),
+    ("building", "BUILD", &[]),
+    (
+        "stopped",
+        "SHUTOFF",
+        &[
+            ("resize_prep", "RESIZE"),
+            ("resize_migrating", "RESIZE"),
+            ("resize_migrated", "RESIZE"),
+            ("resize_finish", "RESIZE"),
+            ("rebuilding", "REBUILD"),
+            ("rebuild_block_device_mapping", "REBUILD"),
+            ("rebuild_spawning", "REBUILD"),
+        ],
+    ),
+    ("resized", "VERIFY_RESIZE", &[("resize_reverting", "REVERT_RESIZE")]),
+    ("paused", "PAUSED", &[("migrating", "MIGRATING")]),
+    ("suspended", "SUSPENDED", &[]),
+    ("rescued", "RESCUE", &[]),
+    (
+        "error",
+        "ERROR",
+        &[("rebuilding", "REBUILD"), ("rebuild_block_device_mapping", "REBUILD"), ("rebuild_spawning", "REBUILD")],
+    ),
+    ("deleted", "DELETED", &[]),
+    ("soft-delete", "SOFT_DELETED", &[]),
+    ("shelved", "SHELVED", &[]),
+    ("shelved_offloaded", "SHELVED_OFFLOADED", &[]),
+];
+
+/// The status Nova derives from `vm_state` and `task_state`; `None` for a vm_state it does not
+/// know (Nova itself then says `UNKNOWN`).
+pub fn status_for(vm_state: &str, task_state: Option<&str>) -> Option<&'static str> {
+    let (_, default, tasks) = STATE_MAP.iter().find(|(vm, _, _)| *vm == vm_state)?;
+    Some(task_state.and_then(|t| tasks.iter().find(|(task, _)| *task == t)).map_or(*default, |(_, status)| status))
+}
+
+/// Statuses that show a task running on the server: a wait may poll past them, and then needs
+/// other evidence that the server went through them.
+pub const TRANSITIONAL: &[&str] =
+    &["BUILD", "REBOOT", "HARD_REBOOT", "RESIZE", "REVERT_RESIZE", "REBUILD", "MIGRATING", "PASSWORD"];
+
 /// Spellings used by the api-ref and other documents, and what Nova really returns.
 pub const ALIASES: &[(&str, &str, &str)] = &[
     ("BUILDING", "BUILD", "api-ref prose says BUILDING; Nova returns BUILD"),
@@ -113,6 +179,22 @@ mod tests {
         assert_eq!(resolve("STOPPED").unwrap().status(), "SHUTOFF");
         assert!(matches!(resolve("ACTIVE"), Some(Resolved::Known("ACTIVE"))));
         assert!(resolve("active").is_none());
+    }
+
+    #[test]
+    fn states_map_to_the_statuses_nova_shows() {
+        assert_eq!(status_for("active", None), Some("ACTIVE"));
+        assert_eq!(status_for("active", Some("rebooting")), Some("REBOOT"));
+        assert_eq!(status_for("active", Some("powering-off")), Some("ACTIVE"));
+        assert_eq!(status_for("resized", Some("resize_reverting")), Some("REVERT_RESIZE"));
+        assert_eq!(status_for("soft-delete", None), Some("SOFT_DELETED"));
+        assert_eq!(status_for("nonsense", None), None);
+        for (_, default, tasks) in STATE_MAP {
+            assert!(STATUSES.contains(default), "{default}");
+            for (_, s) in *tasks {
+                assert!(STATUSES.contains(s) && TRANSITIONAL.contains(s), "{s}");
+            }
+        }
     }
 
     #[test]

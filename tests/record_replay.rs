@@ -43,13 +43,31 @@ fn nova_like(script: &Script, base_placeholder: &str) {
     let created = format!(
         r#"{{"server": {{"id": "abc", "adminPass": "{ADMIN_PASS}", "links": [{{"rel": "self", "href": "{base_placeholder}/v2.1/servers/abc"}}]}}}}"#
     );
+    const CREATED: &str = "req-00000000-0000-4000-8000-00000000c0de";
     script.on(
         "POST /v2.1/servers",
-        vec![Reply::Json(202, vec![("Location", format!("{base_placeholder}/v2.1/servers/abc"))], created)],
+        vec![Reply::Json(
+            202,
+            vec![
+                ("Location", format!("{base_placeholder}/v2.1/servers/abc")),
+                ("x-openstack-request-id", CREATED.into()),
+            ],
+            created,
+        )],
+    );
+    // The create's instance action, which the wait asks for once the server is ACTIVE.
+    script.on(
+        &format!("GET /v2.1/servers/abc/os-instance-actions/{CREATED}"),
+        vec![Reply::Json(
+            200,
+            vec![],
+            format!(r#"{{"instanceAction": {{"action": "create", "request_id": "{CREATED}"}}}}"#),
+        )],
     );
     let status = |s: &str| Reply::Json(200, vec![], format!(r#"{{"server": {{"id": "abc", "status": "{s}"}}}}"#));
     script.on("GET /v2.1/servers/abc", vec![status("BUILD"), status("BUILD"), status("ACTIVE")]);
     script.on("DELETE /v2.1/servers/abc", vec![Reply::Json(204, vec![], String::new())]);
+    script.remove_on_delete();
 }
 
 fn setup() -> tempfile::TempDir {
@@ -179,7 +197,10 @@ async fn stale_incomplete_and_broken_cassettes_are_reported() {
     // Incomplete: the last poll (ACTIVE) removed by hand.
     let mut doc: Value = serde_saphyr::from_str(&cassette).unwrap();
     let exchanges = doc["exchanges"].as_array_mut().unwrap();
-    let last_poll = exchanges.iter().rposition(|e| e["request"]["method"] == "GET").unwrap();
+    let last_poll = exchanges
+        .iter()
+        .rposition(|e| e["request"]["method"] == "GET" && e["request"]["path"] == "/servers/abc")
+        .unwrap();
     exchanges.remove(last_poll);
     std::fs::write(&cassette_path, serde_saphyr::to_string(&doc).unwrap()).unwrap();
     let (code, out, _) =

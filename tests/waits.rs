@@ -44,8 +44,20 @@ fn exchange(step: &str, method: &str, path: &str, offset: u64, status: u16, body
             headers: Default::default(),
             body: None,
         }),
-        response: Response { status, headers: Default::default(), body: Some(body.into()), text: None },
+        // As Nova answers: JSON, with a request id of its own.
+        response: Response {
+            status,
+            headers: [("content-type", "application/json".to_string()), ("x-openstack-request-id", request_id(offset))]
+                .into_iter()
+                .collect(),
+            body: Some(body.into()),
+            text: None,
+        },
     }
+}
+
+fn request_id(n: u64) -> String {
+    format!("req-00000000-0000-4000-8000-{n:012}")
 }
 
 fn poll(offset: u64, status: &str, extra: Value) -> Exchange {
@@ -61,7 +73,21 @@ async fn run(suite_text: &str, polls: Vec<Exchange>) -> Outcome {
     let s = load_suite_str(&dir.path().join("waits.yaml"), suite_text, &[]).unwrap();
     let mut exchanges = vec![exchange("create", "POST", "/servers", 0, 202, json!({"server": {"id": "s1"}}))];
     exchanges.extend(polls);
+    // The evidence a settled wait asks for (the create's instance action), and the cleanup
+    // followed until the server is gone.
+    let action = json!({"instanceAction": {"action": "create", "request_id": request_id(0)}});
+    let after_polls = exchanges.last().map_or(0, |e| e.offset_ms + e.duration_ms);
+    let evidence = format!("/servers/s1/os-instance-actions/{}", request_id(0));
+    exchanges.push(exchange("wait", "GET", &evidence, after_polls, 200, action));
     exchanges.push(exchange("cleanup of `create`", "DELETE", "/servers/s1", 90_000, 204, Value::Null));
+    exchanges.push(exchange(
+        "cleanup of `create`",
+        "GET",
+        "/servers/s1",
+        90_100,
+        404,
+        json!({"itemNotFound": {"code": 404, "message": "gone"}}),
+    ));
     let c = Cassette {
         format: cassette::FORMAT_VERSION,
         tapedeck: "test".into(),
@@ -75,6 +101,7 @@ async fn run(suite_text: &str, polls: Vec<Exchange>) -> Outcome {
         identities: vec!["user".into()],
         variables: Default::default(),
         skipped: None,
+        exchange_count: 0,
         exchanges,
     };
     cassette::write_atomic(&cassette::cassette_path(dir.path(), "waits", c.microversion), &c).unwrap();
@@ -105,6 +132,7 @@ async fn run(suite_text: &str, polls: Vec<Exchange>) -> Outcome {
         schemas,
         extra_keys: ExtraKeys::Deny,
         batch_waits: true,
+        cleanup_timeout: std::time::Duration::from_secs(120),
     };
     runner::execute(plans, config).await
 }
@@ -120,11 +148,8 @@ fn wait_reason(o: &Outcome) -> String {
 #[tokio::test]
 async fn error_status_fails_at_once_with_the_fault() {
     let fault = json!({"fault": {"code": 500, "message": "No valid host was found."}});
-    let o = run(
-        &suite("ACTIVE", "[BUILD, ACTIVE]"),
-        vec![poll(100, "BUILD", json!({})), poll(600, "ERROR", fault), poll(900, "ERROR", json!({}))],
-    )
-    .await;
+    let o =
+        run(&suite("ACTIVE", "[BUILD, ACTIVE]"), vec![poll(100, "BUILD", json!({})), poll(600, "ERROR", fault)]).await;
     let reason = wait_reason(&o);
     assert!(reason.contains("server went to ERROR") && reason.contains("No valid host"), "{reason}");
     assert_eq!(o.runs[0].steps[1].trace.as_ref().unwrap().observations.len(), 2, "no poll after the failure status");
@@ -196,6 +221,7 @@ async fn batch_polls_replay_as_the_polls_of_their_server_at_their_recorded_times
     let trace = run.steps[1].trace.as_ref().unwrap();
     let seen: Vec<(u64, &str)> = trace.observations.iter().map(|o| (o.offset_ms, o.status.as_str())).collect();
     assert_eq!(seen, [(300, "BUILD"), (900, "BUILD"), (1_000, "ACTIVE")]);
-    // The wait ended when the recording says, not after the pauses the replay would have taken.
-    assert_eq!(run.steps[1].offset_ms + run.steps[1].duration_ms, 1_010);
+    // The wait ended when the recording says (its last poll, then the create's evidence), not
+    // after the pauses the replay would have taken.
+    assert_eq!(run.steps[1].offset_ms + run.steps[1].duration_ms, 1_020);
 }

@@ -216,6 +216,8 @@ class NovaSandbox(integrated_helpers._IntegratedTestBase):
         if KEYSTONE is not None:
             self._configure_authtoken()
         super().setUp()
+        if self.STUB_KEYSTONE:
+            self._keep_request_ids()
         # The functional env's Glance fixture ends up holding one bootable image; a second
         # one (a copy of it under another id and name) lets suites rebuild to another image
         # and filter lists by image.
@@ -224,6 +226,26 @@ class NovaSandbox(integrated_helpers._IntegratedTestBase):
         alt = copy.deepcopy(glance_fixture.GlanceFixture.image1)
         alt.update(id=IMAGE_ALT_ID, name='tapedeck-alt')
         self.glance.create(None, alt)
+
+    def _keep_request_ids(self):
+        # The functional environment's stubbed keystone context builds the RequestContext
+        # without the request id the compute_req_id middleware put in the environ, so the
+        # instance actions of a request got another id than its x-openstack-request-id
+        # answer (measured: the create's action was not found by the answer's id). The real
+        # keystonecontext middleware keeps it (oslo.context's from_environ); so does this.
+        import fixtures
+        from nova import context as nova_context
+
+        def stub_context(env, **kwargs):
+            user_id = env['HTTP_X_AUTH_USER']
+            return nova_context.RequestContext(
+                user_id, env['HTTP_X_AUTH_PROJECT_ID'],
+                is_admin=user_id == 'admin',
+                roles=env['HTTP_X_ROLES'].split(','),
+                request_id=env.get('openstack.request_id'), **kwargs)
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.api.auth.NovaKeystoneContext._create_context', stub_context))
 
     def _configure_authtoken(self):
         # [keystone_authtoken] as a deployment would set it.  The password

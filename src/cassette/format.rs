@@ -1,4 +1,4 @@
-//! The cassette file format (version 1). Field order here is the order on disk.
+//! The cassette file format (version 2). Field order here is the order on disk.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +10,8 @@ use super::share::Sharing;
 use crate::exchange::Exchange;
 use crate::microversion::Microversion;
 
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: repeated response headers keep every value, and `exchange_count` guards the end.
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,6 +42,9 @@ pub struct Cassette {
     /// Set when the run was skipped while recording (capability missing, version out of range).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
+    /// How many exchanges follow: a file cut short between two exchanges still parses, and is
+    /// caught by this count.
+    pub exchange_count: usize,
     #[serde(default, deserialize_with = "exchanges_sharing_parts")]
     pub exchanges: Vec<Exchange>,
 }

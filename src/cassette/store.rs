@@ -54,7 +54,7 @@ fn load_streamed(path: &Path, len: u64) -> Result<Cassette, InputError> {
     let file = std::fs::File::open(path).map_err(|e| InputError::in_file(path, format!("cannot read: {e}")))?;
     match serde_saphyr::from_reader_with_options::<_, Cassette>(std::io::BufReader::new(file), limits.options()) {
         Ok(c) if c.format != FORMAT_VERSION => Err(unsupported(path, c.format)),
-        Ok(c) => Ok(c),
+        Ok(c) => counted(path, c),
         Err(e) => {
             // The lines up to the error, for its snippet (the file itself is not held).
             let line = e.location().map(|l| l.line() as usize).unwrap_or(0);
@@ -75,6 +75,21 @@ fn unsupported(path: &Path, v: u32) -> InputError {
     )
 }
 
+/// The cassette, if it holds as many exchanges as its header says.
+fn counted(path: &Path, c: Cassette) -> Result<Cassette, InputError> {
+    if c.exchanges.len() == c.exchange_count {
+        return Ok(c);
+    }
+    Err(InputError::in_file(
+        path,
+        broken(&format!(
+            "it holds {} exchanges where its header says {} (cut short, or edited by hand)",
+            c.exchanges.len(),
+            c.exchange_count
+        )),
+    ))
+}
+
 fn broken(message: &str) -> String {
     format!("broken cassette: {message}; re-record it with `tapedeck run --mode record`")
 }
@@ -84,7 +99,7 @@ pub fn load_str(path: &Path, source: &str) -> Result<Cassette, InputError> {
     let unsupported = |v: u32| unsupported(path, v);
     match yaml::parse_str::<Cassette>(path, source) {
         Ok(c) if c.format != FORMAT_VERSION => Err(unsupported(c.format)),
-        Ok(c) => Ok(c),
+        Ok(c) => counted(path, c),
         Err(mut e) => {
             // Only a broken cassette pays for a second look: a future format gets a clear
             // message rather than an unknown-field error somewhere in its body.
@@ -116,6 +131,7 @@ pub enum CassetteWriteError {
 pub fn to_yaml(cassette: &Cassette) -> Result<String, CassetteWriteError> {
     let mut c = cassette.clone();
     c.exchanges = c.exchanges.iter().map(stable_exchange).collect();
+    c.exchange_count = c.exchanges.len();
     let body = serde_saphyr::to_string(&c).map_err(|e| CassetteWriteError::Serialise(e.to_string()))?;
     Ok(format!(
         "# tapedeck cassette: recorded exchanges of suite `{}` at microversion {}.\n# Re-record with `tapedeck run --mode record`; do not edit by hand.\n{body}",

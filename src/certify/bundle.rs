@@ -165,6 +165,7 @@ fn markdown(b: &Bundle) -> String {
             CapabilityVerdict::Passed => "✅ passed",
             CapabilityVerdict::Failed => "❌ failed",
             CapabilityVerdict::Flagged => "⚠ flagged",
+            CapabilityVerdict::Incomplete => "⏸ incomplete",
             CapabilityVerdict::Skipped => "⏭ skipped",
             CapabilityVerdict::Untested => "∅ untested",
         };

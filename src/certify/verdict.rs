@@ -1,6 +1,7 @@
 //! The certification verdict, from a profile and an outcome (pure): per capability passed,
-//! failed, flagged (a failure excused until its flag expires), skipped (not offered) or
-//! untested; the provider is certified when every required capability passed or is flagged.
+//! failed, flagged (a failure excused until its flag expires), incomplete (a run that covers it
+//! was interrupted or never ran), skipped (not offered) or untested; the provider is certified
+//! when every required capability passed or is flagged.
 
 use serde::Serialize;
 
@@ -14,6 +15,8 @@ pub enum CapabilityVerdict {
     Failed,
     /// Failed, but every failure is excused by an unexpired flag.
     Flagged,
+    /// A run that covers it was interrupted or never ran: the evidence is incomplete.
+    Incomplete,
     /// Every run skipped (the provider does not offer it), with the reasons.
     Skipped,
     /// No suite run covers it.
@@ -69,6 +72,8 @@ pub fn evaluate(profile: &Profile, outcome: &Outcome, today: jiff::civil::Date) 
             CapabilityVerdict::Untested
         } else if unexcused > 0 {
             CapabilityVerdict::Failed
+        } else if runs.iter().any(|r| r.verdict.unfinished()) {
+            CapabilityVerdict::Incomplete
         } else if !flags.is_empty() {
             CapabilityVerdict::Flagged
         } else if runs.iter().all(|r| r.verdict == Verdict::Skipped) {
@@ -77,7 +82,7 @@ pub fn evaluate(profile: &Profile, outcome: &Outcome, today: jiff::civil::Date) 
             CapabilityVerdict::Passed
         };
         let describe = |r: &&RunOutcome| {
-            let v = format!("{:?}", r.verdict).to_lowercase();
+            let v = r.verdict.word();
             match &r.reason {
                 Some(reason) => format!("{}@{}: {v} — {reason}", r.suite, r.microversion),
                 None => format!("{}@{}: {v}", r.suite, r.microversion),
@@ -135,6 +140,7 @@ mod tests {
             provider: "p".into(),
             started_at: String::new(),
             duration_ms: 0,
+            interrupted: false,
             summary: Summary::of(&runs),
             runs,
         }

@@ -1,9 +1,10 @@
 //! Every response validated against the derived schema of its operation, status and
-//! microversion (error statuses against the fault format). No schema is a coverage gap,
-//! reported, never silently passed.
+//! microversion (error statuses against the fault format), and held to the protocol
+//! (`protocol`). No schema is a coverage gap, reported, never silently passed.
 
 use serde_json::Value;
 
+use super::protocol::check_protocol;
 use crate::exchange::Exchange;
 use crate::microversion::Microversion;
 use crate::outcome::{CheckKind, CheckOutcome, CheckState};
@@ -22,7 +23,7 @@ pub fn requested_microversion(exchange: &Exchange) -> Microversion {
 }
 
 /// Checks of one exchange: which operation it is (against `expected` when the suite names
-/// one) and whether the response body fits that operation's schema.
+/// one), the protocol, and whether the response body fits that operation's schema.
 pub fn check_exchange(
     store: &SchemaStore,
     exchange: &Exchange,
@@ -33,6 +34,7 @@ pub fn check_exchange(
     let status = exchange.response.status;
     let mut out = Vec::new();
     let op = store.match_request(&req.method, &req.path, req.body.as_ref());
+    out.extend(check_protocol(exchange, op));
     if let Some(expected) = expected {
         let actual = op.map(|o| o.id.as_str()).unwrap_or("(none)");
         let state = if actual == expected { CheckState::Passed } else { CheckState::Failed };

@@ -95,6 +95,10 @@ pub fn run(args: CertifyArgs) -> CommandResult {
             certification.blocking.join(", "),
             args.out.display()
         );
+        if executed.outcome.interrupted {
+            println!("the run was interrupted: the evidence is incomplete");
+            return Ok(Ending::Interrupted);
+        }
         Ok(Ending::Failed)
     }
 }

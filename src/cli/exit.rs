@@ -1,5 +1,5 @@
 //! How a command ends, decided here and nowhere else: 0 all passed, 1 some failed, 2 a usage or
-//! input error (found before the first request). Commands return an [`Ending`] or a
+//! input error (found before the first request), 130 interrupted. Commands return an [`Ending`] or a
 //! [`CliError`]; `main` turns it into the process's exit code.
 
 use std::process::ExitCode;
@@ -15,6 +15,8 @@ pub enum Ending {
     Passed,
     /// Something failed: a run, a diff found differences, a document was invalid.
     Failed,
+    /// Ctrl-C or SIGTERM ended the work early (once the owed cleanups ran): exit 130.
+    Interrupted,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +63,7 @@ pub fn exit_code(result: CommandResult) -> ExitCode {
     match result {
         Ok(Ending::Passed) => ExitCode::SUCCESS,
         Ok(Ending::Failed) => ExitCode::from(1),
+        Ok(Ending::Interrupted) => ExitCode::from(130),
         Err(e) => {
             eprintln!("{e}");
             match e {

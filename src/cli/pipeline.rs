@@ -5,9 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use std::time::Duration;
 use tapedeck::cassette::pending::PENDING_DIR;
 use tapedeck::diff::review::pending_review;
-use tapedeck::input::{InputError, InputErrors};
+
+use tapedeck::input::{InputError, InputErrors, parse_duration};
 use tapedeck::microversion::Microversion;
 use tapedeck::outcome::{CassetteState, Mode, Outcome, Verdict};
 use tapedeck::pipeline::{self, Executed, RunRequest};
@@ -47,6 +49,10 @@ pub struct ExecutionArgs {
     /// share one `GET /servers/detail` per poll where the provider allows it).
     #[arg(long)]
     pub no_batch_waits: bool,
+    /// How long a cleanup may take to see the server it deletes gone (a refused delete is sent
+    /// again once the server has settled); what remains after it is listed at the end.
+    #[arg(long, default_value = "120s", value_name = "DURATION")]
+    pub cleanup_timeout: String,
     /// Validate responses against the schemas in DIR instead of the embedded ones.
     #[arg(long)]
     pub schemas: Option<PathBuf>,
@@ -97,6 +103,7 @@ pub fn parse_reports(reports: &[String]) -> Result<Vec<ReportTarget>, InputError
 pub struct Execution {
     jobs: usize,
     batch_waits: bool,
+    cleanup_timeout: Duration,
     extra_keys: ExtraKeys,
     shard: Option<(usize, usize)>,
     connect: ConnectOptions,
@@ -109,6 +116,8 @@ impl ExecutionArgs {
             return Err(InputError::new("--jobs must be at least 1"));
         }
         let connect = provider.connect_options(true)?;
+        let cleanup_timeout =
+            parse_duration(&self.cleanup_timeout).map_err(|e| InputError::new(format!("--cleanup-timeout: {e}")))?;
         let shard = match &self.shard {
             Some(text) => Some(plan::parse_shard(text).map_err(|e| InputError::new(format!("--shard: {e}")))?),
             None => None,
@@ -116,6 +125,7 @@ impl ExecutionArgs {
         Ok(Execution {
             jobs: self.jobs,
             batch_waits: !self.no_batch_waits,
+            cleanup_timeout,
             extra_keys: self.extra_keys.into(),
             shard,
             connect,
@@ -155,6 +165,7 @@ pub fn request(parts: RequestParts) -> RunRequest {
         connect: execution.connect,
         jobs: execution.jobs,
         batch_waits: execution.batch_waits,
+        cleanup_timeout: execution.cleanup_timeout,
         schemas,
         extra_keys: execution.extra_keys,
         shard: execution.shard,
@@ -207,7 +218,13 @@ pub fn finish(outcome: &Outcome, reports: &[ReportTarget]) -> Result<Ending, Cli
         report::write_atomic(&target.path, text.as_bytes())
             .map_err(|e| CliError::Write(format!("report: {e}").into()))?;
     }
-    Ok(if outcome.runs.iter().any(|r| r.verdict == Verdict::Failed) { Ending::Failed } else { Ending::Passed })
+    Ok(if outcome.interrupted {
+        Ending::Interrupted
+    } else if outcome.runs.iter().any(|r| r.verdict == Verdict::Failed) {
+        Ending::Failed
+    } else {
+        Ending::Passed
+    })
 }
 
 /// Failures with their evidence, notes, and the summary line.

@@ -1,5 +1,7 @@
-//! HTTP headers as stored in an exchange: lowercase names, sorted, one value each. Built once
-//! and never changed, so a list is shared by every exchange that carries the same headers.
+//! HTTP headers as stored in an exchange: lowercase names, sorted, one value each — the values
+//! of a repeated header joined with `, ` in arrival order, as HTTP allows (Nova sends `Vary`
+//! as two lines). Built once and never changed, so a list is shared by every exchange that
+//! carries the same headers.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -47,10 +49,14 @@ impl Headers {
     }
 }
 
-/// Sorted by name; of a repeated name, the last value counts (as in a map).
+/// Sorted by name; the values of a repeated name are joined (`a, b`), none is lost.
 impl<K: Into<SharedStr>, V: Into<SharedStr>> FromIterator<(K, V)> for Headers {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(items: I) -> Self {
-        let map: BTreeMap<SharedStr, SharedStr> = items.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let mut map: BTreeMap<SharedStr, SharedStr> = BTreeMap::new();
+        for (k, v) in items {
+            let v: SharedStr = v.into();
+            map.entry(k.into()).and_modify(|before| *before = format!("{before}, {v}").into()).or_insert(v);
+        }
         Headers(map.into_iter().collect())
     }
 }
@@ -82,12 +88,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sorted_by_name_last_value_wins_and_looked_up_exactly() {
+    fn sorted_by_name_repeated_values_kept_and_looked_up_exactly() {
         let h: Headers = [("vary", "a"), ("content-type", "json"), ("vary", "b")].into_iter().collect();
         assert_eq!(h.names().collect::<Vec<_>>(), ["content-type", "vary"]);
-        assert_eq!((h.get("vary"), h.get("Vary"), h.get("x")), (Some("b"), None, None));
-        assert_eq!(serde_json::to_string(&h).unwrap(), r#"{"content-type":"json","vary":"b"}"#);
-        let back: Headers = serde_json::from_str(r#"{"vary":"b","content-type":"json"}"#).unwrap();
+        assert_eq!((h.get("vary"), h.get("Vary"), h.get("x")), (Some("a, b"), None, None));
+        assert_eq!(serde_json::to_string(&h).unwrap(), r#"{"content-type":"json","vary":"a, b"}"#);
+        let back: Headers = serde_json::from_str(r#"{"vary":"a, b","content-type":"json"}"#).unwrap();
         assert_eq!(back, h);
     }
 }

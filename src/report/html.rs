@@ -13,7 +13,7 @@ use crate::util::json::{excerpt, truncate};
 const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#1d2330;padding:0 1em}\
 h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #d9dde5;padding-bottom:.2em}\
 table{border-collapse:collapse;width:100%;margin:.5em 0}td,th{border:1px solid #d9dde5;padding:.3em .5em;text-align:left;vertical-align:top}\
-th{background:#f3f5f9}.passed{color:#17803d}.failed{color:#c62828;font-weight:600}.skipped{color:#8a6d00}\
+th{background:#f3f5f9}.passed{color:#17803d}.failed{color:#c62828;font-weight:600}.skipped{color:#8a6d00}.interrupted,.notrun{color:#6a3fb5;font-weight:600}\
 .badge{display:inline-block;padding:.1em .6em;border-radius:1em;color:#fff;font-weight:600}\
 .b-passed{background:#17803d}.b-failed{background:#c62828}.b-skipped{background:#a07c00}\
 pre{background:#f6f8fa;border:1px solid #e1e4e8;padding:.6em;overflow-x:auto;white-space:pre-wrap;word-break:break-all}\
@@ -22,14 +22,25 @@ pre{background:#f6f8fa;border:1px solid #e1e4e8;padding:.6em;overflow-x:auto;whi
 pub fn render(outcome: &Outcome) -> String {
     let mut h = String::new();
     let s = &outcome.summary;
-    let overall = if s.failed > 0 { "failed" } else { "passed" };
+    let overall = if s.failed > 0 {
+        "failed"
+    } else if outcome.interrupted || s.interrupted + s.not_run > 0 {
+        "interrupted"
+    } else {
+        "passed"
+    };
+    let unfinished = if s.interrupted + s.not_run > 0 {
+        format!(" · {} interrupted · {} not run", s.interrupted, s.not_run)
+    } else {
+        String::new()
+    };
     let _ = write!(
         h,
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>tapedeck report</title><style>{STYLE}</style></head><body>"
     );
     let _ = write!(
         h,
-        "<h1>tapedeck report <span class=\"badge b-{overall}\">{} passed · {} failed · {} skipped</span></h1>\
+        "<h1>tapedeck report <span class=\"badge b-{overall}\">{} passed · {} failed · {} skipped{unfinished}</span></h1>\
          <p class=\"muted\">Provider <code>{}</code>, {:?} mode, started {}, {} runs in {}.</p>",
         s.passed,
         s.failed,
@@ -58,6 +69,8 @@ fn verdict_class(v: Verdict) -> &'static str {
         Verdict::Passed => "passed",
         Verdict::Failed => "failed",
         Verdict::Skipped => "skipped",
+        Verdict::Interrupted => "interrupted",
+        Verdict::NotRun => "notrun",
     }
 }
 

@@ -10,6 +10,8 @@ pub fn run_line(run: &RunOutcome, mode: Mode) -> String {
         Verdict::Passed => "PASS",
         Verdict::Failed => "FAIL",
         Verdict::Skipped => "SKIP",
+        Verdict::Interrupted => "INTR",
+        Verdict::NotRun => "NRUN",
     };
     let label = format!("{} @ {}", run.suite, run.microversion);
     let ran = run.steps.iter().filter(|s| s.verdict != Verdict::Skipped).count();
@@ -18,7 +20,7 @@ pub fn run_line(run: &RunOutcome, mode: Mode) -> String {
         _ => secs(run.wall_ms),
     };
     match run.verdict {
-        Verdict::Skipped => format!("{tag}  {label:<40} {}", run.reason.as_deref().unwrap_or("")),
+        Verdict::Skipped | Verdict::NotRun => format!("{tag}  {label:<40} {}", run.reason.as_deref().unwrap_or("")),
         _ if run.steps.is_empty() => format!("{tag}  {label:<40} (not run)"),
         _ => format!("{tag}  {label:<40} {ran}/{} steps  {time}", run.steps.len()),
     }
@@ -67,7 +69,17 @@ pub fn step_details(out: &mut String, run: &RunOutcome, step: &StepOutcome) {
 
 pub fn summary(outcome: &Outcome) -> String {
     let s = &outcome.summary;
-    format!("{} passed, {} failed, {} skipped", s.passed, s.failed, s.skipped)
+    let mut line = format!("{} passed, {} failed, {} skipped", s.passed, s.failed, s.skipped);
+    if s.interrupted > 0 {
+        line.push_str(&format!(", {} interrupted", s.interrupted));
+    }
+    if s.not_run > 0 {
+        line.push_str(&format!(", {} not run", s.not_run));
+    }
+    if outcome.interrupted {
+        line.push_str(" — interrupted: the evidence is incomplete");
+    }
+    line
 }
 
 pub fn footer(outcome: &Outcome) -> String {

@@ -29,9 +29,11 @@ fn suite(run: &RunOutcome) -> TestSuite {
     if run.steps.is_empty() {
         // Skipped or not run at all (no cassette, stale cassette): one case says why.
         let mut status = match run.verdict {
-            Verdict::Skipped => TestCaseStatus::skipped(),
+            Verdict::Skipped | Verdict::NotRun => TestCaseStatus::skipped(),
             Verdict::Passed => TestCaseStatus::success(),
             Verdict::Failed => TestCaseStatus::non_success(NonSuccessKind::Failure),
+            // Not the provider's failure, but never a pass: CI shows it as an error.
+            Verdict::Interrupted => TestCaseStatus::non_success(NonSuccessKind::Error),
         };
         if let Some(reason) = &run.reason {
             set_message(&mut status, reason);
@@ -53,7 +55,12 @@ fn suite(run: &RunOutcome) -> TestSuite {
 fn case(run: &RunOutcome, classname: &str, step: &StepOutcome) -> TestCase {
     let status = match step.verdict {
         Verdict::Passed => TestCaseStatus::success(),
-        Verdict::Skipped => {
+        Verdict::Interrupted => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+            set_message(&mut s, step.reason.as_deref().unwrap_or("interrupted"));
+            s
+        }
+        Verdict::Skipped | Verdict::NotRun => {
             let mut s = TestCaseStatus::skipped();
             if let Some(r) = &step.reason {
                 set_message(&mut s, r);

@@ -37,6 +37,8 @@ fn verdict(v: Verdict) -> &'static str {
         Verdict::Passed => "✅ passed",
         Verdict::Failed => "❌ failed",
         Verdict::Skipped => "⏭ skipped",
+        Verdict::Interrupted => "⏸ interrupted",
+        Verdict::NotRun => "∅ not run",
     }
 }
 

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use crate::outcome::{CheckKind, CheckState, Outcome, RunOutcome, Verdict};
 
-/// Each capability with its verdict (failed if any run failed, skipped if all skipped) and runs.
+/// Each capability with its verdict (failed if any run failed, interrupted if any did not
+/// finish, skipped if all skipped) and runs.
 pub fn capabilities(outcome: &Outcome) -> Vec<(&str, Verdict, Vec<&RunOutcome>)> {
     let mut caps: BTreeMap<&str, Vec<&RunOutcome>> = BTreeMap::new();
     for r in &outcome.runs {
@@ -16,6 +17,8 @@ pub fn capabilities(outcome: &Outcome) -> Vec<(&str, Verdict, Vec<&RunOutcome>)>
         .map(|(cap, runs)| {
             let v = if runs.iter().any(|r| r.verdict == Verdict::Failed) {
                 Verdict::Failed
+            } else if runs.iter().any(|r| r.verdict.unfinished()) {
+                Verdict::Interrupted
             } else if runs.iter().all(|r| r.verdict == Verdict::Skipped) {
                 Verdict::Skipped
             } else {

@@ -1,9 +1,12 @@
 //! What the steps of one run share (the run context), and what every run of the process shares.
 
+use std::time::Duration;
+
 use super::batch::Batches;
 use super::cancel::Cancel;
 use super::estimate::Estimates;
 use super::event::Progress;
+use super::evidence::SentAction;
 use crate::exchange::Exchange;
 use crate::plan::RunPlan;
 use crate::schema_store::{ExtraKeys, SchemaStore};
@@ -28,6 +31,13 @@ pub struct RunCtx<'a> {
     pub batches: Option<&'a Batches>,
     /// Set when the provider could not be reached: a recording is then not complete.
     pub transport_failed: bool,
+    /// How long a cleanup may take to see what it deletes gone.
+    pub cleanup_timeout: Duration,
+    /// The last server action a request step sent: the wait after it looks for its evidence.
+    pub last_action: Option<SentAction>,
+    /// Set while the cleanups run: they go to their end after an interrupt (retries and
+    /// pauses included); only an abort stops them.
+    pub cleaning: bool,
 }
 
 /// A cleanup registered by a step that ran, rendered with the variables of that moment.
@@ -49,6 +59,7 @@ pub struct Shared<'a> {
     pub extra_keys: ExtraKeys,
     pub estimates: &'a Estimates,
     pub batches: Option<&'a Batches>,
+    pub cleanup_timeout: Duration,
 }
 
 /// `file:line:column` of a step, for messages.

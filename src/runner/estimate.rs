@@ -17,6 +17,7 @@ use crate::cassette::Cassette;
 use crate::exchange::Exchange;
 use crate::schema_store::SchemaStore;
 use crate::status_model::GONE;
+use crate::suite::{Action, Suite};
 
 /// Arrivals kept per transition: the recent ones describe the provider as it is now.
 const KEEP: usize = 8;
@@ -126,9 +127,12 @@ impl Estimates {
         }
     }
 
-    /// Learns every wait of a recorded cassette: consecutive polls of one server (its GETs
-    /// and batch polls) within one step, after the request that started the transition.
-    pub fn learn_from(&self, cassette: &Cassette, store: &SchemaStore) {
+    /// Learns every wait of a recorded cassette: the consecutive polls of one server (its GETs
+    /// and batch polls) of a wait step (`suite`'s), after the request that started the
+    /// transition.
+    pub fn learn_from(&self, cassette: &Cassette, suite: &Suite, store: &SchemaStore) {
+        let waits: Vec<&str> =
+            suite.steps.iter().filter(|s| matches!(s.action, Action::Wait(_))).map(|s| s.name.as_str()).collect();
         let ex = &cassette.exchanges;
         let mut i = 0;
         while i < ex.len() {
@@ -141,7 +145,10 @@ impl Estimates {
                 j += 1;
             }
             let polls = &ex[i..=j];
-            let is_wait = i > 0 && ex[i].request.method == "GET" && ex[i - 1].step != ex[i].step && polls.len() > 1;
+            let is_wait = i > 0
+                && ex[i].request.method == "GET"
+                && ex[i - 1].step != ex[i].step
+                && waits.contains(&ex[i].step.as_str());
             if is_wait {
                 let before = &ex[i - 1];
                 let began = before.offset_ms + before.duration_ms;
@@ -156,7 +163,9 @@ impl Estimates {
                         .to_string(),
                 };
                 let at = |e: &Exchange| (e.offset_ms + e.duration_ms).saturating_sub(began);
-                let arrival = Arrival { lo: at(&polls[polls.len() - 2]), hi: at(last) };
+                // A single poll that found it there says only "no later than" (as `wait::learn`).
+                let lo = polls.len().checked_sub(2).map_or(at(last), |k| at(&polls[k]));
+                let arrival = Arrival { lo, hi: at(last) };
                 self.record(&transition_key(Some(before), store, &until), arrival);
             }
             i = j + 1;
@@ -194,7 +203,9 @@ mod tests {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/cassettes/nova-34.0.0/server-lifecycle@2.1.yaml");
         let cassette = crate::cassette::load(std::path::Path::new(path)).unwrap();
         let e = Estimates::default();
-        e.learn_from(&cassette, SchemaStore::embedded());
+        let suite = concat!(env!("CARGO_MANIFEST_DIR"), "/suites/server-lifecycle.yaml");
+        let suite = crate::suite::load_suite(std::path::Path::new(suite), &[]).unwrap();
+        e.learn_from(&cassette, &suite, SchemaStore::embedded());
         let keys: Vec<String> = e.known.lock().unwrap().recorded.keys().cloned().collect();
         assert!(keys.contains(&"create-server → ACTIVE".to_string()), "{keys:?}");
         assert!(keys.contains(&"reboot-server-reboot-action SOFT → ACTIVE".to_string()), "{keys:?}");

@@ -3,9 +3,11 @@
 
 mod batch;
 mod cancel;
+mod cleanup;
 mod context;
 pub mod estimate;
 mod event;
+mod evidence;
 mod poll;
 mod retry;
 mod run;
@@ -45,6 +47,8 @@ pub struct RunnerConfig {
     pub events: Option<mpsc::UnboundedSender<Event>>,
     /// Let waits of concurrent runs share one list request per poll (live, `jobs` > 1).
     pub batch_waits: bool,
+    /// How long a cleanup may take to see the server it deletes gone.
+    pub cleanup_timeout: Duration,
 }
 
 pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
@@ -70,6 +74,7 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
         let estimates = estimates.clone();
         let batches = batches.clone();
         let mode = config.mode;
+        let cleanup_timeout = config.cleanup_timeout;
         // Taken before spawning, so runs start in `start_order` (with --jobs 1: strictly in turn).
         let permit = semaphore.acquire_owned().await.ok();
         handles.push((
@@ -94,6 +99,7 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
                         extra_keys,
                         estimates: &estimates,
                         batches: batches.as_deref(),
+                        cleanup_timeout,
                     },
                     progress,
                 )
@@ -124,6 +130,7 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
         provider,
         started_at,
         duration_ms: crate::util::clock::millis(started.elapsed()),
+        interrupted: config.cancel.is_cancelled(),
         runs,
         summary,
     }
@@ -143,9 +150,10 @@ fn learn_recorded_durations(
     });
     cassettes
         .iter()
-        .map(|cassette| {
+        .zip(plans)
+        .map(|(cassette, plan)| {
             let cassette = cassette.as_ref()?;
-            estimates.learn_from(cassette, schemas);
+            estimates.learn_from(cassette, &plan.suite, schemas);
             cassette.exchanges.last().map(|e| Duration::from_millis(e.offset_ms + e.duration_ms))
         })
         .collect()
@@ -185,6 +193,7 @@ fn transport_for(plan: &mut RunPlan, endpoint: Option<Arc<Endpoint>>) -> Option<
                 identities: plan.identities.clone(),
                 variables: plan.recorded_vars(),
                 skipped: None,
+                exchange_count: 0,
                 exchanges: Vec::new(),
             };
             Some(Box::new(RecordTransport::new(LiveTransport::new(e), header, plan.cassette_path.clone())))

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use super::context::{RunCtx, Shared};
 use super::event::{Event, Progress};
-use super::{step, wait};
+use super::{cleanup, step, wait};
 use crate::outcome::{CassetteRef, CassetteState, RunOutcome, StepKind, StepOutcome, Verdict};
 use crate::plan::{RunPlan, Source};
 use crate::suite::{Action, Step};
@@ -18,7 +18,7 @@ pub async fn run(
     shared: Shared<'_>,
     progress: Progress,
 ) -> RunOutcome {
-    let Shared { cancel, schemas, extra_keys, estimates, batches } = shared;
+    let Shared { cancel, schemas, extra_keys, estimates, batches, cleanup_timeout } = shared;
     let wall = Instant::now();
     let suite = plan.suite.clone();
     let mut outcome = RunOutcome {
@@ -69,6 +69,12 @@ pub async fn run(
         }
         _ => {}
     }
+    // Interrupted before it began: it says nothing, and is not a pass.
+    if cancel.is_cancelled() {
+        outcome.verdict = Verdict::NotRun;
+        outcome.reason = Some("not run: interrupted before it started".into());
+        return outcome;
+    }
     let Some(mut transport) = transport else {
         outcome.verdict = Verdict::Failed;
         outcome.reason = Some("internal: no transport for this run".into());
@@ -96,6 +102,9 @@ pub async fn run(
         estimates,
         batches,
         transport_failed: false,
+        cleanup_timeout,
+        last_action: None,
+        cleaning: false,
     };
     let mut stop: Option<String> = None;
     for s in &suite.steps {
@@ -104,8 +113,8 @@ pub async fn run(
             continue;
         }
         if cancel.is_cancelled() {
-            stop = Some("not run: interrupted".into());
-            outcome.steps.push(skipped(s, "not run: interrupted"));
+            stop = Some(NOT_RUN_INTERRUPTED.into());
+            outcome.steps.push(skipped(s, NOT_RUN_INTERRUPTED));
             continue;
         }
         if let Some(why) = out_of_range(s, &plan) {
@@ -125,9 +134,10 @@ pub async fn run(
 
     // Cleanups always run, newest first, even after a failure or an interrupt.
     let cleanups = std::mem::take(&mut ctx.cleanups);
+    ctx.cleaning = true;
     for c in cleanups.iter().rev() {
         if !c.done {
-            let result = step::cleanup(&mut ctx, c).await;
+            let result = cleanup::cleanup(&mut ctx, c).await;
             let settled = result.verdict != Verdict::Failed;
             outcome.cleanups.push(result);
             if !settled {
@@ -137,12 +147,24 @@ pub async fn run(
         cancel.settle(c.token);
     }
 
+    // A run whose steps did not all get to run because of an interrupt is interrupted, unless
+    // one of them had already failed (that failure stands).
+    let cut_short = outcome.steps.iter().find(|s| {
+        s.verdict == Verdict::Interrupted
+            || (s.verdict == Verdict::Skipped && s.reason.as_deref() == Some(NOT_RUN_INTERRUPTED))
+    });
     outcome.verdict = if outcome.steps.iter().chain(&outcome.cleanups).any(|s| s.verdict == Verdict::Failed) {
         Verdict::Failed
+    } else if cut_short.is_some() {
+        Verdict::Interrupted
     } else {
         Verdict::Passed
     };
-    outcome.reason = outcome.first_failure().map(|(s, why)| format!("step `{}`: {why}", s.name));
+    outcome.reason = match (outcome.first_failure(), cut_short) {
+        (Some((s, why)), _) => Some(format!("step `{}`: {why}", s.name)),
+        (None, Some(s)) => Some(format!("interrupted at step `{}`", s.name)),
+        (None, None) => None,
+    };
     outcome.duration_ms = millis(ctx.transport.elapsed());
     outcome.exchanges = std::mem::take(&mut ctx.exchanges);
     let complete = !ctx.transport_failed && !cancel.is_cancelled();
@@ -150,6 +172,9 @@ pub async fn run(
     outcome.wall_ms = millis(wall.elapsed());
     outcome
 }
+
+/// Why a step was not run when the process was interrupted before it.
+const NOT_RUN_INTERRUPTED: &str = "not run: interrupted";
 
 fn finish(outcome: &mut RunOutcome, transport: &mut dyn Transport, end: RunEnd<'_>) {
     match transport.finish(end) {

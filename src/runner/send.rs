@@ -42,7 +42,7 @@ pub async fn send(ctx: &mut RunCtx<'_>, out: &mut StepOutcome, outgoing: Outgoin
                 }
             }
             Err(e) => match retry::after_error(&method, e.kind, attempt) {
-                Some(pause) if !ctx.cancel.is_cancelled() => {
+                Some(pause) if ctx.cleaning || !ctx.cancel.is_cancelled() => {
                     retried(out, format!("{e}; retried after {:.1} s", pause.as_secs_f64()));
                     pause
                 }
@@ -63,6 +63,10 @@ pub async fn send(ctx: &mut RunCtx<'_>, out: &mut StepOutcome, outgoing: Outgoin
         };
         attempt += 1;
         let cancel = ctx.cancel;
+        if ctx.cleaning {
+            ctx.transport.pause(pause).await;
+            continue;
+        }
         tokio::select! {
             _ = ctx.transport.pause(pause) => {}
             _ = cancel.cancelled() => {}

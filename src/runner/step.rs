@@ -1,6 +1,7 @@
 //! A request step (and a cleanup): render the request, send it, check the response, capture.
 
 use super::context::{PendingCleanup, RunCtx, location};
+use super::evidence::sent_action;
 use super::send::send;
 use crate::check::{capture::capture, expect::check_response, schema::check_exchange};
 use crate::outcome::{CheckKind, CheckOutcome, CheckState, StepKind, StepOutcome, Verdict};
@@ -28,6 +29,9 @@ pub async fn request(ctx: &mut RunCtx<'_>, s: &Step, spec: &RequestSpec) -> Step
         Err(e) => return fail(out, CheckOutcome::new(CheckKind::Transport, "request", CheckState::Failed).message(e)),
     };
     out.duration_ms = exchange.duration_ms;
+    if let Some(action) = sent_action(&exchange) {
+        ctx.last_action = Some(action);
+    }
     out.checks.extend(check_response(&s.expect, &exchange.response, &ctx.vars));
     out.checks.extend(check_exchange(ctx.schemas, &exchange, ctx.extra_keys, s.expect.operation.as_deref()));
     for c in &s.captures {
@@ -67,50 +71,6 @@ pub async fn request(ctx: &mut RunCtx<'_>, s: &Step, spec: &RequestSpec) -> Step
     }
     if out.checks.iter().any(CheckOutcome::failed) {
         out.verdict = Verdict::Failed;
-    }
-    out
-}
-
-pub async fn cleanup(ctx: &mut RunCtx<'_>, pending: &PendingCleanup) -> StepOutcome {
-    let name = format!("cleanup of `{}`", pending.step);
-    let mut out = StepOutcome::start(&name, StepKind::Cleanup, None, millis(ctx.transport.elapsed()));
-    let outgoing = match render(ctx.plan, &name, &pending.spec, &pending.vars) {
-        Ok(o) => o,
-        // The step failed before capturing what the cleanup names: nothing was created.
-        Err(e) => {
-            out.verdict = Verdict::Skipped;
-            out.reason = Some(format!("nothing to clean up: {e}"));
-            return out;
-        }
-    };
-    match send(ctx, &mut out, outgoing.clone()).await {
-        Ok(index) => {
-            let status = ctx.exchanges[index].response.status;
-            out.duration_ms = ctx.exchanges[index].duration_ms;
-            // 404: already gone, which is what a cleanup wants.
-            let ok = (200..300).contains(&status) || status == 404;
-            out.checks.push(
-                CheckOutcome::new(
-                    CheckKind::Status,
-                    "status",
-                    if ok { CheckState::Passed } else { CheckState::Failed },
-                )
-                .expected("2xx or 404")
-                .actual(status.to_string()),
-            );
-            let exchange = ctx.exchanges[index].clone();
-            out.checks.extend(check_exchange(ctx.schemas, &exchange, ctx.extra_keys, None));
-            if !ok {
-                out.verdict = Verdict::Failed;
-                out.reason = Some(format!("{} answered {status}: the resource may remain", outgoing.describe()));
-            } else if out.checks.iter().any(CheckOutcome::failed) {
-                out.verdict = Verdict::Failed;
-            }
-        }
-        Err(e) => {
-            out.verdict = Verdict::Failed;
-            out.reason = Some(format!("{e}: the resource may remain"));
-        }
     }
     out
 }

@@ -12,13 +12,15 @@ use super::batch::{self, Group, Turn};
 use super::context::{RunCtx, location};
 use super::estimate::{Arrival, transition_key};
 use super::event::Event;
+use super::evidence::confirm;
 use super::poll::PollSchedule;
 use super::send::send;
 use crate::check::path::check_path;
 use crate::check::schema::check_exchange;
+use crate::check::transition::check_states;
 use crate::exchange::{Exchange, SharedStr};
 use crate::outcome::{CheckKind, CheckOutcome, CheckState, Observation, StepKind, StepOutcome, Trace, Verdict};
-use crate::status_model::GONE;
+use crate::status_model::{GONE, TRANSITIONAL};
 use crate::suite::{Step, WaitSpec};
 use crate::transport::Outgoing;
 use crate::util::clock::millis;
@@ -79,10 +81,18 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
             .body
             .clone()
             .map(|b| (b, exchange.response.status, exchange.request.path.clone(), schema.clone()));
-        let schema_failed = schema.iter().any(CheckOutcome::failed);
+        let broken: Vec<&str> = [(CheckKind::Schema, "schema"), (CheckKind::Protocol, "protocol")]
+            .into_iter()
+            .filter(|(kind, _)| schema.iter().any(|c| c.failed() && c.kind == *kind))
+            .map(|(_, name)| name)
+            .collect();
         out.checks.extend(schema.into_iter().filter(|c| c.state != CheckState::Passed));
-        if schema_failed {
-            break Err(format!("the response to poll {} does not match its schema", out.exchanges.len()));
+        if !broken.is_empty() {
+            break Err(format!(
+                "the response to poll {} fails its {} checks",
+                out.exchanges.len(),
+                broken.join(" and ")
+            ));
         }
         let response = &exchange.response;
         let server_doc = exchange.polled_server();
@@ -108,6 +118,13 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
             task_state: field("OS-EXT-STS:task_state").map(|t| as_before(&t, last.and_then(|o| o.task_state.as_ref()))),
             vm_state: field("OS-EXT-STS:vm_state").map(|v| as_before(&v, last.and_then(|o| o.vm_state.as_ref()))),
         };
+        if let Some(disagrees) =
+            check_states(&status, observation.vm_state.as_deref(), observation.task_state.as_deref())
+        {
+            out.checks.push(disagrees);
+            trace.observations.push(observation);
+            break Err(format!("poll {} is not a state Nova shows", out.exchanges.len()));
+        }
         let fault = server_doc.and_then(|d| d.get("fault")).map(|f| excerpt(f, 400));
         let task_visible = server_doc.is_some_and(|d| d.get("OS-EXT-STS:task_state").is_some());
         let waited_ms = millis(ctx.transport.elapsed().saturating_sub(started));
@@ -143,7 +160,7 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
             break Err(format!("timed out after {} waiting for {}", seconds(waited), spec.until));
         }
         if ctx.cancel.is_cancelled() {
-            break Err("interrupted".into());
+            break Err(INTERRUPTED.into());
         }
         // A share of another wait's poll leaves this wait's own schedule as it was.
         if own || due <= waited {
@@ -151,10 +168,34 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
                 + schedule.next_delay(waited).min(spec.timeout.saturating_sub(waited).max(Duration::from_millis(1)));
         }
     };
-    if result.is_ok() {
-        learn(ctx, &out.exchanges, started, &transition);
-    }
+    let result = match result {
+        Ok(()) => {
+            learn(ctx, &out.exchanges, started, &transition);
+            evidence(ctx, &mut out, &trace, spec).await
+        }
+        Err(e) => Err(e),
+    };
     finish(out, Some(trace), result, started, ctx)
+}
+
+/// The instance action of the request that caused this wait (if one did): the evidence of the
+/// transition, and of the declared transitional statuses no poll saw.
+async fn evidence(ctx: &mut RunCtx<'_>, out: &mut StepOutcome, trace: &Trace, spec: &WaitSpec) -> Result<(), String> {
+    let Some(action) = ctx.last_action.take_if(|a| a.server == trace.server) else { return Ok(()) };
+    let seen = trace.distinct_statuses();
+    let missed: Vec<String> = spec
+        .path
+        .iter()
+        .filter(|s| TRANSITIONAL.contains(*s) && **s != spec.until && !seen.contains(*s))
+        .map(|s| s.to_string())
+        .collect();
+    let check = confirm(ctx, out, &action, &missed).await;
+    let failed = check.failed().then(|| check.message.clone().unwrap_or_default());
+    out.checks.push(check);
+    match failed {
+        Some(why) => Err(why),
+        None => Ok(()),
+    }
 }
 
 /// One poll of the server after `pause`: the wait's own `GET /servers/{id}`, or its share of a
@@ -252,6 +293,12 @@ fn finish(
     let target = trace.as_ref().map(|t| format!("server {}", t.server)).unwrap_or_else(|| "server".into());
     let check = match &result {
         Ok(()) => CheckOutcome::new(CheckKind::Path, target, CheckState::Passed),
+        // Not a failure of the provider, and not a pass: the path was not seen to its end.
+        Err(e) if e == INTERRUPTED => {
+            out.verdict = Verdict::Interrupted;
+            out.reason = Some(format!("interrupted before the server reached {}", spec_until(&trace)));
+            CheckOutcome::new(CheckKind::Path, target, CheckState::Gap).message(e.clone())
+        }
         Err(e) => {
             out.verdict = Verdict::Failed;
             out.reason = Some(if seen.is_empty() { e.clone() } else { format!("{e} (observed: {seen})") });
@@ -264,8 +311,21 @@ fn finish(
         Some(e) => check.expected(e).actual(seen),
         None => check,
     });
+    // The evidence's own exchanges are checked too (schema, protocol).
+    if out.verdict == Verdict::Passed
+        && let Some(failed) = out.checks.iter().find(|c| c.failed())
+    {
+        out.verdict = Verdict::Failed;
+        out.reason = Some(failed.describe());
+    }
     out.trace = trace;
     out
+}
+
+const INTERRUPTED: &str = "interrupted";
+
+fn spec_until(trace: &Option<Trace>) -> &str {
+    trace.as_ref().map_or("its status", |t| t.until.as_str())
 }
 
 /// `value`, as the string of the poll before when they are equal: a long wait holds each

@@ -69,9 +69,24 @@ pub struct Seen {
 pub struct Script {
     replies: Arc<Mutex<HashMap<String, VecDeque<Reply>>>>,
     pub seen: Arc<Mutex<Vec<Seen>>>,
+    /// After an accepted `DELETE /x`, `GET /x` answers 404, as Nova's do once the server is gone.
+    deletes_remove: Arc<std::sync::atomic::AtomicBool>,
+}
+
+fn not_found(key: &str) -> Reply {
+    Reply::Json(404, vec![], format!(r#"{{"itemNotFound": {{"code": 404, "message": "no script for {key}"}}}}"#))
 }
 
 impl Script {
+    /// From now on an accepted `DELETE` removes what it names: a `GET` of it answers 404.
+    pub fn remove_on_delete(&self) {
+        self.deletes_remove.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn deletes_remove(&self) -> bool {
+        self.deletes_remove.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Replies for "METHOD /path" in order; the last one repeats.
     pub fn on(&self, key: &str, replies: Vec<Reply>) {
         self.replies.lock().unwrap().insert(key.to_string(), replies.into());
@@ -82,11 +97,7 @@ impl Script {
         match map.get_mut(key) {
             Some(q) if q.len() > 1 => q.pop_front().unwrap(),
             Some(q) => q.front().cloned().unwrap_or(Reply::Close),
-            None => Reply::Json(
-                404,
-                vec![],
-                format!(r#"{{"itemNotFound": {{"code": 404, "message": "no script for {key}"}}}}"#),
-            ),
+            None => not_found(key),
         }
     }
 }
@@ -133,6 +144,25 @@ pub async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<Seen> {
     Some(Seen { method, path, headers, body })
 }
 
+/// What Nova adds to every answer: the microversion asked for echoed and named in `Vary`
+/// (as two header lines, as Nova sends it), and a request id of its own. A script's own
+/// headers win.
+fn nova_headers(request: &[(String, String)]) -> Vec<(&'static str, String)> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut out = vec![("x-openstack-request-id", format!("req-00000000-0000-4000-8000-{n:012}"))];
+    let asked = |name: &str| request.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    if let Some(v) = asked("openstack-api-version") {
+        out.push(("OpenStack-API-Version", v));
+        out.push(("Vary", "OpenStack-API-Version".into()));
+    }
+    if let Some(v) = asked("x-openstack-nova-api-version") {
+        out.push(("X-OpenStack-Nova-API-Version", v));
+        out.push(("Vary", "X-OpenStack-Nova-API-Version".into()));
+    }
+    out
+}
+
 /// Serves `script` on 127.0.0.1; returns the base URL (`http://127.0.0.1:PORT`).
 pub async fn serve(script: Script) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -144,9 +174,20 @@ pub async fn serve(script: Script) -> String {
             tokio::spawn(async move {
                 let Some(Seen { method, path, headers, body }) = read_request(&mut sock).await else { return };
                 let key = format!("{method} {}", path.split('?').next().unwrap_or(""));
-                script.seen.lock().unwrap().push(Seen { method, path, headers, body });
+                script.seen.lock().unwrap().push(Seen { method: method.clone(), path, headers: headers.clone(), body });
+                let nova = nova_headers(&headers);
                 let response = match script.reply(&key) {
                     Reply::Json(status, extra, body) => {
+                        let mut extra = extra;
+                        let scripted: Vec<&str> = extra.iter().map(|(k, _)| *k).collect();
+                        let added: Vec<_> = nova
+                            .into_iter()
+                            .filter(|(k, _)| !scripted.iter().any(|e| e.eq_ignore_ascii_case(k)))
+                            .collect();
+                        extra.extend(added);
+                        if method == "DELETE" && (200..300).contains(&status) && script.deletes_remove() {
+                            script.on(&key.replacen("DELETE", "GET", 1), vec![not_found(&key)]);
+                        }
                         let extra: String = extra.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
                         format!(
                             "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
