@@ -213,6 +213,10 @@ class NovaSandbox(integrated_helpers._IntegratedTestBase):
         # 3 s recycle time). Never recycle.
         for group in ('database', 'api_database'):
             self.flags(connection_recycle_time=10 ** 9, group=group)
+        # Placement keeps its own configuration and in-memory database, with the same
+        # recycle: a sandbox older than an hour answered every schedule with 500 "no such
+        # table: resource_providers" (seen after 66 minutes; servers then went to ERROR).
+        self._never_recycle_placement_connections()
         if KEYSTONE is not None:
             self._configure_authtoken()
         super().setUp()
@@ -226,6 +230,20 @@ class NovaSandbox(integrated_helpers._IntegratedTestBase):
         alt = copy.deepcopy(glance_fixture.GlanceFixture.image1)
         alt.update(id=IMAGE_ALT_ID, name='tapedeck-alt')
         self.glance.create(None, alt)
+
+    @staticmethod
+    def _never_recycle_placement_connections():
+        from nova.tests.functional import fixtures as func_fixtures
+        configure = func_fixtures.PlacementFixture._configure_placement
+        if getattr(configure, 'tapedeck', False):
+            return
+
+        def never_recycle(fixture, conf_fixture):
+            configure(fixture, conf_fixture)
+            conf_fixture.config(connection_recycle_time=10 ** 9,
+                                group='placement_database')
+        never_recycle.tapedeck = True
+        func_fixtures.PlacementFixture._configure_placement = never_recycle
 
     def _keep_request_ids(self):
         # The functional environment's stubbed keystone context builds the RequestContext

@@ -213,15 +213,19 @@ mod tests {
         assert!(n > 40, "{n} cassettes");
     }
 
-    /// The shipped cassette with its last exchange repeated until the file is over `bytes`.
+    /// The shipped cassette with its last exchange repeated until the file is over `bytes`
+    /// (its header's count raised to match).
     fn long(bytes: usize) -> String {
         let text = std::fs::read_to_string(SHIPPED).unwrap();
         let last = &text[text.rfind("\n- step: ").unwrap() + 1..];
+        let count = load_str(Path::new(SHIPPED), &text).unwrap().exchanges.len();
         let mut out = text.clone();
+        let mut added = 0;
         while out.len() <= bytes {
             out.push_str(last);
+            added += 1;
         }
-        out
+        out.replacen(&format!("\nexchange_count: {count}\n"), &format!("\nexchange_count: {}\n", count + added), 1)
     }
 
     #[test]

@@ -93,6 +93,37 @@ fn keys(groups: &[Group]) -> Vec<(String, usize)> {
         .collect()
 }
 
+/// Segment keys for alignment: the request and which occurrence of it this is.
+fn segment_keys(segments: &[Group]) -> Vec<(String, usize)> {
+    let mut seen = std::collections::HashMap::new();
+    segments
+        .iter()
+        .map(|g| {
+            let line = request_line(&g.exchanges[0]);
+            let n = seen.entry(line.clone()).or_insert(0);
+            *n += 1;
+            (line, *n)
+        })
+        .collect()
+}
+
+/// A step's runs of the same request: a wait's polls, then
+/// the instance action asked for as its evidence; a cleanup's delete, then its follow-up polls.
+fn segments<'a>(g: &Group<'a>) -> Vec<Group<'a>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut after_ms = g.after_ms;
+    for i in 1..=g.exchanges.len() {
+        if i == g.exchanges.len() || request_line(&g.exchanges[i]) != request_line(&g.exchanges[start]) {
+            out.push(Group { step: g.step, exchanges: &g.exchanges[start..i], after_ms });
+            let last = &g.exchanges[i - 1];
+            after_ms = last.offset_ms + last.duration_ms;
+            start = i;
+        }
+    }
+    out
+}
+
 fn request_line(e: &CanonExchange) -> String {
     format!("{} {}", e.method, e.path)
 }
@@ -254,19 +285,45 @@ impl Comparer<'_> {
         merge_same_step(out)
     }
 
+    /// Two recordings of one step, segment by segment (`segments`): repeated GETs of one
+    /// resource (a wait's polls, a cleanup following its delete) compare as a wait, whatever
+    /// their number; other exchanges one by one; a segment one side lacks is missing or extra.
     fn groups(&self, ga: &Group, gb: &Group) -> Vec<Finding> {
-        let path = &ga.exchanges[0].path;
-        let polls = |g: &Group| g.exchanges.iter().all(|e| e.method == "GET" && &e.path == path);
-        if (ga.exchanges.len() > 1 || gb.exchanges.len() > 1) && polls(ga) && polls(gb) {
-            return self.wait(ga, gb);
+        let (sa, sb) = (segments(ga), segments(gb));
+        let (ka, kb) = (segment_keys(&sa), segment_keys(&sb));
+        let mut out = Vec::new();
+        for op in capture_diff_slices(Algorithm::Myers, &ka, &kb) {
+            let (tag, ra, rb) = op.as_tag_tuple();
+            match tag {
+                DiffTag::Equal => {
+                    for (x, y) in ra.zip(rb) {
+                        out.extend(self.segment(&sa[x], &sb[y]));
+                    }
+                }
+                _ => {
+                    for e in ra.flat_map(|x| sa[x].exchanges) {
+                        out.extend(self.one_sided(ga.step, e, Class::Missing));
+                    }
+                    for e in rb.flat_map(|y| sb[y].exchanges) {
+                        out.extend(self.one_sided(gb.step, e, Class::Extra));
+                    }
+                }
+            }
+        }
+        merge_same_step(out)
+    }
+
+    fn segment(&self, sa: &Group, sb: &Group) -> Vec<Finding> {
+        if sa.exchanges[0].method == "GET" && (sa.exchanges.len() > 1 || sb.exchanges.len() > 1) {
+            return self.wait(sa, sb);
         }
         let mut out = Vec::new();
-        let n = ga.exchanges.len().max(gb.exchanges.len());
+        let n = sa.exchanges.len().max(sb.exchanges.len());
         for i in 0..n {
-            match (ga.exchanges.get(i), gb.exchanges.get(i)) {
-                (Some(a), Some(b)) => out.extend(self.exchange(ga.step, a, b, (&a.verdict, &b.verdict))),
-                (Some(a), None) => out.extend(self.one_sided(ga.step, a, Class::Missing)),
-                (None, Some(b)) => out.extend(self.one_sided(ga.step, b, Class::Extra)),
+            match (sa.exchanges.get(i), sb.exchanges.get(i)) {
+                (Some(a), Some(b)) => out.extend(self.exchange(sa.step, a, b, (&a.verdict, &b.verdict))),
+                (Some(a), None) => out.extend(self.one_sided(sa.step, a, Class::Missing)),
+                (None, Some(b)) => out.extend(self.one_sided(sa.step, b, Class::Extra)),
                 (None, None) => {}
             }
         }
