@@ -40,10 +40,13 @@ pub fn settled(status: &str, server: Option<&serde_json::Value>) -> bool {
     no_task && off_host
 }
 
+/// `(vm_state, its status, [(task_state, the status it shows instead)])`.
+pub type StateRow = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+
 /// The status Nova shows for a `vm_state`, and the task states that show another
 /// (nova/api/openstack/common.py `_STATE_MAP`, nova 34.0.0): `(vm_state, default, [(task_state,
 /// status)])`. A poll whose status disagrees with its visible states is not Nova's answer.
-pub const STATE_MAP: &[(&str, &str, &[(&str, &str)])] = &[
+pub const STATE_MAP: &[StateRow] = &[
     (
         "active",
         "ACTIVE",

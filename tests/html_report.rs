@@ -50,6 +50,8 @@ fn html_report_renders_in_headless_chromium() {
             "flavor_ref=999",
             "--report",
             &format!("html={}", html.display()),
+            "--report",
+            &format!("json={}", dir.path().join("report.json").display()),
             "suites/server-lifecycle.yaml",
         ],
         repo(),
@@ -72,7 +74,17 @@ fn html_report_renders_in_headless_chromium() {
         "the failing step is on the page"
     );
     assert!(dom.contains("/server/flavor/id") && dom.contains("999"), "with what was expected");
-    assert!(dom.matches("<rect").count() >= 2, "the status timeline is drawn");
+    // One band per status a wait saw (consecutive repeats as one), as the JSON report has them.
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
+    let bands: usize = report["runs"][0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["trace"]["observations"].as_array())
+        .map(|o| 1 + o.windows(2).filter(|w| w[0]["status"] != w[1]["status"]).count())
+        .sum();
+    assert!(bands >= 1 && dom.matches("<rect").count() >= bands, "the status timeline is drawn ({bands} bands)");
     let png = dir.path().join("report.png");
     let shot = headless(
         browser,
