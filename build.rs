@@ -1,11 +1,39 @@
-//! Embeds `schemas/` into the binary so `tapedeck` works from any directory: generates a list
-//! of `(relative path, include_str!(absolute path))`.
+//! Embeds `schemas/` into the binary so `tapedeck` works from any directory (a generated list
+//! of `(relative path, include_str!(absolute path))`), and records the git commit it is built
+//! from.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
+/// The commit tapedeck is built from, for certification bundles (`+dirty` with uncommitted
+/// changes; `unknown` outside a git checkout or without git).
+fn git_commit(root: &Path) -> String {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    match git(&["rev-parse", "HEAD"]) {
+        Some(commit) if !commit.is_empty() => {
+            let dirty = git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+            if dirty { format!("{commit}+dirty") } else { commit }
+        }
+        _ => "unknown".to_string(),
+    }
+}
+
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    println!("cargo:rustc-env=TAPEDECK_GIT_COMMIT={}", git_commit(&root));
+    for head in [".git/HEAD", ".git/index"] {
+        if root.join(head).exists() {
+            println!("cargo:rerun-if-changed={head}");
+        }
+    }
     let schemas = root.join("schemas");
     println!("cargo:rerun-if-changed=schemas");
     println!("cargo:rerun-if-changed=schemas/operations");

@@ -45,6 +45,8 @@ pub struct RunRequest {
 pub struct Executed {
     pub outcome: Outcome,
     pub live: Option<LiveInfo>,
+    /// The compute endpoint talked to (live and record), for what a report may say of it.
+    pub endpoint_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +82,7 @@ pub async fn run(
         Some(c) => (Some(c.endpoint), Some(c.info), c.default_microversion),
         None => (None, None, None),
     };
+    let endpoint_url = endpoint.as_ref().map(|e| e.url.clone());
     let cassette_dir = request.cassettes.clone().unwrap_or_else(|| match &live {
         Some(info) if request.mode == Mode::Record => PathBuf::from("cassettes").join(&info.label),
         _ => PathBuf::from(plan::DEFAULT_CASSETTES),
@@ -109,5 +112,5 @@ pub async fn run(
         batch_waits: request.batch_waits,
         cleanup_timeout: request.cleanup_timeout,
     };
-    Ok(Executed { outcome: runner::execute(plans, config).await, live })
+    Ok(Executed { outcome: runner::execute(plans, config).await, live, endpoint_url })
 }

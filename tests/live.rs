@@ -343,6 +343,64 @@ fn certify_live_records_the_evidence_into_the_bundle() {
         let bytes = std::fs::read(out.join(e["path"].as_str().unwrap())).unwrap();
         assert_eq!(e["sha256"], tapedeck::util::json::sha256_hex(&bytes));
     }
+    // The cloud is named by the SHA-256 of its endpoint, never by the URL unless asked.
+    assert!(cert["cloud"]["id"].as_str().is_some_and(|id| id.starts_with("sha256:")), "{}", cert["cloud"]);
+    assert!(cert["cloud"].get("endpoint").is_none());
+    assert!(stdout.contains("CERTIFIED against profile live-reboot"), "{stdout}");
+
+    // Offline, the bundle reproduces its verdict; one byte changed and it does not.
+    let b = out.display().to_string();
+    let (code, stdout, stderr) = tapedeck(&["certify", "--verify", &b], repo());
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("VERIFIED: replaying") && stdout.contains("CERTIFIED against profile live-reboot"),
+        "{stdout}"
+    );
+    let report = out.join("report.json");
+    let mut bytes = std::fs::read(&report).unwrap();
+    bytes[10] ^= 1;
+    std::fs::write(&report, bytes).unwrap();
+    let (code, stdout, _) = tapedeck(&["certify", "--verify", &b], repo());
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("changed: report.json"), "{stdout}");
+}
+
+#[test]
+fn a_profile_sharded_live_over_two_bundles_merges_into_one_certification() {
+    let Some(file) = provider_file() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile.yaml");
+    std::fs::write(&profile, "profile: live-reboot\ncapabilities:\n  compute-servers-reboot: required\n").unwrap();
+    let (p, f) = (profile.display().to_string(), file.display().to_string());
+    let mut shards = Vec::new();
+    for k in ["1/2", "2/2"] {
+        let out = dir.path().join(k.replace('/', "-")).display().to_string();
+        let args = [
+            "certify",
+            "--profile",
+            &p,
+            "--out",
+            &out,
+            "--provider",
+            &f,
+            "--shard",
+            k,
+            "--vendor",
+            "ACME",
+            "suites/server-reboot.yaml",
+        ];
+        let (code, stdout, stderr) = tapedeck(&args, repo());
+        assert_eq!(code, 0, "shard {k}: {stdout}\n{stderr}");
+        shards.push(out);
+    }
+    let merged = dir.path().join("merged").display().to_string();
+    let (code, stdout, stderr) = tapedeck(&["certify", "--merge", &shards[0], &shards[1], "--out", &merged], repo());
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("merged 2 shards: CERTIFIED against profile live-reboot"), "{stdout}");
+    let cert: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("merged/certification.json")).unwrap()).unwrap();
+    assert_eq!((cert["certified"].as_bool(), cert["vendor"].as_str()), (Some(true), Some("ACME")));
+    assert_eq!(cert["runs"].as_array().unwrap().len(), 2, "server-reboot at 2.1 and at 2.104, one per shard");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,21 +1,179 @@
-//! The certification bundle written into `--out DIR`: the verdict (JSON and Markdown), the
-//! reports, the cassettes as evidence with their SHA-256, and the provider's profile.
+//! The certification bundle written into `--out DIR`: everything a reviewer needs to check a
+//! verdict without trusting the machine that made it. `certification.json` says who and what
+//! (vendor, product, the cloud by name, region and the SHA-256 of its compute endpoint,
+//! tapedeck's version and commit, the profile and every suite with their hashes), the verdict
+//! per capability and every run structured; beside it `certification.md`, the reports, the
+//! evidence (`cassettes/`), the `profile.yaml` and `suites/` the verdict rests on, and
+//! `SHA256SUMS` over every file. `certify --verify` re-checks the sums and replays the bundle;
+//! `certify --merge` combines the bundles of a sharded profile.
 
+use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::verdict::{CapabilityVerdict, Certification};
+use super::verdict::{CapabilityVerdict, Certification, RunRecord};
 use crate::cassette::{self, VersionRange};
-use crate::outcome::{Outcome, Verdict};
+use crate::input::InputError;
+use crate::outcome::{Mode, Outcome, Verdict};
 use crate::plan::LiveInfo;
 use crate::report::{self, ReportError};
+use crate::suite::Suite;
 use crate::util::atomic::WriteError;
 use crate::util::json::sha256_hex;
 
-#[derive(Debug, Serialize)]
+pub const FORMAT: u32 = 2;
+pub const CERTIFICATION_FILE: &str = "certification.json";
+pub const SUMS_FILE: &str = "SHA256SUMS";
+pub const PROFILE_FILE: &str = "profile.yaml";
+pub const SUITES_DIR: &str = "suites";
+pub const CASSETTES_DIR: &str = "cassettes";
+
+/// Where a bundle stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Standing {
+    /// A live (recorded) run, finished, whose evidence passes the profile.
+    Certified,
+    NotCertified,
+    /// Interrupted: a run that covers a capability did not finish.
+    Incomplete,
+    /// Recorded evidence re-verified from cassettes: whether it passes, but never a
+    /// certification of the provider as it is now.
+    Replayed,
+}
+
+impl Standing {
+    pub fn of(mode: Mode, interrupted: bool, passes: bool) -> Standing {
+        match (mode, interrupted, passes) {
+            (_, true, _) => Standing::Incomplete,
+            (Mode::Replay, _, _) => Standing::Replayed,
+            (_, _, true) => Standing::Certified,
+            (_, _, false) => Standing::NotCertified,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CloudRecord {
+    /// The clouds.yaml cloud, when the provider names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// SHA-256 of the compute endpoint URL: the same cloud has the same id, and the URL (often
+    /// internal) is not published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The URL itself, only when asked for (`--include-endpoint`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+}
+
+impl CloudRecord {
+    pub fn new(name: Option<String>, region: Option<String>, endpoint: Option<&str>, include_endpoint: bool) -> Self {
+        CloudRecord {
+            name,
+            region,
+            id: endpoint.map(|url| format!("sha256:{}", sha256_hex(url.trim_end_matches('/').as_bytes()))),
+            endpoint: endpoint.filter(|_| include_endpoint).map(str::to_string),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolRecord {
+    pub version: String,
+    /// The git commit tapedeck was built from (`+dirty` with uncommitted changes), or
+    /// `unknown` outside a git checkout.
+    pub commit: String,
+}
+
+impl ToolRecord {
+    pub fn this() -> Self {
+        ToolRecord { version: env!("CARGO_PKG_VERSION").to_string(), commit: env!("TAPEDECK_GIT_COMMIT").to_string() }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardRecord {
+    pub k: usize,
+    pub n: usize,
+}
+
+/// What the runs were asked for beyond the suites, so a replay of the bundle plans the same runs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RequestRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub microversion: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vars: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileRecord {
+    /// Relative to the bundle.
+    pub file: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuiteRecord {
+    pub name: String,
+    pub file: String,
+    pub sha256: String,
+    /// The suite's meaning hash, as its cassettes record it.
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub path: String,
+    pub sha256: String,
+}
+
+/// `certification.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BundleDoc {
+    pub format: u32,
+    pub result: Standing,
+    pub certified: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    pub cloud: CloudRecord,
+    pub tapedeck: ToolRecord,
+    pub created_at: String,
+    pub mode: Mode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardRecord>,
+    #[serde(default)]
+    pub request: RequestRecord,
+    pub profile_file: FileRecord,
+    pub suites: Vec<SuiteRecord>,
+    #[serde(flatten)]
+    pub verdict: Certification,
+    pub runs: Vec<RunRecord>,
+    pub provider: ProviderProfile,
+    pub evidence: Vec<Evidence>,
+}
+
+/// Who asked, and for what: the parts of `certification.json` the run does not produce.
+pub struct Context<'a> {
+    pub vendor: Option<String>,
+    pub product: Option<String>,
+    pub cloud: CloudRecord,
+    pub shard: Option<ShardRecord>,
+    pub request: RequestRecord,
+    pub profile: &'a Path,
+    pub suites: &'a [Arc<Suite>],
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProviderProfile {
     pub label: String,
     /// From the provider's version document (live) or the cassettes' headers (replay).
@@ -23,24 +181,6 @@ pub struct ProviderProfile {
     /// Admin-only fields (`OS-EXT-SRV-ATTR:*`) seen in responses, per identity.
     pub admin_fields_visible: Vec<String>,
     pub capabilities_not_offered: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Evidence {
-    pub path: String,
-    pub sha256: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Bundle<'a> {
-    pub format: u32,
-    pub tapedeck: &'static str,
-    pub created_at: String,
-    pub mode: crate::outcome::Mode,
-    #[serde(flatten)]
-    pub certification: &'a Certification,
-    pub provider: ProviderProfile,
-    pub evidence: Vec<Evidence>,
 }
 
 pub fn provider_profile(outcome: &Outcome, live: Option<&LiveInfo>) -> ProviderProfile {
@@ -81,73 +221,268 @@ pub fn provider_profile(outcome: &Outcome, live: Option<&LiveInfo>) -> ProviderP
     }
 }
 
-/// Copies the cassettes the runs used into `out/cassettes` (unless they are already there)
-/// and lists every cassette there with its SHA-256.
 /// Why the bundle could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
     #[error("{}: {source}", path.display())]
-    Evidence { path: PathBuf, source: std::io::Error },
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("--out {}: {why}", path.display())]
+    Out { path: PathBuf, why: String },
     #[error("{0}")]
     Report(#[from] ReportError),
     #[error("{0}")]
     Write(#[from] WriteError),
 }
 
-fn evidence_error(path: &Path) -> impl FnOnce(std::io::Error) -> BundleError {
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> BundleError {
     let path = path.to_path_buf();
-    move |source| BundleError::Evidence { path, source }
+    move |source| BundleError::Io { path, source }
 }
 
-pub fn evidence(outcome: &Outcome, out: &Path) -> Result<Vec<Evidence>, BundleError> {
-    let dir = out.join("cassettes");
-    std::fs::create_dir_all(&dir).map_err(evidence_error(&dir))?;
+/// A bundle is written into a directory of its own: absent or empty, so no file already there
+/// (a forged cassette) is hashed as evidence. Checked before anything runs.
+pub fn check_out(out: &Path) -> Result<(), BundleError> {
+    let bad = |why: &str| BundleError::Out { path: out.to_path_buf(), why: why.to_string() };
+    match std::fs::read_dir(out).map(|mut entries| entries.next().is_some()) {
+        Ok(true) => Err(bad("not empty: a bundle is written into a new directory")),
+        Ok(false) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(_) if out.exists() && !out.is_dir() => Err(bad("not a directory")),
+        Err(e) => Err(io_error(out)(e)),
+    }
+}
+
+/// Writes the bundle: the profile and suites copied, the cassettes the runs used (already there
+/// when recorded into it), the reports, `certification.json` and `.md`, and `SHA256SUMS` last.
+pub fn write(
+    out: &Path,
+    context: Context<'_>,
+    verdict: Certification,
+    outcome: &Outcome,
+    live: Option<&LiveInfo>,
+) -> Result<BundleDoc, BundleError> {
+    std::fs::create_dir_all(out.join(SUITES_DIR)).map_err(io_error(out))?;
+    let profile_file = copy_in(context.profile, out, PROFILE_FILE)?;
+    let mut suites = Vec::new();
+    for s in context.suites {
+        let name = s.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| s.name.clone());
+        let rel = format!("{SUITES_DIR}/{name}");
+        if out.join(&rel).exists() {
+            return Err(BundleError::Out { path: out.to_path_buf(), why: format!("two suites are named {name}") });
+        }
+        let copied = copy_in(&s.file, out, &rel)?;
+        suites.push(SuiteRecord {
+            name: s.name.clone(),
+            file: copied.file,
+            sha256: copied.sha256,
+            hash: s.hash.clone(),
+        });
+    }
+    let evidence = evidence(outcome, out)?;
+    let result = Standing::of(outcome.mode, outcome.interrupted, verdict.passes);
+    let doc = BundleDoc {
+        format: FORMAT,
+        result,
+        certified: result == Standing::Certified,
+        vendor: context.vendor,
+        product: context.product,
+        cloud: context.cloud,
+        tapedeck: ToolRecord::this(),
+        created_at: crate::util::clock::now_rfc3339(),
+        mode: outcome.mode,
+        shard: context.shard,
+        request: context.request,
+        profile_file,
+        suites,
+        verdict,
+        runs: outcome.runs.iter().map(RunRecord::of).collect(),
+        provider: provider_profile(outcome, live),
+        evidence,
+    };
+    write_doc(out, &doc)?;
+    report::write_atomic(&out.join("report.json"), report::json::render(outcome).as_bytes())?;
+    report::write_atomic(&out.join("report.md"), report::markdown::render(outcome).as_bytes())?;
+    report::write_atomic(&out.join("report.html"), report::html::render(outcome).as_bytes())?;
+    report::write_atomic(&out.join("junit.xml"), report::junit::render(outcome)?.as_bytes())?;
+    write_sums(out)?;
+    Ok(doc)
+}
+
+/// `certification.json` and `certification.md` of `doc`.
+pub fn write_doc(out: &Path, doc: &BundleDoc) -> Result<(), BundleError> {
+    // Plain data with string keys: serialising cannot fail.
+    let json = serde_json::to_string_pretty(doc).unwrap_or_default() + "\n";
+    report::write_atomic(&out.join(CERTIFICATION_FILE), json.as_bytes())?;
+    report::write_atomic(&out.join("certification.md"), markdown(doc).as_bytes())?;
+    Ok(())
+}
+
+fn copy_in(src: &Path, out: &Path, rel: &str) -> Result<FileRecord, BundleError> {
+    let bytes = std::fs::read(src).map_err(io_error(src))?;
+    report::write_atomic(&out.join(rel), &bytes)?;
+    Ok(FileRecord { file: rel.to_string(), sha256: sha256_hex(&bytes) })
+}
+
+/// Copies the cassettes the runs used into `out/cassettes` (unless they are already there)
+/// and lists every cassette there with its SHA-256.
+fn evidence(outcome: &Outcome, out: &Path) -> Result<Vec<Evidence>, BundleError> {
+    let dir = out.join(CASSETTES_DIR);
+    std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
     for c in outcome.runs.iter().filter_map(|r| r.cassette.as_ref()) {
         let src = PathBuf::from(&c.path);
         let Some(name) = src.file_name() else { continue };
         let dst = dir.join(name);
         if src.exists() && src != dst {
-            std::fs::copy(&src, &dst).map_err(evidence_error(&src))?;
+            std::fs::copy(&src, &dst).map_err(io_error(&src))?;
         }
     }
-    let mut files: Vec<PathBuf> =
-        std::fs::read_dir(&dir).map_err(evidence_error(&dir))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    files.sort();
-    files
-        .iter()
-        .map(|p| {
-            let bytes = std::fs::read(p).map_err(evidence_error(p))?;
-            Ok(Evidence {
-                path: format!("cassettes/{}", p.file_name().unwrap_or_default().to_string_lossy()),
-                sha256: sha256_hex(&bytes),
-            })
-        })
-        .collect()
+    let mut out_files = Vec::new();
+    for p in files(&dir)? {
+        let bytes = std::fs::read(&p).map_err(io_error(&p))?;
+        let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        out_files.push(Evidence { path: format!("{CASSETTES_DIR}/{name}"), sha256: sha256_hex(&bytes) });
+    }
+    Ok(out_files)
 }
 
-pub fn write(out: &Path, bundle: &Bundle, outcome: &Outcome) -> Result<(), BundleError> {
-    // Plain data with string keys: serialising cannot fail.
-    let json = serde_json::to_string_pretty(bundle).unwrap_or_default();
-    report::write_atomic(&out.join("certification.json"), json.as_bytes())?;
-    report::write_atomic(&out.join("certification.md"), markdown(bundle).as_bytes())?;
-    report::write_atomic(&out.join("report.json"), report::json::render(outcome).as_bytes())?;
-    report::write_atomic(&out.join("report.md"), report::markdown::render(outcome).as_bytes())?;
-    report::write_atomic(&out.join("report.html"), report::html::render(outcome).as_bytes())?;
-    report::write_atomic(&out.join("junit.xml"), report::junit::render(outcome)?.as_bytes())?;
-    let sums: String = bundle.evidence.iter().map(|e| format!("{}  {}\n", e.sha256, e.path)).collect();
-    Ok(report::write_atomic(&out.join("SHA256SUMS"), sums.as_bytes())?)
+/// Every file under `dir`, sorted (a cassette directory's pending area included: nothing in a
+/// bundle escapes its sums).
+fn files(dir: &Path) -> Result<Vec<PathBuf>, BundleError> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).map_err(io_error(&d))? {
+            let path = entry.map_err(io_error(&d))?.path();
+            let kind = std::fs::symlink_metadata(&path).map_err(io_error(&path))?;
+            if kind.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
-fn markdown(b: &Bundle) -> String {
+/// `SHA256SUMS`: every file of the bundle but itself, as `sha256sum -c` reads it.
+pub fn write_sums(out: &Path) -> Result<(), BundleError> {
+    let mut sums = String::new();
+    for p in files(out)? {
+        let rel = relative(out, &p);
+        if rel == SUMS_FILE {
+            continue;
+        }
+        let bytes = std::fs::read(&p).map_err(io_error(&p))?;
+        sums.push_str(&format!("{}  {rel}\n", sha256_hex(&bytes)));
+    }
+    Ok(report::write_atomic(&out.join(SUMS_FILE), sums.as_bytes())?)
+}
+
+fn relative(base: &Path, path: &Path) -> String {
+    path.strip_prefix(base).unwrap_or(path).to_string_lossy().replace('\\', "/")
+}
+
+/// Reads a bundle's `certification.json`.
+pub fn read(bundle: &Path) -> Result<BundleDoc, InputError> {
+    let path = bundle.join(CERTIFICATION_FILE);
+    let text = crate::input::yaml::read_text(&path)?;
+    let doc: BundleDoc = serde_json::from_str(&text).map_err(|e| {
+        InputError::in_file(&path, format!("not a certification (format {FORMAT}): {e} at line {}", e.line()))
+    })?;
+    if doc.format != FORMAT {
+        return Err(InputError::in_file(&path, format!("bundle format {} is not {FORMAT}", doc.format)));
+    }
+    Ok(doc)
+}
+
+/// What is wrong with a bundle's files against its `SHA256SUMS`: each changed, missing or
+/// uncovered file named. Empty: every byte is as it was written.
+pub fn check_sums(bundle: &Path) -> Result<Vec<String>, InputError> {
+    let sums_path = bundle.join(SUMS_FILE);
+    let text = crate::input::yaml::read_text(&sums_path)?;
+    let mut problems = Vec::new();
+    let mut listed = BTreeSet::new();
+    for (n, line) in text.lines().enumerate() {
+        let Some((sum, rel)) = line.split_once("  ") else {
+            return Err(InputError::in_file(&sums_path, format!("line {}: expected `SHA256  PATH`", n + 1)));
+        };
+        // A hostile bundle could name files outside itself.
+        if rel.starts_with('/') || rel.split('/').any(|part| part == ".." || part.is_empty()) {
+            return Err(InputError::in_file(
+                &sums_path,
+                format!("line {}: `{rel}` is not a path inside the bundle", n + 1),
+            ));
+        }
+        listed.insert(rel.to_string());
+        match std::fs::read(bundle.join(rel)) {
+            Ok(bytes) if sha256_hex(&bytes) == sum => {}
+            Ok(_) => problems.push(format!("changed: {rel}")),
+            Err(_) => problems.push(format!("missing: {rel}")),
+        }
+    }
+    let all = files(bundle).map_err(|e| InputError::in_file(bundle, e.to_string()))?;
+    for p in all {
+        let rel = relative(bundle, &p);
+        if rel != SUMS_FILE && !listed.contains(&rel) {
+            problems.push(format!("not in {SUMS_FILE}: {rel}"));
+        }
+    }
+    Ok(problems)
+}
+
+/// The day a bundle was made: flags are judged as of then when it is re-evaluated.
+pub fn created_on(doc: &BundleDoc) -> Option<jiff::civil::Date> {
+    doc.created_at.parse::<jiff::Timestamp>().ok().map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+}
+
+pub fn standing_line(doc: &BundleDoc) -> String {
+    let v = &doc.verdict;
+    match doc.result {
+        Standing::Certified => format!("CERTIFIED against profile {}", v.profile),
+        Standing::NotCertified => format!("NOT CERTIFIED against profile {}: {}", v.profile, v.blocking.join(", ")),
+        Standing::Incomplete => {
+            format!("NOT CERTIFIED against profile {}: the run was interrupted, the evidence is incomplete", v.profile)
+        }
+        Standing::Replayed if v.passes => format!(
+            "REPLAYED: the recorded evidence passes profile {} (not a certification: certify live with --provider, --os-cloud or --endpoint)",
+            v.profile
+        ),
+        Standing::Replayed => format!(
+            "REPLAYED: the recorded evidence fails profile {}: {} (not a certification)",
+            v.profile,
+            v.blocking.join(", ")
+        ),
+    }
+}
+
+fn markdown(b: &BundleDoc) -> String {
     use std::fmt::Write;
-    let c = b.certification;
+    let c = &b.verdict;
     let mut md = String::new();
-    let verdict = if c.certified { "CERTIFIED" } else { "NOT CERTIFIED" };
-    let _ = writeln!(md, "# Certification: {verdict}\n");
+    let _ = writeln!(md, "# Certification: {}\n", standing_line(b));
+    let who = [b.vendor.as_deref(), b.product.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    if !who.is_empty() {
+        let _ = writeln!(md, "Vendor and product: {who}.\n");
+    }
+    let cloud = [b.cloud.name.as_deref(), b.cloud.region.as_deref().map(|r| r.trim())]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", region ");
     let _ = writeln!(
         md,
-        "Profile `{}`, provider `{}`, {:?} mode, tapedeck {}, {}.\n",
-        c.profile, b.provider.label, b.mode, b.tapedeck, b.created_at
+        "Profile `{}` (`{}`), provider `{}`{}{}, {:?} mode, tapedeck {} ({}), {}{}.\n",
+        c.profile,
+        b.profile_file.sha256,
+        b.provider.label,
+        if cloud.is_empty() { String::new() } else { format!(" (cloud {cloud})") },
+        b.cloud.id.as_deref().map(|id| format!(", cloud id `{id}`")).unwrap_or_default(),
+        b.mode,
+        b.tapedeck.version,
+        b.tapedeck.commit,
+        b.created_at,
+        b.shard.map(|s| format!(", shard {}/{}", s.k, s.n)).unwrap_or_default()
     );
     if let Some(v) = &b.provider.api_versions {
         let _ = writeln!(md, "Microversions offered: {}–{}.\n", v.min, v.max);
@@ -189,8 +524,9 @@ fn markdown(b: &Bundle) -> String {
     );
     let _ = writeln!(
         md,
-        "Evidence: {} cassettes, SHA-256 in `SHA256SUMS`; reports `report.html`, `report.md`, `report.json`, `junit.xml`.",
-        b.evidence.len()
+        "Evidence: {} cassettes, {} suites, the profile; every file's SHA-256 in `SHA256SUMS` (`tapedeck certify --verify DIR` checks them and replays the bundle); reports `report.html`, `report.md`, `report.json`, `junit.xml`.",
+        b.evidence.len(),
+        b.suites.len()
     );
     md
 }

@@ -49,7 +49,7 @@ pub struct Profile {
     pub flagged: Vec<Flag>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
 pub struct Flag {
     pub run: String,
     pub step: Option<String>,

@@ -3,12 +3,47 @@
 //! was interrupted or never ran), skipped (not offered) or untested; the provider is certified
 //! when every required capability passed or is flagged.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::profile::{Flag, Profile, Status};
-use crate::outcome::{Outcome, RunOutcome, Verdict};
+use crate::microversion::Microversion;
+use crate::outcome::{RunOutcome, Verdict};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// What a certification rests on of one run: structured, so a bundle can be re-evaluated and
+/// shards merged without the runs themselves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub suite: String,
+    pub microversion: Microversion,
+    pub capabilities: Vec<String>,
+    pub verdict: Verdict,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The first step that failed (a flag may excuse only that step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_step: Option<String>,
+    /// The cassette of the run, relative to the bundle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cassette: Option<String>,
+}
+
+impl RunRecord {
+    pub fn of(run: &RunOutcome) -> RunRecord {
+        RunRecord {
+            suite: run.suite.clone(),
+            microversion: run.microversion,
+            capabilities: run.capabilities.clone(),
+            verdict: run.verdict,
+            reason: run.reason.clone(),
+            failed_step: run.first_failure().map(|(s, _)| s.name.clone()),
+            cassette: run.cassette.as_ref().and_then(|c| {
+                std::path::Path::new(&c.path).file_name().map(|n| format!("cassettes/{}", n.to_string_lossy()))
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CapabilityVerdict {
     Passed,
@@ -23,7 +58,7 @@ pub enum CapabilityVerdict {
     Untested,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CapabilityResult {
     pub capability: String,
     pub status: Status,
@@ -36,30 +71,28 @@ pub struct CapabilityResult {
     pub expired_flags: Vec<Flag>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Certification {
     pub profile: String,
-    pub certified: bool,
+    /// Every required capability passed or is flagged: the evidence passes the profile. (A
+    /// certification needs more: a live run that was not interrupted; see `bundle`.)
+    pub passes: bool,
     pub capabilities: Vec<CapabilityResult>,
     /// Required capabilities that keep the provider from being certified.
     pub blocking: Vec<String>,
 }
 
-fn first_failed_step(run: &RunOutcome) -> Option<&str> {
-    run.first_failure().map(|(s, _)| s.name.as_str())
-}
-
-pub fn evaluate(profile: &Profile, outcome: &Outcome, today: jiff::civil::Date) -> Certification {
+pub fn evaluate(profile: &Profile, runs: &[RunRecord], today: jiff::civil::Date) -> Certification {
     let mut capabilities = Vec::new();
     for (cap, status) in &profile.capabilities {
-        let runs: Vec<&RunOutcome> = outcome.runs.iter().filter(|r| r.capabilities.iter().any(|c| c == cap)).collect();
+        let runs: Vec<&RunRecord> = runs.iter().filter(|r| r.capabilities.iter().any(|c| c == cap)).collect();
         let mut flags = Vec::new();
         let mut expired_flags = Vec::new();
         let mut unexcused = 0;
         for r in runs.iter().filter(|r| r.verdict == Verdict::Failed) {
             let mv = r.microversion.to_string();
             let matching: Vec<&Flag> =
-                profile.flagged.iter().filter(|f| f.covers(&r.suite, &mv, first_failed_step(r))).collect();
+                profile.flagged.iter().filter(|f| f.covers(&r.suite, &mv, r.failed_step.as_deref())).collect();
             match matching.iter().find(|f| f.expires > today) {
                 Some(f) => flags.push((*f).clone()),
                 None => {
@@ -81,7 +114,7 @@ pub fn evaluate(profile: &Profile, outcome: &Outcome, today: jiff::civil::Date) 
         } else {
             CapabilityVerdict::Passed
         };
-        let describe = |r: &&RunOutcome| {
+        let describe = |r: &&RunRecord| {
             let v = r.verdict.word();
             match &r.reason {
                 Some(reason) => format!("{}@{}: {v} — {reason}", r.suite, r.microversion),
@@ -104,13 +137,13 @@ pub fn evaluate(profile: &Profile, outcome: &Outcome, today: jiff::civil::Date) 
         })
         .map(|c| c.capability.clone())
         .collect();
-    Certification { profile: profile.name.clone(), certified: blocking.is_empty(), capabilities, blocking }
+    Certification { profile: profile.name.clone(), passes: blocking.is_empty(), capabilities, blocking }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::{Mode, StepKind, StepOutcome, Summary};
+    use crate::outcome::{StepKind, StepOutcome};
 
     fn run(suite: &str, cap: &str, verdict: Verdict) -> RunOutcome {
         let mut step = StepOutcome::start("resize", StepKind::Request, None, 0);
@@ -132,18 +165,8 @@ mod tests {
         }
     }
 
-    fn outcome(runs: Vec<RunOutcome>) -> Outcome {
-        Outcome {
-            format: 1,
-            tapedeck: "t".into(),
-            mode: Mode::Replay,
-            provider: "p".into(),
-            started_at: String::new(),
-            duration_ms: 0,
-            interrupted: false,
-            summary: Summary::of(&runs),
-            runs,
-        }
+    fn outcome(runs: Vec<RunOutcome>) -> Vec<RunRecord> {
+        runs.iter().map(RunRecord::of).collect()
     }
 
     fn profile(flag_expires: Option<&str>) -> Profile {
@@ -177,13 +200,24 @@ mod tests {
             run("sc", "c", Verdict::Passed),
         ]);
         let flagged = evaluate(&profile(Some("2027-01-01")), &o, today);
-        assert!(flagged.certified, "{flagged:?}");
+        assert!(flagged.passes, "{flagged:?}");
         assert_eq!(flagged.capabilities[0].verdict, CapabilityVerdict::Flagged);
         assert_eq!(flagged.capabilities[1].verdict, CapabilityVerdict::Failed, "advisory failures are reported");
         let expired = evaluate(&profile(Some("2026-11-01")), &o, today);
-        assert!(!expired.certified);
+        assert!(!expired.passes);
         assert_eq!(expired.blocking, ["a"]);
         assert_eq!(expired.capabilities[0].expired_flags.len(), 1);
+    }
+
+    #[test]
+    fn an_unfinished_run_leaves_its_capability_incomplete() {
+        let today: jiff::civil::Date = "2026-11-22".parse().unwrap();
+        let o = outcome(vec![run("sa", "a", Verdict::Interrupted), run("sc", "c", Verdict::NotRun)]);
+        let c = evaluate(&profile(None), &o, today);
+        assert_eq!(c.capabilities[0].verdict, CapabilityVerdict::Incomplete);
+        assert_eq!(c.capabilities[2].verdict, CapabilityVerdict::Incomplete);
+        assert_eq!(c.blocking, ["a", "c"]);
+        assert!(!c.passes);
     }
 
     #[test]
@@ -194,6 +228,6 @@ mod tests {
         assert_eq!(c.capabilities[0].verdict, CapabilityVerdict::Skipped);
         assert_eq!(c.capabilities[2].verdict, CapabilityVerdict::Untested);
         assert_eq!(c.blocking, ["a", "c"]);
-        assert!(!c.certified);
+        assert!(!c.passes);
     }
 }

@@ -109,6 +109,17 @@ pub struct Execution {
     connect: ConnectOptions,
 }
 
+impl Execution {
+    /// `(k, n)`: only shard k of n runs.
+    pub fn shard(&self) -> Option<(usize, usize)> {
+        self.shard
+    }
+
+    pub fn set_shard(&mut self, shard: Option<(usize, usize)>) {
+        self.shard = shard;
+    }
+}
+
 impl ExecutionArgs {
     /// The flags alone, checked before any file is read.
     pub fn check(&self, provider: &ProviderArgs) -> Result<Execution, InputError> {
