@@ -109,6 +109,45 @@ pub fn status_for(vm_state: &str, task_state: Option<&str>) -> Option<&'static s
 pub const TRANSITIONAL: &[&str] =
     &["BUILD", "REBOOT", "HARD_REBOOT", "RESIZE", "REVERT_RESIZE", "REBUILD", "MIGRATING", "PASSWORD"];
 
+/// The instance action Nova records for a request (nova/compute/instance_actions.py): a
+/// server action's body key, or `create` for `POST /servers`. What it evidences is checked
+/// against this name.
+pub const RECORDED_ACTIONS: &[(&str, &str)] = &[
+    ("create", "create"),
+    ("reboot", "reboot"),
+    ("rebuild", "rebuild"),
+    ("resize", "resize"),
+    ("confirmResize", "confirmResize"),
+    ("revertResize", "revertResize"),
+    ("os-stop", "stop"),
+    ("os-start", "start"),
+    ("pause", "pause"),
+    ("unpause", "unpause"),
+    ("suspend", "suspend"),
+    ("resume", "resume"),
+    ("rescue", "rescue"),
+    ("unrescue", "unrescue"),
+    ("changePassword", "changePassword"),
+    ("shelve", "shelve"),
+    ("shelveOffload", "shelveOffload"),
+    ("unshelve", "unshelve"),
+    ("lock", "lock"),
+    ("unlock", "unlock"),
+    ("createBackup", "createBackup"),
+    ("createImage", "createImage"),
+    ("os-resetState", "resetState"),
+    ("migrate", "migrate"),
+    ("os-migrateLive", "live-migration"),
+    ("evacuate", "evacuate"),
+    ("restore", "restore"),
+    ("trigger_crash_dump", "trigger_crash_dump"),
+];
+
+/// The instance action a request records: `key` is a server action's body key, or `create`.
+pub fn recorded_action(key: &str) -> Option<&'static str> {
+    RECORDED_ACTIONS.iter().find(|(k, _)| *k == key).map(|(_, a)| *a)
+}
+
 /// Spellings used by the api-ref and other documents, and what Nova really returns.
 pub const ALIASES: &[(&str, &str, &str)] = &[
     ("BUILDING", "BUILD", "api-ref prose says BUILDING; Nova returns BUILD"),

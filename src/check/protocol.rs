@@ -65,6 +65,10 @@ pub fn check_protocol(exchange: &Exchange, op: Option<&OperationInfo>) -> Vec<Ch
         "header x-openstack-request-id",
         (!id.is_some_and(|v| REQUEST_ID.is_match(v))).then(|| ("req-<uuid>".to_string(), shown(id))),
     );
+    // Nova sends its old name too; both name the one request.
+    if let (Some(id), Some(compute)) = (id, response.header("x-compute-request-id")) {
+        rule("header x-compute-request-id", (compute != id).then(|| (id.to_string(), compute.to_string())));
+    }
     if response.body.is_some() {
         let kind = response.header("content-type");
         let json = kind

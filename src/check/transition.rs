@@ -35,6 +35,8 @@ pub enum ActionRecord {
     Finished { action: String, events: Vec<String> },
     /// Found, but an event has not finished yet (ask again a little later).
     Unfinished { action: String },
+    /// Found, with an event that finished with another result than `Success`.
+    Unsuccessful { action: String, event: String, result: String },
     /// Not found, or not the request: the reason.
     Missing(String),
 }
@@ -67,14 +69,35 @@ pub fn read_action(status: u16, body: Option<&Value>, request_id: &str, events_e
     if !events.iter().all(|e| finished(&e)) {
         return ActionRecord::Unfinished { action: name };
     }
+    if let Some(e) = events.iter().find(|e| text(e, "result").is_some_and(|r| r != "Success")) {
+        return ActionRecord::Unsuccessful {
+            action: name,
+            event: text(e, "event").unwrap_or_default(),
+            result: text(e, "result").unwrap_or_default(),
+        };
+    }
     ActionRecord::Finished { action: name, events: events.iter().filter_map(|e| text(e, "event")).collect() }
 }
 
 /// The verdict on a wait's transition: `missed` are the declared transitional statuses no poll
-/// saw; `record` what the instance action showed.
-pub fn check_action(record: &ActionRecord, request_id: &str, missed: &[String]) -> CheckOutcome {
+/// saw; `record` what the instance action showed; `expected` the action Nova records for the
+/// request, when known.
+pub fn check_action(
+    record: &ActionRecord,
+    request_id: &str,
+    expected: Option<&str>,
+    missed: &[String],
+) -> CheckOutcome {
     let target = format!("instance action {request_id}");
     match record {
+        ActionRecord::Finished { action, .. } | ActionRecord::Unfinished { action }
+            if expected.is_some_and(|e| e != action) =>
+        {
+            CheckOutcome::new(CheckKind::Transition, target, CheckState::Failed)
+                .expected(expected.unwrap_or_default())
+                .actual(action.clone())
+                .message(format!("the request is recorded as instance action `{action}`"))
+        }
         ActionRecord::Finished { action, events } => {
             let mut what = format!("{action} recorded");
             if !events.is_empty() {
@@ -87,6 +110,10 @@ pub fn check_action(record: &ActionRecord, request_id: &str, missed: &[String]) 
         }
         ActionRecord::Unfinished { action } => CheckOutcome::new(CheckKind::Transition, target, CheckState::Failed)
             .message(format!("{action} has events that never finished although the server settled")),
+        ActionRecord::Unsuccessful { action, event, result } => {
+            CheckOutcome::new(CheckKind::Transition, target, CheckState::Failed)
+                .message(format!("{action}: event {event} finished with result {result}"))
+        }
         ActionRecord::Missing(why) => {
             let mut message = why.clone();
             if !missed.is_empty() {
@@ -128,6 +155,9 @@ mod tests {
             read_action(200, Some(&action(running)), RID, true),
             ActionRecord::Unfinished { action: "reboot".into() }
         );
+        let error =
+            json!([{"event": "compute_reboot_instance", "start_time": "t", "finish_time": "t", "result": "Error"}]);
+        assert!(matches!(read_action(200, Some(&action(error)), RID, true), ActionRecord::Unsuccessful { .. }));
         let hidden = json!({"instanceAction": {"action": "reboot", "request_id": RID}});
         assert!(matches!(read_action(200, Some(&hidden), RID, false), ActionRecord::Finished { .. }));
         assert!(matches!(read_action(200, Some(&hidden), RID, true), ActionRecord::Missing(_)));
@@ -139,9 +169,12 @@ mod tests {
     #[test]
     fn a_missed_status_without_an_action_is_a_failure() {
         let missing = ActionRecord::Missing("no instance action".into());
-        let c = check_action(&missing, RID, &["REBOOT".into()]);
+        let c = check_action(&missing, RID, Some("reboot"), &["REBOOT".into()]);
         assert!(c.failed() && c.message.unwrap().contains("no evidence that the server went through REBOOT"));
         let found = ActionRecord::Finished { action: "reboot".into(), events: vec![] };
-        assert!(!check_action(&found, RID, &["REBOOT".into()]).failed());
+        assert!(!check_action(&found, RID, Some("reboot"), &["REBOOT".into()]).failed());
+        assert!(!check_action(&found, RID, None, &[]).failed());
+        let other = check_action(&found, RID, Some("stop"), &[]);
+        assert!(other.failed() && other.message.unwrap().contains("recorded as instance action `reboot`"));
     }
 }

@@ -13,6 +13,7 @@ use crate::check::schema::check_exchange;
 use crate::check::transition::{ActionRecord, EVENTS_FOR_EVERYONE, check_action, read_action};
 use crate::exchange::Exchange;
 use crate::outcome::{CheckKind, CheckOutcome, CheckState, StepOutcome};
+use crate::status_model::recorded_action;
 use crate::transport::Outgoing;
 
 /// Answers asked for one action at most, and the first pause between them (doubling).
@@ -24,6 +25,8 @@ const FIRST_PAUSE: Duration = Duration::from_millis(100);
 pub struct SentAction {
     pub server: String,
     pub request_id: String,
+    /// The instance action Nova records for it, when known.
+    pub action: Option<&'static str>,
 }
 
 /// The action an exchange started, if it did: `POST /servers/{id}/action` accepted, or a server
@@ -34,15 +37,19 @@ pub fn sent_action(exchange: &Exchange) -> Option<SentAction> {
         return None;
     }
     let path = request.path.split('?').next().unwrap_or_default();
-    let server = match path.strip_prefix("/servers/").and_then(|p| p.strip_suffix("/action")) {
-        Some(id) if !id.contains('/') => id.to_string(),
+    let (server, key) = match path.strip_prefix("/servers/").and_then(|p| p.strip_suffix("/action")) {
+        Some(id) if !id.contains('/') => {
+            let key = request.body.as_ref().and_then(Value::as_object).and_then(|o| o.keys().next()).cloned();
+            (id.to_string(), key)
+        }
         _ if path == "/servers" && response.status == 202 => {
-            response.body.as_ref()?.pointer("/server/id").and_then(Value::as_str)?.to_string()
+            let id = response.body.as_ref()?.pointer("/server/id").and_then(Value::as_str)?.to_string();
+            (id, Some("create".to_string()))
         }
         _ => return None,
     };
     let request_id = response.header("x-openstack-request-id")?.to_string();
-    Some(SentAction { server, request_id })
+    Some(SentAction { server, request_id, action: key.as_deref().and_then(recorded_action) })
 }
 
 /// The check of `action`'s instance action; `missed`: the declared transitional statuses the
@@ -96,5 +103,5 @@ pub async fn confirm(
             break;
         }
     }
-    check_action(&record, &action.request_id, missed)
+    check_action(&record, &action.request_id, action.action, missed)
 }

@@ -110,6 +110,14 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
             }
         };
         let field = |name: &str| value_str(server_doc.and_then(|d| d.get(name)));
+        if let Some(other) = field("id").filter(|id| *id != server) {
+            out.checks.push(
+                CheckOutcome::new(CheckKind::Transition, "server id", CheckState::Failed)
+                    .expected(&server)
+                    .actual(&other),
+            );
+            break Err(format!("poll {} answered for server {other}, not {server}", out.exchanges.len()));
+        }
         let last = trace.observations.last();
         let observation = Observation {
             offset_ms: exchange.offset_ms,
