@@ -88,8 +88,20 @@ async fn start_proxy(upstream: String, proxy: Proxy) -> String {
                 };
                 let bytes = match fault {
                     Some(Fault::Status(code, retry_after)) => {
-                        let extra = retry_after.map(|r| format!("Retry-After: {r}\r\n")).unwrap_or_default();
-                        let body = format!(r#"{{"computeFault": {{"code": {code}, "message": "injected by the test proxy"}}}}"#);
+                        // As Nova answers an error: the microversion echoed, a request id.
+                        let mut extra = retry_after.map(|r| format!("Retry-After: {r}\r\n")).unwrap_or_default();
+                        for (k, v) in common::nova_headers(&headers) {
+                            extra.push_str(&format!("{k}: {v}\r\n"));
+                        }
+                        // Nova's fault key for the status (nova's `Fault._fault_names`).
+                        let key = match code {
+                            400 => "badRequest",
+                            409 => "conflictingRequest",
+                            413 | 429 => "overLimit",
+                            503 => "serviceUnavailable",
+                            _ => "computeFault",
+                        };
+                        let body = format!(r#"{{"{key}": {{"code": {code}, "message": "injected by the test proxy"}}}}"#);
                         respond(code, &extra, "application/json", body.as_bytes())
                     }
                     Some(Fault::Reset) => Vec::new(),
@@ -349,4 +361,44 @@ async fn max_in_flight_bounds_the_requests_of_all_runs_together() {
     assert_eq!(code, 0, "{out}");
     assert_eq!(list_gets(&s).len(), 3, "{out}");
     assert_eq!(s.proxy.in_flight.lock().unwrap().1, 1, "more than one request in flight");
+}
+
+/// `td-…-fault` servers on the provider (the real one, not through the proxy).
+fn fault_servers() -> Vec<String> {
+    let file = common::live_provider().unwrap().display().to_string();
+    let (code, out, err) = tapedeck(&["cleanup", "--dry-run", "--matching=-fault$", "--provider", &file], repo());
+    assert_eq!(code, 0, "{out}\n{err}");
+    out.lines().filter(|l| l.starts_with("would delete")).map(String::from).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_cleanup_delete_is_sent_again_once_the_server_settled() {
+    let Some(s) = setup().await else { return };
+    s.inject("DELETE", "/servers/", Fault::Status(409, None), 2);
+    let (code, out, run) = s.run("create.yaml", &[]).await;
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(s.proxy.count("DELETE", "/servers/").len(), 3, "two refusals, then the delete: {out}");
+    let cleanup = &run["cleanups"][0];
+    assert_eq!(cleanup["verdict"], "passed", "{cleanup:#}");
+    let refused = cleanup["checks"].as_array().unwrap().iter().filter(|c| c["state"] == "warning").count();
+    assert_eq!(refused, 2, "{cleanup:#}");
+    // Followed until the server was gone: nothing is left the moment tapedeck exits.
+    assert!(fault_servers().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_a_cleanup_cannot_remove_is_listed_and_the_run_fails() {
+    let Some(s) = setup().await else { return };
+    s.inject("DELETE", "/servers/", Fault::Status(500, None), 1000);
+    let (code, out, run) = s.run("create.yaml", &["--cleanup-timeout", "3s"]).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("left on the provider: 1 cleanup(s)") && out.contains("DELETE /servers/"), "{out}");
+    assert!(out.contains("sweep them with `tapedeck cleanup`"), "{out}");
+    assert_eq!(run["cleanups"][0]["verdict"], "failed");
+    // What was listed is what `tapedeck cleanup` removes.
+    assert_eq!(fault_servers().len(), 1);
+    s.inject("DELETE", "/none", Fault::Reset, 0);
+    let file = common::live_provider().unwrap().display().to_string();
+    let (code, out, err) = tapedeck(&["cleanup", "--matching=-fault$", "--provider", &file], repo());
+    assert_eq!(code, 0, "{out}\n{err}");
 }

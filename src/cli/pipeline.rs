@@ -253,9 +253,34 @@ pub fn finish_lines(outcome: &Outcome) {
             println!("note: {} @ {}: {note}", run.suite, run.microversion);
         }
     }
+    left_behind_lines(outcome);
     println!("\n{}", human::footer(outcome));
     println!("{}", human::summary(outcome));
     pending_lines(outcome);
+}
+
+/// What the cleanups could not remove, by the request that should have, and how to sweep it.
+fn left_behind_lines(outcome: &Outcome) {
+    let mut left = Vec::new();
+    for run in &outcome.runs {
+        for c in run.cleanups.iter().filter(|c| c.verdict == Verdict::Failed) {
+            let request = c.exchanges.first().and_then(|&i| run.exchanges.get(i));
+            let what = request.map(|e| format!("{} {}", e.request.method, e.request.path)).unwrap_or_default();
+            left.push(format!(
+                "  {} @ {}: {what}: {}",
+                run.suite,
+                run.microversion,
+                c.reason.as_deref().unwrap_or("failed")
+            ));
+        }
+    }
+    if !left.is_empty() {
+        println!("\nleft on the provider: {} cleanup(s) could not remove what they delete:", left.len());
+        for l in &left {
+            println!("{l}");
+        }
+        println!("sweep them with `tapedeck cleanup` and this run's provider flags (it finds every td- server)");
+    }
 }
 
 /// Re-recordings that went to the pending area: how each compares, and how to accept them.

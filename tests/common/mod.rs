@@ -147,7 +147,7 @@ pub async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<Seen> {
 /// What Nova adds to every answer: the microversion asked for echoed and named in `Vary`
 /// (as two header lines, as Nova sends it), and a request id of its own. A script's own
 /// headers win.
-fn nova_headers(request: &[(String, String)]) -> Vec<(&'static str, String)> {
+pub fn nova_headers(request: &[(String, String)]) -> Vec<(&'static str, String)> {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut out = vec![("x-openstack-request-id", format!("req-00000000-0000-4000-8000-{n:012}"))];
