@@ -111,7 +111,21 @@ pub fn plan(req: &PlanRequest) -> Result<Vec<RunPlan>, InputErrors> {
 fn plan_run(req: &PlanRequest, suite: &Arc<Suite>, mv: Microversion) -> Result<RunPlan, InputError> {
     let mut cassette_path = cassette::cassette_path(req.cassette_dir, &suite.name, mv);
     let existing = || -> Result<Option<Cassette>, InputError> {
-        if cassette_path.exists() { cassette::load(&cassette_path).map(Some) } else { Ok(None) }
+        if !cassette_path.exists() {
+            return Ok(None);
+        }
+        let c = cassette::load(&cassette_path)?;
+        // A cassette renamed or copied over another run's would replay someone else's run.
+        if c.suite != suite.name || c.microversion != mv {
+            return Err(InputError::in_file(
+                &cassette_path,
+                format!(
+                    "holds a recording of suite `{}` at {}, not of `{}` at {mv}: a cassette is named after its run",
+                    c.suite, c.microversion, suite.name
+                ),
+            ));
+        }
+        Ok(Some(c))
     };
     let replay_from =
         |c: Cassette| if c.suite_hash == suite.hash { Source::Replay(Box::new(c)) } else { Source::Stale(Box::new(c)) };

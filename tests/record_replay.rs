@@ -204,11 +204,11 @@ async fn stale_incomplete_and_broken_cassettes_are_reported() {
     exchanges.remove(last_poll);
     let run =
         || tapedeck(&["run", "--schemas", "schemas-none", "--cassettes", "cassettes", "scripted.yaml"], dir.path());
-    // Its header still counts the poll: a cassette cut or edited is refused as broken.
+    // Its end marker still counts the poll: a cassette cut or edited is refused as broken.
     std::fs::write(&cassette_path, serde_saphyr::to_string(&doc).unwrap()).unwrap();
     let (code, out, err) = run();
     assert_eq!(code, 2, "{out}");
-    assert!(err.contains("broken cassette") && err.contains("where its header says"), "{err}");
+    assert!(err.contains("broken cassette") && err.contains("where its end marker says"), "{err}");
     // With the count lowered too, as a recording with one poll fewer would be.
     let count = doc["exchange_count"].as_u64().unwrap();
     doc["exchange_count"] = (count - 1).into();

@@ -10,7 +10,7 @@ use super::share::Sharing;
 use crate::exchange::Exchange;
 use crate::microversion::Microversion;
 
-/// 2: repeated response headers keep every value, and `exchange_count` guards the end.
+/// 2: repeated response headers keep every value, and `exchange_count` ends the file.
 pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,11 +42,11 @@ pub struct Cassette {
     /// Set when the run was skipped while recording (capability missing, version out of range).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
-    /// How many exchanges follow: a file cut short between two exchanges still parses, and is
-    /// caught by this count.
-    pub exchange_count: usize,
     #[serde(default, deserialize_with = "exchanges_sharing_parts")]
     pub exchanges: Vec<Exchange>,
+    /// The end marker: how many exchanges the file holds. A file cut short anywhere — even
+    /// where what is left still parses — lacks it, or holds fewer exchanges than it says.
+    pub exchange_count: usize,
 }
 
 /// Reads the exchanges with what repeats among them held once (`share`).

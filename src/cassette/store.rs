@@ -75,22 +75,46 @@ fn unsupported(path: &Path, v: u32) -> InputError {
     )
 }
 
-/// The cassette, if it holds as many exchanges as its header says.
+/// Times beyond this (ten years, in milliseconds) are not a recording's: refused, so no sum of
+/// them can overflow.
+pub const MAX_TIME_MS: u64 = 10 * 365 * 24 * 3600 * 1000;
+
+/// The cassette, if it holds as many exchanges as its end marker says, at times a recording
+/// can have.
 fn counted(path: &Path, c: Cassette) -> Result<Cassette, InputError> {
-    if c.exchanges.len() == c.exchange_count {
-        return Ok(c);
+    if c.exchanges.len() != c.exchange_count {
+        return Err(InputError::in_file(
+            path,
+            broken(&format!(
+                "it holds {} exchanges where its end marker says {} (cut short, or edited by hand)",
+                c.exchanges.len(),
+                c.exchange_count
+            )),
+        ));
     }
-    Err(InputError::in_file(
-        path,
-        broken(&format!(
-            "it holds {} exchanges where its header says {} (cut short, or edited by hand)",
-            c.exchanges.len(),
-            c.exchange_count
-        )),
-    ))
+    if let Some((i, e)) =
+        c.exchanges.iter().enumerate().find(|(_, e)| e.offset_ms > MAX_TIME_MS || e.duration_ms > MAX_TIME_MS)
+    {
+        return Err(InputError::in_file(
+            path,
+            broken(&format!(
+                "exchange {} (step `{}`) is timed at offset_ms {} and duration_ms {}, beyond the {MAX_TIME_MS} ms a recording can span",
+                i + 1,
+                e.step,
+                e.offset_ms,
+                e.duration_ms
+            )),
+        ));
+    }
+    Ok(c)
 }
 
 fn broken(message: &str) -> String {
+    // serde's words for a file that stops before its end marker.
+    let message = match message.strip_prefix("missing field `exchange_count`") {
+        Some(_) => "it ends before its end marker `exchange_count` (cut short?)",
+        None => message,
+    };
     format!("broken cassette: {message}; re-record it with `tapedeck run --mode record`")
 }
 
@@ -214,18 +238,20 @@ mod tests {
     }
 
     /// The shipped cassette with its last exchange repeated until the file is over `bytes`
-    /// (its header's count raised to match).
+    /// (its end marker's count raised to match).
     fn long(bytes: usize) -> String {
         let text = std::fs::read_to_string(SHIPPED).unwrap();
-        let last = &text[text.rfind("\n- step: ").unwrap() + 1..];
+        let (body, _) = text.rsplit_once("exchange_count: ").unwrap();
+        let last = &body[body.rfind("\n- step: ").unwrap() + 1..];
         let count = load_str(Path::new(SHIPPED), &text).unwrap().exchanges.len();
-        let mut out = text.clone();
+        let mut out = body.to_string();
         let mut added = 0;
         while out.len() <= bytes {
             out.push_str(last);
             added += 1;
         }
-        out.replacen(&format!("\nexchange_count: {count}\n"), &format!("\nexchange_count: {}\n", count + added), 1)
+        out.push_str(&format!("exchange_count: {}\n", count + added));
+        out
     }
 
     #[test]
@@ -252,10 +278,11 @@ mod tests {
         std::fs::write(&path, &text).unwrap();
         assert_eq!(load_cached(&path, None).unwrap(), load_str(&path, &text).unwrap());
         // A break near the end is reported at its line, with the line shown.
-        let broken = format!("{text}- step: x\n  offset: 1\n");
+        let (body, end) = text.rsplit_once("exchange_count: ").unwrap();
+        let broken = format!("{body}- step: x\n  offset: 1\nexchange_count: {end}");
         std::fs::write(&path, &broken).unwrap();
         let e = load_cached(&path, None).unwrap_err().to_string();
-        let line = broken.lines().count();
+        let line = body.lines().count() + 2;
         assert!(e.contains(&format!("c.yaml:{line}:3: broken cassette: unknown field `offset`")), "{e}");
         assert!(e.contains("offset: 1"), "the snippet shows the line: {e}");
     }
