@@ -83,6 +83,8 @@ pub async fn run(
         None => (None, None, None),
     };
     let endpoint_url = endpoint.as_ref().map(|e| e.url.clone());
+    // Live: the endpoint's registry, which the connection filled; replay: `--secret` alone.
+    let redactor = endpoint.as_ref().map_or_else(|| request.connect.redactor.clone(), |e| e.redactor.clone());
     let cassette_dir = request.cassettes.clone().unwrap_or_else(|| match &live {
         Some(info) if request.mode == Mode::Record => PathBuf::from("cassettes").join(&info.label),
         _ => PathBuf::from(plan::DEFAULT_CASSETTES),
@@ -111,6 +113,7 @@ pub async fn run(
         extra_keys: request.extra_keys,
         batch_waits: request.batch_waits,
         cleanup_timeout: request.cleanup_timeout,
+        redactor,
     };
     Ok(Executed { outcome: runner::execute(plans, config).await, live, endpoint_url })
 }

@@ -133,6 +133,7 @@ async fn run(suite_text: &str, polls: Vec<Exchange>) -> Outcome {
         extra_keys: ExtraKeys::Deny,
         batch_waits: true,
         cleanup_timeout: std::time::Duration::from_secs(120),
+        redactor: Default::default(),
     };
     runner::execute(plans, config).await
 }

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use tapedeck::exchange::redact::Redactor;
 use tapedeck::input::{InputError, parse_duration};
 use tapedeck::provider::{ConnectOptions, ProviderChoice};
 
@@ -48,15 +49,23 @@ impl ProviderArgs {
         }
     }
 
-    /// How to connect; `count_leftovers`: also count what earlier runs left (a run warns).
+    /// How to connect; `count_leftovers`: also count what earlier runs left (a run warns). The
+    /// secret registry starts with `--secret` and `--token`: too short a value is refused.
     pub fn connect_options(&self, count_leftovers: bool) -> Result<ConnectOptions, InputError> {
+        let redactor = Redactor::default();
+        for s in &self.secrets {
+            redactor.secret("a --secret value", s).map_err(|e| InputError::new(e.to_string()))?;
+        }
+        if let Some(t) = &self.token {
+            redactor.secret("the --token (or OS_TOKEN)", t).map_err(|e| InputError::new(e.to_string()))?;
+        }
         if self.max_in_flight == Some(0) {
             return Err(InputError::new("--max-in-flight must be at least 1"));
         }
         let timeout =
             parse_duration(&self.request_timeout).map_err(|e| InputError::new(format!("--request-timeout: {e}")))?;
         Ok(ConnectOptions {
-            secrets: self.secrets.clone(),
+            redactor,
             timeout,
             insecure: self.insecure,
             count_leftovers,

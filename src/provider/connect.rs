@@ -11,7 +11,7 @@ use super::model::Provider;
 use super::{leftovers, probe};
 use crate::auth::keystone::{AuthError, Keystone, client_for, compute_endpoint};
 use crate::cassette::VersionRange;
-use crate::exchange::redact::Redactor;
+use crate::exchange::redact::{Redactor, SecretError};
 use crate::microversion::Microversion;
 use crate::plan::LiveInfo;
 use crate::transport::live::{Endpoint, Identity, default_client};
@@ -27,8 +27,11 @@ pub struct Connection {
     pub leftovers: Option<usize>,
 }
 
+#[derive(Clone)]
 pub struct ConnectOptions {
-    pub secrets: Vec<String>,
+    /// The process's secret registry (`--secret` values already in it): the provider's
+    /// secrets, tokens and credentials join it before anything is sent.
+    pub redactor: Redactor,
     pub timeout: Duration,
     /// `--insecure`: skip TLS verification even where the cloud does not say so.
     pub insecure: bool,
@@ -41,7 +44,13 @@ pub struct ConnectOptions {
 impl ConnectOptions {
     /// No extra secrets, TLS verified, nothing more asked, no bound on requests in flight.
     pub fn new(timeout: Duration) -> Self {
-        ConnectOptions { secrets: vec![], timeout, insecure: false, count_leftovers: false, max_in_flight: None }
+        ConnectOptions {
+            redactor: Redactor::default(),
+            timeout,
+            insecure: false,
+            count_leftovers: false,
+            max_in_flight: None,
+        }
     }
 }
 
@@ -66,12 +75,23 @@ pub enum ConnectError {
     Transport(TransportError),
     #[error("the compute endpoint {0} refused the credentials (401)")]
     Refused(String),
+    #[error("{0}")]
+    Secret(#[from] SecretError),
 }
 
 pub async fn connect(provider: &Provider, options: &ConnectOptions) -> Result<Connection, ConnectError> {
-    let mut secrets = options.secrets.clone();
-    secrets.extend(provider.secrets.iter().cloned());
-    let redactor = Redactor::new(None, secrets);
+    let redactor = options.redactor.clone();
+    for s in &provider.secrets {
+        redactor.secret("a secret of the provider", s)?;
+    }
+    for (name, spec) in &provider.identities {
+        if let Some(token) = &spec.token {
+            redactor.secret(&format!("the token of identity `{name}`"), token)?;
+        }
+        for s in spec.cloud.iter().flat_map(|c| c.secrets()) {
+            redactor.secret(&format!("a credential of identity `{name}`"), &s)?;
+        }
+    }
     let mut identities = BTreeMap::new();
     let mut user_client = None;
     for (name, spec) in &provider.identities {
@@ -141,7 +161,7 @@ async fn probe_versions(endpoint: &Endpoint) -> Result<Option<VersionRange>, Con
     let request = Outgoing::get("version probe", "/", None);
     let exchange = endpoint.exchange(&request, Instant::now()).await.map_err(ConnectError::Transport)?;
     if exchange.response.status == 401 {
-        return Err(ConnectError::Refused(endpoint.url.clone()));
+        return Err(ConnectError::Refused(endpoint.redactor.text(&endpoint.url)));
     }
     let doc = exchange.response.body.as_ref().and_then(|b| b.get("version"));
     let field = |name: &str| {

@@ -8,6 +8,7 @@ use super::estimate::Estimates;
 use super::event::Progress;
 use super::evidence::SentAction;
 use crate::exchange::Exchange;
+use crate::exchange::redact::Redactor;
 use crate::plan::RunPlan;
 use crate::schema_store::{ExtraKeys, SchemaStore};
 use crate::suite::template::Vars;
@@ -33,6 +34,7 @@ pub struct RunCtx<'a> {
     pub transport_failed: bool,
     /// How long a cleanup may take to see what it deletes gone.
     pub cleanup_timeout: Duration,
+    pub redactor: &'a Redactor,
     /// The last server action a request step sent: the wait after it looks for its evidence.
     pub last_action: Option<SentAction>,
     /// Set while the cleanups run: they go to their end after an interrupt (retries and
@@ -60,6 +62,7 @@ pub struct Shared<'a> {
     pub estimates: &'a Estimates,
     pub batches: Option<&'a Batches>,
     pub cleanup_timeout: Duration,
+    pub redactor: &'a Redactor,
 }
 
 /// `file:line:column` of a step, for messages.

@@ -27,6 +27,7 @@ use tokio::sync::{Semaphore, mpsc};
 use crate::cassette::{Cassette, FORMAT_VERSION};
 use event::Progress;
 
+use crate::exchange::redact::Redactor;
 use crate::outcome::{Mode, OUTCOME_FORMAT, Outcome, RunOutcome, Summary};
 use crate::plan::{RunPlan, Source};
 use crate::schema_store::{ExtraKeys, SchemaStore};
@@ -49,6 +50,9 @@ pub struct RunnerConfig {
     pub batch_waits: bool,
     /// How long a cleanup may take to see the server it deletes gone.
     pub cleanup_timeout: Duration,
+    /// The process's secrets (the endpoint's registry, live): nothing a run writes or says
+    /// names one.
+    pub redactor: Redactor,
 }
 
 pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
@@ -75,6 +79,7 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
         let batches = batches.clone();
         let mode = config.mode;
         let cleanup_timeout = config.cleanup_timeout;
+        let redactor = config.redactor.clone();
         // Taken before spawning, so runs start in `start_order` (with --jobs 1: strictly in turn).
         let permit = semaphore.acquire_owned().await.ok();
         handles.push((
@@ -88,7 +93,7 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
                         microversion: plan.microversion.to_string(),
                     });
                 }
-                let transport = transport_for(&mut plan, endpoint);
+                let transport = transport_for(&mut plan, endpoint, &redactor);
                 let progress = Progress::new(index, events.clone(), mode != Mode::Replay);
                 let mut outcome = run::run(
                     plan,
@@ -100,6 +105,7 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
                         estimates: &estimates,
                         batches: batches.as_deref(),
                         cleanup_timeout,
+                        redactor: &redactor,
                     },
                     progress,
                 )
@@ -172,11 +178,16 @@ fn start_order<T>(plans: Vec<T>, recorded: &[Option<Duration>], jobs: usize) -> 
 
 /// Replay takes the cassette's exchanges out of the plan (the rest of the run reads only its
 /// header).
-fn transport_for(plan: &mut RunPlan, endpoint: Option<Arc<Endpoint>>) -> Option<Box<dyn Transport>> {
+fn transport_for(
+    plan: &mut RunPlan,
+    endpoint: Option<Arc<Endpoint>>,
+    redactor: &Redactor,
+) -> Option<Box<dyn Transport>> {
     match (&mut plan.source, endpoint) {
         (Source::Replay(c), _) => {
             let name = plan.cassette_path.display().to_string();
-            Some(Box::new(ReplayTransport::new(std::mem::take(&mut c.exchanges), &c.endpoint_path, &name)))
+            let exchanges = std::mem::take(&mut c.exchanges);
+            Some(Box::new(ReplayTransport::new(exchanges, &c.endpoint_path, &name, redactor.clone())))
         }
         (Source::Live, Some(e)) => Some(Box::new(LiveTransport::new(e))),
         (Source::Record, Some(e)) => {
@@ -191,7 +202,8 @@ fn transport_for(plan: &mut RunPlan, endpoint: Option<Arc<Endpoint>>) -> Option<
                 suite_hash: plan.suite.hash.clone(),
                 microversion: plan.microversion,
                 identities: plan.identities.clone(),
-                variables: plan.recorded_vars(),
+                // A `--var` given as a `--secret` too is kept as the marker.
+                variables: redactor.vars(&plan.recorded_vars()),
                 skipped: None,
                 exchange_count: 0,
                 exchanges: Vec::new(),

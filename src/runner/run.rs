@@ -6,6 +6,7 @@ use std::time::Instant;
 use super::context::{RunCtx, Shared};
 use super::event::{Event, Progress};
 use super::{cleanup, step, wait};
+use crate::exchange::redact::Redactor;
 use crate::outcome::{CassetteRef, CassetteState, RunOutcome, StepKind, StepOutcome, Verdict};
 use crate::plan::{RunPlan, Source};
 use crate::suite::{Action, Step};
@@ -18,7 +19,7 @@ pub async fn run(
     shared: Shared<'_>,
     progress: Progress,
 ) -> RunOutcome {
-    let Shared { cancel, schemas, extra_keys, estimates, batches, cleanup_timeout } = shared;
+    let Shared { cancel, schemas, extra_keys, estimates, batches, cleanup_timeout, redactor } = shared;
     let wall = Instant::now();
     let suite = plan.suite.clone();
     let mut outcome = RunOutcome {
@@ -103,6 +104,7 @@ pub async fn run(
         batches,
         transport_failed: false,
         cleanup_timeout,
+        redactor,
         last_action: None,
         cleaning: false,
     };
@@ -170,7 +172,30 @@ pub async fn run(
     let complete = !ctx.transport_failed && !cancel.is_cancelled();
     finish(&mut outcome, ctx.transport.as_mut(), RunEnd { complete, skipped: None });
     outcome.wall_ms = millis(wall.elapsed());
+    redact_messages(&mut outcome, redactor);
     outcome
+}
+
+/// The run's words — reasons, notes, what each check expected and got — as every report and
+/// the terminal show them: through the process's secret registry. (Its exchanges passed
+/// through it when they were received.)
+fn redact_messages(outcome: &mut RunOutcome, r: &Redactor) {
+    let text = |s: &mut String| *s = r.text(s);
+    if let Some(reason) = &mut outcome.reason {
+        text(reason);
+    }
+    outcome.notes.iter_mut().for_each(text);
+    for step in outcome.steps.iter_mut().chain(outcome.cleanups.iter_mut()) {
+        if let Some(reason) = &mut step.reason {
+            text(reason);
+        }
+        for c in &mut step.checks {
+            text(&mut c.target);
+            for field in [&mut c.expected, &mut c.actual, &mut c.message].into_iter().flatten() {
+                text(field);
+            }
+        }
+    }
 }
 
 /// Why a step was not run when the process was interrupted before it.

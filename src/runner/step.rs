@@ -11,6 +11,7 @@ use crate::suite::{MicroversionSetting, RequestSpec, Step};
 use crate::transport::target::relative_target;
 use crate::transport::{Outgoing, microversion_headers};
 use crate::util::clock::millis;
+use crate::util::percent::encode;
 
 pub async fn request(ctx: &mut RunCtx<'_>, s: &Step, spec: &RequestSpec) -> StepOutcome {
     let mut out =
@@ -60,7 +61,8 @@ pub async fn request(ctx: &mut RunCtx<'_>, s: &Step, spec: &RequestSpec) -> Step
     if let Some(cleanup) = &s.cleanup {
         let what =
             render(ctx.plan, &s.name, cleanup, &ctx.vars).map(|o| o.describe()).unwrap_or_else(|e| e.to_string());
-        let token = ctx.cancel.owe(format!("{}@{}: {what}", ctx.plan.suite.name, ctx.plan.microversion));
+        let what = ctx.redactor.text(&format!("{}@{}: {what}", ctx.plan.suite.name, ctx.plan.microversion));
+        let token = ctx.cancel.owe(what);
         ctx.cleanups.push(PendingCleanup {
             step: s.name.clone(),
             spec: cleanup.clone(),
@@ -107,19 +109,6 @@ pub fn render(plan: &RunPlan, step: &str, spec: &RequestSpec, vars: &Vars) -> Re
         headers,
         body,
     })
-}
-
-/// Percent-encoding for query components (RFC 3986 unreserved characters pass).
-fn encode(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 fn fail(mut out: StepOutcome, check: CheckOutcome) -> StepOutcome {

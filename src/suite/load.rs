@@ -12,6 +12,7 @@ use serde_saphyr::Spanned;
 use super::doc::{AssertionDoc, CaptureDoc, ExpectDoc, RequestDoc, StepDoc, SuiteDoc, WaitDoc};
 use super::model::*;
 use super::template::{Template, json_strings};
+use crate::exchange::redact::{Redactor, is_secret_key};
 use crate::input::parse_duration;
 use crate::input::yaml;
 use crate::input::{InputError, InputErrors, Pos};
@@ -540,6 +541,33 @@ impl<'a> Checker<'a> {
     /// Templates inside a JSON body: positions found by searching the source from the body.
     fn json_templates(&mut self, json: &Spanned<Value>) {
         self.value_templates(&json.value, yaml::pos(json));
+        self.short_secrets(&json.value, yaml::pos(json));
+    }
+
+    /// A literal sent under a secret key (`adminPass: ab`) too short to redact safely would
+    /// reach cassettes and reports in the clear wherever the provider quotes it back.
+    fn short_secrets(&mut self, value: &Value, at: Option<Pos>) {
+        let start = at.as_ref().map(|p| offset_of(self.source, p)).unwrap_or(0);
+        let mut stack = vec![value];
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::Object(map) => {
+                    for (k, v) in map {
+                        match v {
+                            Value::String(s) if is_secret_key(k) && !s.contains("${") => {
+                                if let Err(e) = Redactor::default().secret(&format!("the value sent as `{k}`"), s) {
+                                    let pos = find_from(self.source, start, k).or(at.clone());
+                                    self.error(pos, e.to_string());
+                                }
+                            }
+                            other => stack.push(other),
+                        }
+                    }
+                }
+                Value::Array(items) => stack.extend(items),
+                _ => {}
+            }
+        }
     }
 
     fn value_templates(&mut self, value: &Value, at: Option<Pos>) {

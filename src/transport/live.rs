@@ -96,6 +96,10 @@ impl Endpoint {
     pub async fn exchange(&self, req: &Outgoing, started: Instant) -> Result<Exchange, TransportError> {
         let invalid = |message: String| TransportError { kind: TransportErrorKind::Invalid, message };
         let path = relative_target(&req.target, &[&self.origin], &self.base_path).map_err(invalid)?;
+        // Before anything is sent: what goes out under a secret key is a secret from now on.
+        self.redactor
+            .register_sent(&path, req.body.as_ref())
+            .map_err(|e| invalid(format!("step `{}`: {e}", req.step)))?;
         let url = format!("{}{}", self.url, if path == "/" { "" } else { &path });
         let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| invalid(e.to_string()))?;
         let identity_name = req.identity.as_deref().unwrap_or("user");
@@ -118,8 +122,8 @@ impl Endpoint {
         };
         let offset = started.elapsed();
         let sent = Instant::now();
-        // The real URL: an error message is for the person at the terminal, not a cassette.
-        let describe = || format!("{} {}", req.method, url);
+        // Messages are written (reports, logs) like exchanges: the endpoint stays private.
+        let describe = || self.redactor.text(&format!("{} {}", req.method, url));
         let auth_error = |e: crate::auth::keystone::AuthError| TransportError {
             kind: TransportErrorKind::Auth,
             message: format!("{}: {e}", describe()),

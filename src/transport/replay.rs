@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::target::relative_target;
 use super::{BoxFuture, Outgoing, RunEnd, Transport, TransportError, TransportErrorKind};
 use crate::cassette::CassetteWriteError;
+use crate::exchange::redact::Redactor;
 use crate::exchange::{Exchange, request_key};
 
 pub struct ReplayTransport {
@@ -20,10 +21,13 @@ pub struct ReplayTransport {
     now: Duration,
     base_path: String,
     cassette_name: String,
+    /// The process's secrets: a request is matched as it was recorded (redacted), and no
+    /// message names a secret.
+    redactor: Redactor,
 }
 
 impl ReplayTransport {
-    pub fn new(exchanges: Vec<Exchange>, base_path: &str, cassette_name: &str) -> Self {
+    pub fn new(exchanges: Vec<Exchange>, base_path: &str, cassette_name: &str, redactor: Redactor) -> Self {
         let mut queues: HashMap<String, VecDeque<usize>> = HashMap::new();
         for (i, e) in exchanges.iter().enumerate() {
             // A batch poll is served as the poll of its server it answered live.
@@ -35,6 +39,7 @@ impl ReplayTransport {
             now: Duration::ZERO,
             base_path: base_path.to_string(),
             cassette_name: cassette_name.to_string(),
+            redactor,
         }
     }
 
@@ -44,8 +49,13 @@ impl ReplayTransport {
     }
 
     fn serve(&mut self, request: &Outgoing) -> Result<Exchange, TransportError> {
-        let path = relative_target(&request.target, &[], &self.base_path)
-            .map_err(|message| TransportError { kind: TransportErrorKind::Invalid, message })?;
+        let invalid = |message: String| TransportError { kind: TransportErrorKind::Invalid, message };
+        let path = relative_target(&request.target, &[], &self.base_path).map_err(invalid)?;
+        // As live: what is sent under a secret key is a secret, and was recorded redacted.
+        self.redactor
+            .register_sent(&path, request.body.as_ref())
+            .map_err(|e| invalid(format!("step `{}`: {e}", request.step)))?;
+        let path = self.redactor.text(&path);
         let key = request_key(&request.method, &path, request.identity.as_deref());
         let advice = "the suite asks for something it did not ask for when recorded: re-record with `tapedeck run --mode record`";
         let queue = self.queues.get_mut(&key).ok_or_else(|| TransportError {
@@ -132,8 +142,12 @@ mod tests {
 
     #[test]
     fn repeated_polls_replay_in_order_on_a_virtual_clock() {
-        let mut t =
-            ReplayTransport::new(vec![poll(0, "BUILD"), poll(900, "BUILD"), poll(60_000, "ACTIVE")], "/v2.1", "c");
+        let mut t = ReplayTransport::new(
+            vec![poll(0, "BUILD"), poll(900, "BUILD"), poll(60_000, "ACTIVE")],
+            "/v2.1",
+            "c",
+            Redactor::default(),
+        );
         let statuses: Vec<String> = (0..3)
             .map(|_| {
                 let e = t.serve(&get("wait")).unwrap();
@@ -148,7 +162,7 @@ mod tests {
 
     #[test]
     fn unknown_request_names_step_and_suggests_rerecord() {
-        let mut t = ReplayTransport::new(vec![poll(0, "BUILD")], "/v2.1", "x.yaml");
+        let mut t = ReplayTransport::new(vec![poll(0, "BUILD")], "/v2.1", "x.yaml", Redactor::default());
         let mut req = get("show it");
         req.target = "/servers/2".into();
         let err = t.serve(&req).unwrap_err();
