@@ -10,8 +10,8 @@ use serde_json::Value;
 use crate::cassette::{self, Cassette, VersionRange};
 use crate::input::{InputError, InputErrors};
 use crate::microversion::Microversion;
-use crate::suite::Suite;
 use crate::suite::template::Vars;
+use crate::suite::{Suite, SuiteVar};
 
 /// The microversion of a suite that lists none (and of `--microversion`-less runs).
 pub const DEFAULT_MICROVERSION: Microversion = Microversion::MIN;
@@ -177,8 +177,12 @@ fn plan_run(req: &PlanRequest, suite: &Arc<Suite>, mv: Microversion) -> Result<R
         skip = Some(reason.clone());
     }
     // Suite variables may use built-ins and provider variables; --var wins over both.
-    for (name, template) in &suite.vars {
-        match template.render_value(&vars) {
+    for (name, var) in &suite.vars {
+        let rendered = match var {
+            SuiteVar::Template(template) => template.render_value(&vars),
+            SuiteVar::Literal(value) => Ok(value.clone()),
+        };
+        match rendered {
             Ok(v) => {
                 vars.insert(name.clone(), v);
             }

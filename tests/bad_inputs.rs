@@ -124,3 +124,13 @@ fn bad_flags() {
     insta::assert_snapshot!("flag_request_timeout", run(&[], &["run", "--request-timeout", "5", "s.yaml"], &[]));
     insta::assert_snapshot!("flag_cleanup_without_provider", run(&[], &["cleanup"], &[]));
 }
+
+#[test]
+fn cleanup_takes_only_its_own_flags() {
+    for flag in [&["--list"][..], &["--report", "json=r.json"], &["--shard", "1/2"], &["--mode", "live"]] {
+        let mut args = vec!["cleanup", "--provider", "p.json"];
+        args.extend_from_slice(flag);
+        let err = run(&[], &args, &[]);
+        assert!(err.contains(&format!("unexpected argument '{}'", flag[0])), "{flag:?}: {err}");
+    }
+}

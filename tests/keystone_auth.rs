@@ -147,6 +147,8 @@ fn unreachable_keystone_and_missing_auth_url_exit_2_with_the_cloud_named() {
         err.contains("cannot reach Keystone") && err.contains("`gone`") && err.contains("could not connect"),
         "{err}"
     );
+    // Named with the file it came from, like every other clouds.yaml error.
+    assert!(err.contains(&clouds.display().to_string()), "{err}");
     let (code, err) = run("no-url");
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("`no-url`") && err.contains("has no auth_url"), "{err}");

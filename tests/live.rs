@@ -310,6 +310,9 @@ async fn cleanup_lists_then_deletes_leftovers() {
     let (code, out, _) = run(&[]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("deleted") && out.contains(&name), "{out}");
+    // Right after, it is gone or on its way out: a run's warning does not count it.
+    let after = tapedeck::provider::leftovers::find(&e).await.unwrap();
+    assert!(after.iter().filter(|l| l.name == name).all(|l| l.deleting), "{after:?}");
     assert_no_servers_left(&e, &name).await;
 }
 
@@ -431,4 +434,30 @@ async fn re_recording_goes_to_pending_and_only_accept_replaces_the_cassette() {
     assert!(out.contains("accepted 1 pending recording"), "{out}");
     assert_eq!(std::fs::read(&accepted).unwrap(), recorded);
     assert!(!dir.path().join(".pending").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn record_mode_once_replays_what_it_has_on_the_virtual_clock() {
+    let Some(file) = provider_file() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    for mv in ["2.1", "2.104"] {
+        let name = format!("server-reboot@{mv}.yaml");
+        std::fs::copy(repo().join("cassettes/nova-34.0.0").join(&name), dir.path().join(&name)).unwrap();
+    }
+    let report = dir.path().join("report.json");
+    let (target, json) = (dir.path().display().to_string(), format!("json={}", report.display()));
+    let args = ["--record-mode", "once", "--cassettes", &target, "--report", &json, "suites/server-reboot.yaml"];
+    let (code, stdout, stderr) = record(&file, &args, repo()).await;
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    for run in report["runs"].as_array().unwrap() {
+        assert_eq!(run["cassette"]["state"], "replayed", "{run:#}");
+        // Replayed whatever the command's mode: seconds recorded, no sleeping through them.
+        let (recorded, wall) = (run["duration_ms"].as_u64().unwrap(), run["wall_ms"].as_u64().unwrap());
+        assert!(
+            recorded > 1000 && wall * 10 < recorded,
+            "{} took {wall} ms of its recorded {recorded} ms",
+            run["suite"]
+        );
+    }
 }

@@ -255,3 +255,40 @@ async fn stale_incomplete_and_broken_cassettes_are_reported() {
     assert!(out.is_empty());
     assert!(err.contains("cassettes/scripted@2.1.yaml:") && err.contains("broken cassette"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn suite_variables_keep_their_yaml_type_in_a_body() {
+    let dir = setup();
+    std::fs::write(
+        dir.path().join("typed.yaml"),
+        r#"
+suite: typed
+microversions: ["2.1"]
+vars: {n: 3, flag: true, text: "x-${run_id}"}
+steps:
+  - name: send
+    request: {POST: /servers, json: {n: "${n}", flag: "${flag}", text: "${text}", mixed: "n=${n}"}}
+    expect: {status: 202}
+"#,
+    )
+    .unwrap();
+    let script = Script::default();
+    let base = serve(script.clone()).await;
+    script.on("POST /v2.1/servers", vec![Reply::Json(202, vec![], "{}".into())]);
+    let d = dir.path().to_path_buf();
+    let endpoint = format!("{base}/v2.1");
+    let (code, out, err) = tokio::task::spawn_blocking(move || {
+        let args = ["run", "--mode", "live", "--schemas", "schemas-none", "--endpoint", &endpoint, "--token", TOKEN];
+        tapedeck(&[&args[..], &["typed.yaml"]].concat(), &d)
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "{out}\n{err}");
+    let seen = script.seen.lock().unwrap().clone();
+    let body: Value = serde_json::from_str(&seen.iter().find(|s| s.method == "POST").unwrap().body).unwrap();
+    assert_eq!(
+        (&body["n"], &body["flag"], &body["none"], &body["mixed"]),
+        (&3.into(), &true.into(), &Value::Null, &"n=3".into())
+    );
+    assert!(body["text"].as_str().unwrap().starts_with("x-"));
+}

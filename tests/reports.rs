@@ -28,3 +28,26 @@ fn terminal_and_markdown_reports_of_a_replay() {
     insta::assert_snapshot!("terminal", redact(&out));
     insta::assert_snapshot!("markdown", redact(&std::fs::read_to_string(&md).unwrap()));
 }
+
+#[test]
+fn extra_keys_warned_of_show_where_people_look() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "server-lifecycle@2.1.yaml";
+    let text = std::fs::read_to_string(repo().join("cassettes/nova-34.0.0").join(name)).unwrap();
+    let mut doc: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let show = doc["exchanges"].as_array_mut().unwrap().iter_mut().find(|e| e["step"] == "show").unwrap();
+    show["response"]["body"]["server"]["vendor:zone"] = "z1".into();
+    std::fs::write(dir.path().join(name), serde_saphyr::to_string(&doc).unwrap()).unwrap();
+    let (md, html) = (dir.path().join("r.md"), dir.path().join("r.html"));
+    let (c, m, h) =
+        (dir.path().display().to_string(), format!("markdown={}", md.display()), format!("html={}", html.display()));
+    let args =
+        ["run", "--cassettes", &c, "--microversion", "2.1", "--extra-keys", "warn", "--report", &m, "--report", &h];
+    let (code, out, err) = tapedeck(&[&args[..], &["suites/server-lifecycle.yaml"]].concat(), repo());
+    assert_eq!(code, 0, "warn does not fail: {out}\n{err}");
+    assert!(out.contains("warnings:") && out.contains("step `show`") && out.contains("vendor:zone"), "{out}");
+    for page in [md, html] {
+        let text = std::fs::read_to_string(&page).unwrap();
+        assert!(text.contains("Warnings") && text.contains("vendor:zone"), "{}: {text}", page.display());
+    }
+}

@@ -31,7 +31,7 @@ steps:
 
 fn nova_like(script: &Script) {
     script.on(
-        "GET /v2.1/",
+        "GET /v2.1",
         vec![Reply::Json(
             200,
             vec![],
@@ -157,4 +157,36 @@ fn a_secret_too_short_to_redact_is_refused() {
     let (code, _, err) = run(dir.path(), &["run", "short.yaml"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("short.yaml:8:") && err.contains("the value sent as `adminPass` is 2 character(s)"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn error_output_names_the_endpoint_by_its_placeholder() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("canaries.yaml"), SUITE).unwrap();
+    let script = Script::default();
+    let base = serve(script.clone()).await;
+    script.on("GET /v2.1", vec![Reply::Hang]);
+    let endpoint = format!("{base}/v2.1");
+    let d = dir.path().to_path_buf();
+    let (code, out, err) = tokio::task::spawn_blocking(move || {
+        let args = [
+            "run",
+            "--mode",
+            "live",
+            "--endpoint",
+            &endpoint,
+            "--token",
+            TOKEN,
+            "--var",
+            "note=x",
+            "--request-timeout",
+            "200ms",
+        ];
+        run(&d, &[&args[..], &["canaries.yaml"]].concat())
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(err.contains("GET http://endpoint.invalid/v2.1: timed out"), "{err}");
+    assert!(!err.contains("127.0.0.1"), "a cloud's internal address stays out of messages: {err}");
 }

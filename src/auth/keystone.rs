@@ -202,7 +202,10 @@ impl Keystone {
             } else {
                 "failed"
             };
-            AuthError::Unreachable(format!("cannot reach Keystone at {} for cloud `{}`: {why}", self.token_url, c.name))
+            AuthError::Unreachable(format!(
+                "cannot reach Keystone at {} for cloud `{}` ({}): {why}",
+                self.token_url, c.name, c.source
+            ))
         })?;
         let status = response.status().as_u16();
         let subject = response.headers().get("x-subject-token").and_then(|v| v.to_str().ok()).map(str::to_string);

@@ -16,7 +16,7 @@ use tapedeck::pipeline::{self, Executed, RunRequest};
 use tapedeck::plan::{self, RecordMode};
 use tapedeck::provider::{ConnectOptions, Provider};
 use tapedeck::report::progress::ProgressView;
-use tapedeck::report::{self, ReportKind, ReportTarget, human};
+use tapedeck::report::{self, ReportKind, ReportTarget, human, views};
 use tapedeck::runner::Cancel;
 use tapedeck::schema_store::{ExtraKeys, SchemaStore};
 use tapedeck::suite;
@@ -193,8 +193,9 @@ pub async fn execute(request: &RunRequest) -> Result<Executed, CliError> {
     if let Some(c) = &connection
         && let Some(left) = c.leftovers.filter(|n| *n > 0)
     {
+        let servers = if left == 1 { "server" } else { "servers" };
         eprintln!(
-            "warning: {left} td- servers from earlier runs are on {} (`tapedeck cleanup --dry-run` lists them)",
+            "warning: {left} td- {servers} from earlier runs are on {} (`tapedeck cleanup --dry-run` lists them)",
             c.info.label
         );
     }
@@ -246,6 +247,13 @@ pub fn finish_lines(outcome: &Outcome) {
         for run in &failed {
             println!("  {} @ {}: {}", run.suite, run.microversion, run.reason.as_deref().unwrap_or("failed"));
             print!("{}", human::failure_details(run));
+        }
+    }
+    let warnings = views::warnings(outcome);
+    if !warnings.is_empty() {
+        println!("\nwarnings:");
+        for w in &warnings {
+            println!("  {} @ {}: step `{}`: {}", w.run.suite, w.run.microversion, w.step, w.what);
         }
     }
     for run in &outcome.runs {

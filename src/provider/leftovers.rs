@@ -18,6 +18,8 @@ pub struct Leftover {
     pub id: String,
     pub name: String,
     pub created: Option<jiff::Timestamp>,
+    /// Being deleted already (`task_state: deleting`, as the admin sees it): on its way out.
+    pub deleting: bool,
 }
 
 /// Why the leftovers could not be listed.
@@ -35,20 +37,12 @@ fn request(method: &str, target: String, admin: bool) -> Outgoing {
 
 /// `td-` servers visible to the provider's admin (every project) or else to the user.
 pub async fn find(endpoint: &Endpoint) -> Result<Vec<Leftover>, ListError> {
-    list(endpoint, "/servers/detail").await
-}
-
-/// How many [`find`] would give, asked more cheaply (ids and names only): a live run's warning.
-pub async fn count(endpoint: &Endpoint) -> Result<usize, ListError> {
-    list(endpoint, "/servers").await.map(|l| l.len())
-}
-
-async fn list(endpoint: &Endpoint, path: &str) -> Result<Vec<Leftover>, ListError> {
     let admin = endpoint.identities.contains_key("admin");
     // The provider filters by name (a regex in nova), so a large cloud does not send every
-    // server; the prefix is checked again here.
+    // server; the prefix is checked again here. The details say which are on their way out.
     let projects = if admin { "all_tenants=1&" } else { "" };
-    let target = format!("{path}?{projects}name=%5E{PREFIX}");
+    let target = format!("/servers/detail?{projects}name=%5E{PREFIX}");
+
     let e = endpoint.exchange(&request("GET", target, admin), Instant::now()).await.map_err(ListError::Transport)?;
     if e.response.status != 200 {
         return Err(ListError::Status(e.response.status));
@@ -63,9 +57,16 @@ async fn list(endpoint: &Endpoint, path: &str) -> Result<Vec<Leftover>, ListErro
                 id: s.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
                 name: name.to_string(),
                 created: s.get("created").and_then(Value::as_str).and_then(|c| c.parse().ok()),
+                deleting: s.get("OS-EXT-STS:task_state").and_then(Value::as_str) == Some("deleting")
+                    || s.get("status").and_then(Value::as_str) == Some("DELETED"),
             })
         })
         .collect())
+}
+
+/// How many of [`find`]'s are not being deleted already: a live run's warning.
+pub async fn count(endpoint: &Endpoint) -> Result<usize, ListError> {
+    find(endpoint).await.map(|l| l.iter().filter(|l| !l.deleting).count())
 }
 
 /// Deletes one leftover; the status the provider answered (204, or 404 when it was gone).

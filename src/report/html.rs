@@ -54,6 +54,7 @@ pub fn render(outcome: &Outcome) -> String {
     capabilities(&mut h, outcome);
     runs(&mut h, outcome);
     failures(&mut h, outcome);
+    warnings(&mut h, outcome);
     traces(&mut h, outcome);
     coverage(&mut h, outcome);
     h.push_str("</body></html>\n");
@@ -127,6 +128,25 @@ fn failures(h: &mut String, outcome: &Outcome) {
             failed_step(h, r, step);
         }
     }
+}
+
+fn warnings(h: &mut String, outcome: &Outcome) {
+    let warnings = views::warnings(outcome);
+    if warnings.is_empty() {
+        return;
+    }
+    h.push_str("<h2>Warnings</h2><ul>");
+    for w in warnings {
+        let _ = write!(
+            h,
+            "<li><code>{}</code>@{}, step <code>{}</code>: {}</li>",
+            esc(&w.run.suite),
+            w.run.microversion,
+            esc(w.step),
+            esc(&w.what)
+        );
+    }
+    h.push_str("</ul>");
 }
 
 fn failed_step(h: &mut String, r: &RunOutcome, step: &StepOutcome) {

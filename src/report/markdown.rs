@@ -27,6 +27,7 @@ pub fn render(outcome: &Outcome) -> String {
     capabilities(&mut md, outcome);
     runs(&mut md, outcome);
     failures(&mut md, outcome);
+    warnings(&mut md, outcome);
     traces(&mut md, outcome);
     coverage(&mut md, outcome);
     md
@@ -89,6 +90,18 @@ fn failures(md: &mut String, outcome: &Outcome) {
             let _ = writeln!(md, "```\n{}```\n", details.replace("```", "'''"));
         }
     }
+}
+
+fn warnings(md: &mut String, outcome: &Outcome) {
+    let warnings = views::warnings(outcome);
+    if warnings.is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "## Warnings\n");
+    for w in warnings {
+        let _ = writeln!(md, "- `{}` @ {}, step `{}`: {}", w.run.suite, w.run.microversion, w.step, escape(&w.what));
+    }
+    md.push('\n');
 }
 
 fn traces(md: &mut String, outcome: &Outcome) {

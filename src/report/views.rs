@@ -4,6 +4,29 @@ use std::collections::BTreeMap;
 
 use crate::outcome::{CheckKind, CheckState, Outcome, RunOutcome, Verdict};
 
+/// A warning a run left (extra keys under `--extra-keys warn`, a retry, a refused cleanup
+/// delete sent again): run, step, what — each once, however many polls repeated it.
+pub struct Warning<'a> {
+    pub run: &'a RunOutcome,
+    pub step: &'a str,
+    pub what: String,
+}
+
+pub fn warnings(outcome: &Outcome) -> Vec<Warning<'_>> {
+    let mut out: Vec<Warning> = Vec::new();
+    for run in &outcome.runs {
+        for step in run.steps.iter().chain(&run.cleanups) {
+            for c in step.checks.iter().filter(|c| c.state == CheckState::Warning) {
+                let what = c.describe();
+                if !out.iter().any(|w| std::ptr::eq(w.run, run) && w.step == step.name && w.what == what) {
+                    out.push(Warning { run, step: &step.name, what });
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Each capability with its verdict (failed if any run failed, interrupted if any did not
 /// finish, skipped if all skipped) and runs.
 pub fn capabilities(outcome: &Outcome) -> Vec<(&str, Verdict, Vec<&RunOutcome>)> {

@@ -85,7 +85,7 @@ pub fn load_suite_str(file: &Path, source: &str, extra_vars: &[String]) -> Resul
     checker.known.extend(BUILTIN_VARS.iter().map(|s| s.to_string()));
     checker.known.extend(PROVIDER_VARS.iter().map(|s| s.to_string()));
     checker.known.extend(extra_vars.iter().cloned());
-    let suite = checker.suite(doc, hash);
+    let suite = checker.suite(doc, hash, &meaning);
     if checker.errors.is_empty() { Ok(suite) } else { Err(InputErrors(checker.errors)) }
 }
 
@@ -103,7 +103,7 @@ impl<'a> Checker<'a> {
         self.errors.push(InputError::at(self.file, self.source, pos, message));
     }
 
-    fn suite(&mut self, doc: SuiteDoc, hash: String) -> Suite {
+    fn suite(&mut self, doc: SuiteDoc, hash: String, meaning: &Value) -> Suite {
         let name = doc.suite.value.clone();
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
             self.error(
@@ -122,9 +122,13 @@ impl<'a> Checker<'a> {
         }
         let mut vars = Vec::new();
         for (key, value) in doc.vars.iter() {
-            let template = self.template(value);
+            // The text serde read is the scalar as written; what it means keeps its type.
+            let var = match meaning.pointer(&format!("/vars/{}", key.value.replace('~', "~0").replace('/', "~1"))) {
+                Some(v @ (Value::Number(_) | Value::Bool(_))) => SuiteVar::Literal(v.clone()),
+                _ => SuiteVar::Template(self.template(value)),
+            };
             self.known.insert(key.value.clone());
-            vars.push((key.value.clone(), template));
+            vars.push((key.value.clone(), var));
         }
         if doc.steps.is_empty() {
             self.error(yaml::pos(&doc.suite), "a suite needs at least one step under `steps`");

@@ -19,7 +19,7 @@ pub struct Suite {
     pub capabilities: Vec<String>,
     /// Runs once per entry; empty means once at the run's default microversion.
     pub microversions: Vec<Microversion>,
-    pub vars: Vec<(String, Template)>,
+    pub vars: Vec<(String, SuiteVar)>,
     pub skip: Option<String>,
     pub steps: Vec<Step>,
     /// SHA-256 of the suite's meaning (YAML parsed and re-serialised): comments and
@@ -27,6 +27,14 @@ pub struct Suite {
     pub hash: String,
     /// Documentation drift noticed while loading (documented status aliases used).
     pub notes: Vec<String>,
+}
+
+/// A suite variable: text (a template), or a YAML number or boolean, which keeps its
+/// type wherever a whole `${name}` stands for it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SuiteVar {
+    Template(Template),
+    Literal(serde_json::Value),
 }
 
 #[derive(Debug, Clone)]
