@@ -9,6 +9,8 @@ pub mod input;
 pub mod microversion;
 /// Status vocabulary and documented aliases: one place for what Nova's statuses mean.
 pub mod status_model;
+/// The shipped conformance set (suites, profiles, reference cassettes), carried in the binary.
+pub mod shipped;
 /// Suites: the YAML format with positions, the checked model, `${var}` templates.
 pub mod suite;
 

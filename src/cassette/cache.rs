@@ -28,11 +28,7 @@ pub fn dir() -> Option<PathBuf> {
     if std::env::var_os("TAPEDECK_NO_CACHE").is_some_and(|v| !v.is_empty() && v != "0") {
         return None;
     }
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-    let base = var("TAPEDECK_CACHE_DIR")
-        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("tapedeck")))
-        .or_else(|| var("HOME").map(|h| h.join(".cache").join("tapedeck")))?;
-    Some(base.join("parsed-cassettes"))
+    Some(crate::util::cache::base()?.join("parsed-cassettes"))
 }
 
 /// The entry for a cassette's bytes; `None` for one too large to cache.

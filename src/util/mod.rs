@@ -1,7 +1,8 @@
 //! Helpers that know nothing of tapedeck's concepts, importable from every stage: atomic file
-//! writes, JSON helpers, a parallel map, the wall clock, percent-encoding.
+//! writes, the cache directory, JSON helpers, a parallel map, the wall clock, percent-encoding.
 
 pub mod atomic;
+pub mod cache;
 pub mod clock;
 pub mod json;
 pub mod parallel;
