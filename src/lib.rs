@@ -7,10 +7,10 @@
 pub mod input;
 /// The microversion type and its order.
 pub mod microversion;
-/// Status vocabulary and documented aliases: one place for what Nova's statuses mean.
-pub mod status_model;
 /// The shipped conformance set (suites, profiles, reference cassettes), carried in the binary.
 pub mod shipped;
+/// Status vocabulary and documented aliases: one place for what Nova's statuses mean.
+pub mod status_model;
 /// Suites: the YAML format with positions, the checked model, `${var}` templates.
 pub mod suite;
 

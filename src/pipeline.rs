@@ -22,7 +22,8 @@ pub struct RunRequest {
     pub mode: Mode,
     /// With [`Mode::Record`]: record every run, or only those without a cassette.
     pub record_mode: RecordMode,
-    /// Default: [`plan::DEFAULT_CASSETTES`] for replay, `cassettes/<provider label>` to record.
+    /// Default: [`plan::DEFAULT_CASSETTES`] (else the shipped cassettes) for replay,
+    /// `cassettes/<provider label>` to record.
     pub cassettes: Option<PathBuf>,
     /// Every suite at this microversion instead of those it lists.
     pub microversion: Option<Microversion>,
@@ -56,6 +57,9 @@ pub enum PipelineError {
     /// The runs could not be planned (a cassette unreadable, a variable without a value).
     #[error("{0}")]
     Plan(InputErrors),
+    /// The shipped cassettes could not be written out to be read.
+    #[error("the shipped cassettes: {0}")]
+    Shipped(crate::util::atomic::WriteError),
 }
 
 /// Connects to the request's provider, if it has one. `--var` wins over the provider's
@@ -85,10 +89,12 @@ pub async fn run(
     let endpoint_url = endpoint.as_ref().map(|e| e.url.clone());
     // Live: the endpoint's registry, which the connection filled; replay: `--secret` alone.
     let redactor = endpoint.as_ref().map_or_else(|| request.connect.redactor.clone(), |e| e.redactor.clone());
-    let cassette_dir = request.cassettes.clone().unwrap_or_else(|| match &live {
-        Some(info) if request.mode == Mode::Record => PathBuf::from("cassettes").join(&info.label),
-        _ => PathBuf::from(plan::DEFAULT_CASSETTES),
-    });
+    let cassette_dir = match (&request.cassettes, &live) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(info)) if request.mode == Mode::Record => PathBuf::from("cassettes").join(&info.label),
+        // The directory's own reference cassettes, else the shipped ones.
+        (None, _) => crate::shipped::default_cassettes().map_err(PipelineError::Shipped)?,
+    };
     let plan_request = PlanRequest {
         suites: &request.suites,
         cassette_dir: &cassette_dir,

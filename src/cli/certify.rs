@@ -13,6 +13,7 @@ use tapedeck::certify::bundle::{self, BundleDoc, CloudRecord, Context, RequestRe
 use tapedeck::certify::profile::{self, Profile};
 use tapedeck::certify::verdict::{self, Certification, RunRecord};
 use tapedeck::input::InputError;
+use tapedeck::input::config::Config;
 use tapedeck::outcome::Mode;
 use tapedeck::pipeline::Executed;
 use tapedeck::plan::RecordMode;
@@ -25,8 +26,9 @@ use super::provider_args::ProviderArgs;
 
 #[derive(clap::Args, Debug)]
 pub struct CertifyArgs {
-    /// The certification profile (YAML), e.g. profiles/nova-34-compute-servers.yaml.
-    #[arg(long, required_unless_present_any = ["verify", "merge"])]
+    /// The certification profile: a YAML file, or the name of a shipped one
+    /// (nova-34-compute-servers) [default: the config file's `profile`].
+    #[arg(long)]
     pub profile: Option<PathBuf>,
     /// Where to write the bundle: a new or empty directory.
     #[arg(long, required_unless_present_any = ["verify", "merge"])]
@@ -63,16 +65,32 @@ pub struct CertifyArgs {
     pub provider: ProviderArgs,
 }
 
-pub fn run(args: CertifyArgs) -> CommandResult {
+pub fn run(mut args: CertifyArgs, config: &Config) -> CommandResult {
     if let Some(bundle) = &args.verify {
         return verify(bundle, args.execution.check(&args.provider)?);
     }
     if !args.merge.is_empty() {
         return merge(&args.merge, args.out.as_deref());
     }
+    args.suites.apply_config(config);
+    args.execution.apply_config(config);
+    args.provider.apply_config(config);
+    args.label = args.label.or_else(|| config.label.clone());
+    if args.profile.is_none() {
+        args.profile = config.profile.as_ref().map(|p| match config.path(Path::new(p)) {
+            file if file.is_file() => file,
+            _ => PathBuf::from(p),
+        });
+    }
     let (Some(profile_path), Some(out)) = (&args.profile, &args.out) else {
         return Err(usage("certify needs --profile FILE and --out DIR (or --verify BUNDLE, --merge BUNDLE...)"));
     };
+    // A file, or the name of a shipped profile.
+    let shipped = match profile_path.is_file() {
+        true => None,
+        false => tapedeck::shipped::profile(&profile_path.to_string_lossy())?,
+    };
+    let profile_path = shipped.as_deref().unwrap_or(profile_path);
     let profile = profile::load(profile_path)?;
     bundle::check_out(out).map_err(|e| usage(e.to_string()))?;
     let vars = pipeline::parse_vars(&args.suites.vars)?;
@@ -83,9 +101,11 @@ pub fn run(args: CertifyArgs) -> CommandResult {
     // evidence; without one the cassettes are replayed (and copied into the bundle).
     let choice = args.provider.choice(args.label.as_deref());
     let (mode, cassettes, provider) = if choice.is_given() {
-        (Mode::Record, Some(out.join(bundle::CASSETTES_DIR)), Some(provider::resolve(&choice)?))
+        let provider = pipeline::with_config(provider::resolve(&choice)?, config);
+        (Mode::Record, Some(out.join(bundle::CASSETTES_DIR)), Some(provider))
     } else {
-        (Mode::Replay, args.cassettes.clone(), None)
+        let cassettes = args.cassettes.clone().or_else(|| pipeline::config_cassettes(config, &choice, Mode::Replay));
+        (Mode::Replay, cassettes, None)
     };
     let (cloud_name, region) = cloud_of(provider.as_ref());
     let request_record =

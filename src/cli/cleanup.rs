@@ -1,6 +1,7 @@
 //! `tapedeck cleanup`: find the servers tapedeck runs left behind and delete them — or only list
 //! them (`--dry-run`), or only those older than a duration or matching a name.
 
+use tapedeck::input::config::Config;
 use tapedeck::input::{InputError, parse_duration};
 use tapedeck::provider::leftovers::{self, Leftover};
 use tapedeck::provider::{self, connect};
@@ -23,7 +24,8 @@ pub struct CleanupArgs {
     pub provider: ProviderArgs,
 }
 
-pub fn run(args: CleanupArgs) -> CommandResult {
+pub fn run(mut args: CleanupArgs, config: &Config) -> CommandResult {
+    args.provider.apply_config(config);
     let older_than = args
         .older_than
         .as_deref()

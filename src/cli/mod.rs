@@ -11,6 +11,7 @@ mod pipeline;
 mod provider_args;
 mod run;
 mod schemas;
+mod suites;
 mod validate;
 mod values;
 
@@ -25,6 +26,9 @@ use clap::{Parser, Subcommand};
     about = "Record/replay contract tests and conformance checks for the OpenStack Compute API"
 )]
 struct Cli {
+    /// The configuration file [default: tapedeck.toml here or in the nearest directory above].
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -45,6 +49,9 @@ enum Command {
     /// Compare two cassettes or cassette directories by behaviour: ids canonicalised, changes
     /// classified (status, schema, fields, values, traces, exchanges, timing).
     Diff(diff::DiffArgs),
+    /// The shipped suites: write them out to edit (`suites export DIR`).
+    #[command(subcommand)]
+    Suites(suites::SuitesCommand),
     /// Review pending re-recordings (their diff against the accepted cassettes) and accept
     /// them into place, or discard them with --reject.
     Accept(accept::AcceptArgs),
@@ -59,13 +66,16 @@ pub fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
+    // Only the commands that talk to a cloud or run suites read the configuration file.
+    let config = || tapedeck::input::config::load(cli.config.as_deref());
     exit::exit_code(match cli.command {
-        Command::Run(args) => run::run(args),
-        Command::Certify(args) => certify::run(args),
-        Command::Cleanup(args) => cleanup::run(args),
+        Command::Run(args) => config().map_err(Into::into).and_then(|c| run::run(args, &c)),
+        Command::Certify(args) => config().map_err(Into::into).and_then(|c| certify::run(args, &c)),
+        Command::Cleanup(args) => config().map_err(Into::into).and_then(|c| cleanup::run(args, &c)),
         Command::Diff(args) => diff::run(args),
         Command::Accept(args) => accept::run(args),
         Command::Schemas(cmd) => schemas::run(cmd),
         Command::Validate(args) => validate::run(args),
+        Command::Suites(cmd) => suites::run(cmd),
     })
 }

@@ -9,12 +9,13 @@ use std::time::Duration;
 use tapedeck::cassette::pending::PENDING_DIR;
 use tapedeck::diff::review::pending_review;
 
+use tapedeck::input::config::Config;
 use tapedeck::input::{InputError, InputErrors, parse_duration};
 use tapedeck::microversion::Microversion;
 use tapedeck::outcome::{CassetteState, Mode, Outcome, Verdict};
 use tapedeck::pipeline::{self, Executed, RunRequest};
 use tapedeck::plan::{self, RecordMode};
-use tapedeck::provider::{ConnectOptions, Provider};
+use tapedeck::provider::{ConnectOptions, Provider, ProviderChoice};
 use tapedeck::report::progress::ProgressView;
 use tapedeck::report::{self, ReportKind, ReportTarget, human, views};
 use tapedeck::runner::Cancel;
@@ -25,6 +26,9 @@ use super::exit::{CliError, Ending};
 use super::interrupt;
 use super::provider_args::ProviderArgs;
 use super::values::ExtraKeysArg;
+
+/// Runs at once when neither a flag nor the config file says.
+const DEFAULT_JOBS: usize = 4;
 
 /// Which suites, at which microversions, with which variables.
 #[derive(clap::Args, Debug)]
@@ -42,9 +46,9 @@ pub struct SuiteArgs {
 /// How the runs go: how many at once, which of them, checked against which schemas.
 #[derive(clap::Args, Debug)]
 pub struct ExecutionArgs {
-    /// Runs at once.
-    #[arg(long, default_value_t = 4)]
-    pub jobs: usize,
+    /// Runs at once [default: 4, or the config file's `jobs`].
+    #[arg(long)]
+    pub jobs: Option<usize>,
     /// Poll each server alone, even when several runs wait at once (by default their waits
     /// share one `GET /servers/detail` per poll where the provider allows it).
     #[arg(long)]
@@ -66,9 +70,70 @@ pub struct ExecutionArgs {
     pub shard: Option<String>,
 }
 
+impl SuiteArgs {
+    /// What the config file says where the flags say nothing; its variables come first, so a
+    /// `--var` wins.
+    pub fn apply_config(&mut self, c: &Config) {
+        if self.suites.is_empty() {
+            self.suites = c.suites.iter().map(|p| c.path(p)).collect();
+        }
+        if self.microversion.is_none() {
+            self.microversion.clone_from(&c.microversion);
+        }
+        let mut vars: Vec<String> = c.vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        vars.append(&mut self.vars);
+        self.vars = vars;
+    }
+}
+
+impl ExecutionArgs {
+    pub fn apply_config(&mut self, c: &Config) {
+        self.jobs = self.jobs.or(c.jobs);
+    }
+}
+
+/// A provider with what the config file knows of its cloud: the capabilities `discover` found
+/// it does not offer (a provider file's own say wins).
+pub fn with_config(mut provider: Provider, c: &Config) -> Provider {
+    for (capability, why) in &c.unsupported {
+        provider.unsupported.entry(capability.clone()).or_insert_with(|| why.clone());
+    }
+    provider
+}
+
+/// The cassettes of the config file's cloud, `cassettes/<label>` beside the file: where record
+/// writes them, and (when they exist) where replay reads them. `None` without a config file,
+/// or without a cloud it names.
+pub fn config_cassettes(c: &Config, choice: &ProviderChoice, mode: Mode) -> Option<PathBuf> {
+    if let Some(dir) = &c.cassettes {
+        return Some(c.path(dir));
+    }
+    c.file.as_ref()?;
+    let label = choice
+        .label
+        .clone()
+        .or_else(|| choice.os_cloud.clone())
+        .or_else(|| choice.file.as_deref().and_then(|f| tapedeck::provider::load(f).ok()).map(|p| p.label))?;
+    let dir = c.dir.join("cassettes").join(label);
+    (mode != Mode::Replay || dir.is_dir()).then_some(dir)
+}
+
 /// The suites named (or `suites/`), loaded and checked: every error in them at once.
 pub fn load_suites(args: &SuiteArgs, vars: &[(String, String)]) -> Result<Vec<Arc<suite::Suite>>, InputErrors> {
-    let paths = if args.suites.is_empty() { vec![PathBuf::from(plan::DEFAULT_SUITES)] } else { args.suites.clone() };
+    let paths = if args.suites.is_empty() {
+        let (dir, shipped) =
+            tapedeck::shipped::default_suites().map_err(|e| InputError::new(format!("the shipped suites: {e}")))?;
+        // Say which set runs: a directory without its own `suites/` gets tapedeck's.
+        if shipped {
+            eprintln!(
+                "suites: the shipped conformance set of tapedeck {} (`tapedeck suites export DIR` writes it out)",
+                env!("CARGO_PKG_VERSION")
+            );
+        }
+        vec![dir]
+    } else {
+        args.suites.clone()
+    };
     let files = suite::discover(&paths)?;
     if files.is_empty() {
         return Err(InputError::new(format!(
@@ -123,7 +188,8 @@ impl Execution {
 impl ExecutionArgs {
     /// The flags alone, checked before any file is read.
     pub fn check(&self, provider: &ProviderArgs) -> Result<Execution, InputError> {
-        if self.jobs == 0 {
+        let jobs = self.jobs.unwrap_or(DEFAULT_JOBS);
+        if jobs == 0 {
             return Err(InputError::new("--jobs must be at least 1"));
         }
         let connect = provider.connect_options(true)?;
@@ -134,7 +200,7 @@ impl ExecutionArgs {
             None => None,
         };
         Ok(Execution {
-            jobs: self.jobs,
+            jobs,
             batch_waits: !self.no_batch_waits,
             cleanup_timeout,
             extra_keys: self.extra_keys.into(),

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use tapedeck::exchange::redact::Redactor;
+use tapedeck::input::config::Config;
 use tapedeck::input::{InputError, parse_duration};
 use tapedeck::provider::{ConnectOptions, ProviderChoice};
 
@@ -38,6 +39,17 @@ pub struct ProviderArgs {
 }
 
 impl ProviderArgs {
+    /// The config file's cloud or provider file, when no flag (nor `OS_CLOUD`) names one; its
+    /// secrets join the flags'.
+    pub fn apply_config(&mut self, c: &Config) {
+        let named = self.provider.is_some() || self.endpoint.is_some() || self.os_cloud.is_some();
+        if !named {
+            self.provider = c.provider.as_ref().map(|p| c.path(p));
+            self.os_cloud.clone_from(&c.os_cloud);
+        }
+        self.secrets.extend(c.secrets.iter().cloned());
+    }
+
     /// The provider the flags name; `label` names its cassette directory (run and certify).
     pub fn choice(&self, label: Option<&str>) -> ProviderChoice {
         ProviderChoice {

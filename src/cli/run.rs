@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use tapedeck::input::InputError;
+use tapedeck::input::config::Config;
 use tapedeck::outcome::Mode;
 use tapedeck::plan::{self, RecordMode};
 use tapedeck::provider;
@@ -58,7 +59,14 @@ pub struct RunArgs {
     pub provider: ProviderArgs,
 }
 
-pub fn run(args: RunArgs) -> CommandResult {
+pub fn run(mut args: RunArgs, config: &Config) -> CommandResult {
+    args.suites.apply_config(config);
+    args.execution.apply_config(config);
+    args.provider.apply_config(config);
+    if args.reports.is_empty() {
+        args.reports.clone_from(&config.reports);
+    }
+    args.label = args.label.or_else(|| config.label.clone());
     let vars = pipeline::parse_vars(&args.suites.vars)?;
     let microversion = pipeline::parse_microversion(args.suites.microversion.as_deref())?;
     let reports = pipeline::parse_reports(&args.reports)?;
@@ -89,8 +97,9 @@ pub fn run(args: RunArgs) -> CommandResult {
             .into());
         }
         Mode::Replay => None,
-        Mode::Live | Mode::Record => Some(provider::resolve(&choice)?),
+        Mode::Live | Mode::Record => Some(pipeline::with_config(provider::resolve(&choice)?, config)),
     };
+    let cassettes = args.cassettes.clone().or_else(|| pipeline::config_cassettes(config, &choice, mode));
     let record_mode = match args.record_mode {
         RecordModeArg::Once => RecordMode::Once,
         RecordModeArg::All => RecordMode::All,
@@ -101,7 +110,7 @@ pub fn run(args: RunArgs) -> CommandResult {
         microversion,
         mode,
         record_mode,
-        cassettes: args.cassettes.clone(),
+        cassettes,
         execution,
         schemas: args.execution.schema_store()?,
         provider,

@@ -2,6 +2,7 @@
 //! flags): YAML under limits against hostile files, and errors that carry their place
 //! (file:line:column) and end the process with exit code 2.
 
+pub mod config;
 pub mod duration;
 pub mod error;
 pub mod limits;

@@ -36,7 +36,9 @@ pub fn root() -> Result<PathBuf, WriteError> {
 }
 
 fn write_all(dir: &Path) -> Result<(), WriteError> {
-    for (sub, files) in [("suites", embedded::SUITES), ("profiles", embedded::PROFILES), (CASSETTES, embedded::CASSETTES)] {
+    for (sub, files) in
+        [("suites", embedded::SUITES), ("profiles", embedded::PROFILES), (CASSETTES, embedded::CASSETTES)]
+    {
         write_files(&dir.join(sub), files)?;
     }
     Ok(())
@@ -50,10 +52,50 @@ fn write_files(dir: &Path, files: &[(&str, &str)]) -> Result<(), WriteError> {
     Ok(())
 }
 
-/// Writes the shipped suites into `dir` (to edit them); the files written.
-pub fn export_suites(dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
-    write_files(dir, embedded::SUITES)?;
-    Ok(embedded::SUITES.iter().map(|(rel, _)| dir.join(rel)).collect())
+/// Where the suites run when none are named: the directory's own `suites/`, else the shipped
+/// set; and whether it is the shipped one.
+pub fn default_suites() -> Result<(PathBuf, bool), WriteError> {
+    let own = PathBuf::from(crate::plan::DEFAULT_SUITES);
+    if own.is_dir() {
+        return Ok((own, false));
+    }
+    Ok((root()?.join("suites"), true))
+}
+
+/// Where replay reads when no cassette directory is named: the directory's own
+/// `cassettes/nova-34.0.0/`, else the shipped reference cassettes.
+pub fn default_cassettes() -> Result<PathBuf, WriteError> {
+    let own = PathBuf::from(crate::plan::DEFAULT_CASSETTES);
+    if own.is_dir() {
+        return Ok(own);
+    }
+    Ok(root()?.join(CASSETTES))
+}
+
+/// A shipped profile by name (`nova-34-compute-servers`), when `name` is one.
+pub fn profile(name: &str) -> Result<Option<PathBuf>, WriteError> {
+    let file = format!("{}.yaml", name.trim_end_matches(".yaml"));
+    if !embedded::PROFILES.iter().any(|(rel, _)| *rel == file) {
+        return Ok(None);
+    }
+    Ok(Some(root()?.join("profiles").join(file)))
+}
+
+/// Writes the shipped suites into `dir` (to edit them), keeping any file already there: the
+/// files written, and those kept.
+pub fn export_suites(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), WriteError> {
+    std::fs::create_dir_all(dir).map_err(WriteError::new("create", dir))?;
+    let (mut written, mut kept) = (Vec::new(), Vec::new());
+    for (rel, text) in embedded::SUITES {
+        let path = dir.join(rel);
+        if path.exists() {
+            kept.push(path);
+        } else {
+            crate::util::atomic::write_atomic(&path, text.as_bytes())?;
+            written.push(path);
+        }
+    }
+    Ok((written, kept))
 }
 
 /// The names of the shipped profiles (`nova-34-compute-servers`).
