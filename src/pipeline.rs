@@ -109,6 +109,9 @@ pub async fn run(
         Some((k, n)) => plan::shard(plans, k, n),
         None => plans,
     };
+    if let Some(missing) = plan::missing_variables(&plans) {
+        return Err(PipelineError::Plan(missing.into()));
+    }
     let config = RunnerConfig {
         mode: request.mode,
         jobs: request.jobs,

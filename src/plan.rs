@@ -210,6 +210,36 @@ fn plan_run(req: &PlanRequest, suite: &Arc<Suite>, mv: Microversion) -> Result<R
     })
 }
 
+/// Before anything is sent: the provider variables that runs about to talk to the provider
+/// use and nobody set (the provider file, `--var`, the config file, the suite itself), as one
+/// error naming each variable, the runs needing it, and how to find values.
+pub fn missing_variables(plans: &[RunPlan]) -> Option<InputError> {
+    let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for p in plans.iter().filter(|p| matches!(p.source, Source::Live | Source::Record) && p.skip.is_none()) {
+        for var in p.suite.variables_used(p.microversion) {
+            if crate::suite::load::PROVIDER_VARS.contains(&var.as_str()) && !p.vars.contains_key(&var) {
+                missing.entry(var).or_default().push(format!("{}@{}", p.suite.name, p.microversion));
+            }
+        }
+    }
+    if missing.is_empty() {
+        return None;
+    }
+    let lines: Vec<String> = missing
+        .iter()
+        .map(|(var, runs)| {
+            let shown: Vec<&str> = runs.iter().take(4).map(String::as_str).collect();
+            let more = if runs.len() > 4 { format!(" and {} more", runs.len() - 4) } else { String::new() };
+            format!("  {var}: needed by {}{more}", shown.join(", "))
+        })
+        .collect();
+    Some(InputError::new(format!(
+        "the provider sets no value for {} variable(s) the selected runs need:\n{}\nfind values with `tapedeck discover` (it writes them into tapedeck.toml), or give them with --var NAME=VALUE",
+        missing.len(),
+        lines.join("\n")
+    )))
+}
+
 impl RunPlan {
     /// The variables a cassette keeps so replay renders the same requests: the run id and the
     /// provider's variables (suite variables and `--var`s are recomputed on replay).

@@ -461,3 +461,26 @@ async fn record_mode_once_replays_what_it_has_on_the_virtual_clock() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_variables_are_one_input_error_before_anything_runs() {
+    let Some(file) = provider_file() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut doc: serde_json::Value = serde_saphyr::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    doc.as_object_mut().unwrap().remove("variables");
+    if let Some(clouds) = doc.get("clouds_file").and_then(|c| c.as_str()).map(|c| file.parent().unwrap().join(c)) {
+        doc["clouds_file"] = clouds.display().to_string().into();
+    }
+    let bare = dir.path().join("bare.json");
+    std::fs::write(&bare, serde_json::to_string(&doc).unwrap()).unwrap();
+    let cassettes = dir.path().join("cassettes");
+    let target = cassettes.display().to_string();
+    let (code, stdout, stderr) = record(&bare, &["--cassettes", &target, "suites"], repo()).await;
+    assert_eq!(code, 2, "{stdout}\n{stderr}");
+    assert_eq!(stderr.matches("error:").count(), 1, "one message: {stderr}");
+    for needle in ["no value for", "image_ref: needed by", "flavor_ref", "tapedeck discover"] {
+        assert!(stderr.contains(needle), "{needle}: {stderr}");
+    }
+    assert!(!stdout.contains("PASS") && !stdout.contains("FAIL"), "nothing ran: {stdout}");
+    assert!(!cassettes.exists() || std::fs::read_dir(&cassettes).unwrap().next().is_none(), "nothing written");
+}

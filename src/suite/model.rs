@@ -7,7 +7,9 @@ use std::time::Duration;
 use regex::Regex;
 use serde_json::Value;
 
-use super::template::Template;
+use std::collections::BTreeSet;
+
+use super::template::{Template, json_strings};
 use crate::input::Pos;
 use crate::microversion::Microversion;
 
@@ -27,6 +29,46 @@ pub struct Suite {
     pub hash: String,
     /// Documentation drift noticed while loading (documented status aliases used).
     pub notes: Vec<String>,
+}
+
+impl Suite {
+    /// Every variable the suite's templates use in a run at `mv` (steps out of range left out):
+    /// what such a run needs a value for, unless the suite sets or captures it itself.
+    pub fn variables_used(&self, mv: Microversion) -> BTreeSet<String> {
+        let mut texts: Vec<String> = Vec::new();
+        let template = |t: &Template, texts: &mut Vec<String>| texts.extend(t.vars().map(str::to_string));
+        let mut names = BTreeSet::new();
+        for (_, var) in &self.vars {
+            if let SuiteVar::Template(t) = var {
+                template(t, &mut texts);
+            }
+        }
+        let runs = |s: &Step| s.min_microversion.is_none_or(|m| mv >= m) && s.max_microversion.is_none_or(|m| mv <= m);
+        for step in self.steps.iter().filter(|s| runs(s)) {
+            let specs = match &step.action {
+                Action::Request(r) => vec![r],
+                Action::Wait(w) => {
+                    template(&w.server, &mut texts);
+                    vec![]
+                }
+            };
+            for r in specs.into_iter().chain(step.cleanup.iter()) {
+                template(&r.path, &mut texts);
+                r.query.iter().chain(&r.headers).for_each(|(_, t)| template(t, &mut texts));
+                let mut strings = Vec::new();
+                if let Some(j) = &r.json {
+                    json_strings(j, &mut strings);
+                }
+                for s in strings {
+                    if let Ok(t) = Template::parse(&s) {
+                        template(&t, &mut texts);
+                    }
+                }
+            }
+        }
+        names.extend(texts);
+        names
+    }
 }
 
 /// A suite variable: text (a template), or a YAML number or boolean, which keeps its

@@ -51,6 +51,10 @@ impl Transport for RecordTransport {
         if !end.complete {
             return Ok(Some(format!("run incomplete: cassette {} left as it was", self.path.display())));
         }
+        // A run that sent nothing recorded nothing: no empty cassette stands for it.
+        if self.cassette.exchanges.is_empty() && end.skipped.is_none() {
+            return Ok(Some(format!("nothing was sent: no cassette written to {}", self.path.display())));
+        }
         self.cassette.skipped = end.skipped.map(str::to_string);
         self.cassette.recorded_at = crate::util::clock::now_rfc3339();
         cassette::write_atomic(&self.path, &self.cassette)?;
