@@ -27,6 +27,8 @@ pub mod pipeline;
 pub mod plan;
 /// A live provider: provider files, clouds, connecting, capability probes, leftovers.
 pub mod provider;
+/// What a cloud offers the suites: images, flavors, a network, chosen with reasons.
+pub mod discover;
 /// Executes runs: steps, waits with traces, cleanups, retries, interrupts.
 pub mod runner;
 /// The one seam between live, record and replay (virtual clock).

@@ -162,6 +162,10 @@ pub struct StepOutcome {
     pub checks: Vec<CheckOutcome>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<Trace>,
+    /// Skipped because the provider lacks what the step needs (an identity): its checks could
+    /// not be made, so a certification cannot rest on the run.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unverified: bool,
 }
 
 impl StepOutcome {
@@ -178,6 +182,7 @@ impl StepOutcome {
             exchanges: vec![],
             checks: vec![],
             trace: None,
+            unverified: false,
         }
     }
 

@@ -440,7 +440,7 @@ pub fn standing_line(doc: &BundleDoc) -> String {
     let v = &doc.verdict;
     match doc.result {
         Standing::Certified => format!("CERTIFIED against profile {}", v.profile),
-        Standing::NotCertified => format!("NOT CERTIFIED against profile {}: {}", v.profile, v.blocking.join(", ")),
+        Standing::NotCertified => format!("NOT CERTIFIED against profile {}: {}", v.profile, blocking(v)),
         Standing::Incomplete => {
             format!("NOT CERTIFIED against profile {}: the run was interrupted, the evidence is incomplete", v.profile)
         }
@@ -451,9 +451,25 @@ pub fn standing_line(doc: &BundleDoc) -> String {
         Standing::Replayed => format!(
             "REPLAYED: the recorded evidence fails profile {}: {} (not a certification)",
             v.profile,
-            v.blocking.join(", ")
+            blocking(v)
         ),
     }
+}
+
+/// The blocking capabilities with what each is (`compute-servers-create (unverified)`).
+fn blocking(c: &Certification) -> String {
+    let verdict = |name: &String| {
+        c.capabilities.iter().find(|cap| &cap.capability == name).map(|cap| format!("{:?}", cap.verdict).to_lowercase())
+    };
+    let named: Vec<String> = c
+        .blocking
+        .iter()
+        .map(|name| match verdict(name) {
+            Some(v) => format!("{name} ({v})"),
+            None => name.clone(),
+        })
+        .collect();
+    named.join(", ")
 }
 
 fn markdown(b: &BundleDoc) -> String {
@@ -501,12 +517,16 @@ fn markdown(b: &BundleDoc) -> String {
             CapabilityVerdict::Failed => "❌ failed",
             CapabilityVerdict::Flagged => "⚠ flagged",
             CapabilityVerdict::Incomplete => "⏸ incomplete",
+            CapabilityVerdict::Unverified => "◌ unverified",
             CapabilityVerdict::Skipped => "⏭ skipped",
             CapabilityVerdict::Untested => "∅ untested",
         };
         let mut runs = cap.runs.join("<br>").replace('|', "\\|");
         for f in &cap.flags {
             runs.push_str(&format!("<br>flag `{}` ({}) until {}", f.run, f.reason, f.expires));
+        }
+        for u in &cap.unverified {
+            runs.push_str(&format!("<br>not verified: {}", u.replace('|', "\\|")));
         }
         for f in &cap.expired_flags {
             runs.push_str(&format!("<br>expired flag `{}` ({}) since {}", f.run, f.reason, f.expires));

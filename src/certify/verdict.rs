@@ -25,6 +25,9 @@ pub struct RunRecord {
     /// The cassette of the run, relative to the bundle.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cassette: Option<String>,
+    /// Steps whose checks could not be made (the provider lacks what they need), with why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unverified: Vec<String>,
 }
 
 impl RunRecord {
@@ -39,6 +42,12 @@ impl RunRecord {
             cassette: run.cassette.as_ref().and_then(|c| {
                 std::path::Path::new(&c.path).file_name().map(|n| format!("cassettes/{}", n.to_string_lossy()))
             }),
+            unverified: run
+                .steps
+                .iter()
+                .filter(|s| s.unverified)
+                .map(|s| format!("step `{}`: {}", s.name, s.reason.as_deref().unwrap_or("not run")))
+                .collect(),
         }
     }
 }
@@ -52,6 +61,8 @@ pub enum CapabilityVerdict {
     Flagged,
     /// A run that covers it was interrupted or never ran: the evidence is incomplete.
     Incomplete,
+    /// The runs passed, but some of their checks could not be made (listed in `unverified`).
+    Unverified,
     /// Every run skipped (the provider does not offer it), with the reasons.
     Skipped,
     /// No suite run covers it.
@@ -69,6 +80,9 @@ pub struct CapabilityResult {
     pub flags: Vec<Flag>,
     /// Flags that matched but have expired: they excuse nothing any more.
     pub expired_flags: Vec<Flag>,
+    /// `suite@microversion step `name`: why` for every check that could not be made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unverified: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,6 +121,8 @@ pub fn evaluate(profile: &Profile, runs: &[RunRecord], today: jiff::civil::Date)
             CapabilityVerdict::Failed
         } else if runs.iter().any(|r| r.verdict.unfinished()) {
             CapabilityVerdict::Incomplete
+        } else if runs.iter().any(|r| !r.unverified.is_empty()) {
+            CapabilityVerdict::Unverified
         } else if !flags.is_empty() {
             CapabilityVerdict::Flagged
         } else if runs.iter().all(|r| r.verdict == Verdict::Skipped) {
@@ -128,6 +144,10 @@ pub fn evaluate(profile: &Profile, runs: &[RunRecord], today: jiff::civil::Date)
             runs: runs.iter().map(describe).collect(),
             flags,
             expired_flags,
+            unverified: runs
+                .iter()
+                .flat_map(|r| r.unverified.iter().map(move |u| format!("{}@{} {u}", r.suite, r.microversion)))
+                .collect(),
         });
     }
     let blocking: Vec<String> = capabilities

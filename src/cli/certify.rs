@@ -156,6 +156,9 @@ fn print_verdict(c: &Certification) {
             format!("{:?}", cap.status).to_lowercase(),
             cap.capability
         );
+        for u in &cap.unverified {
+            println!("{:<22} not verified: {u}", "");
+        }
     }
 }
 

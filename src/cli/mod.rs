@@ -5,6 +5,7 @@ mod accept;
 mod certify;
 mod cleanup;
 mod diff;
+mod discover;
 mod exit;
 mod interrupt;
 mod pipeline;
@@ -44,6 +45,9 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// List and delete the td- servers earlier runs left on a provider.
     Cleanup(cleanup::CleanupArgs),
+    /// Ask a cloud what the suites need (images, flavors, a network, the capabilities it lacks),
+    /// choose the variables with reasons and write them into tapedeck.toml. Only reads.
+    Discover(discover::DiscoverArgs),
     /// Run a certification profile and write the certification bundle.
     Certify(certify::CertifyArgs),
     /// Compare two cassettes or cassette directories by behaviour: ids canonicalised, changes
@@ -71,6 +75,7 @@ pub fn main() -> ExitCode {
     exit::exit_code(match cli.command {
         Command::Run(args) => config().map_err(Into::into).and_then(|c| run::run(args, &c)),
         Command::Certify(args) => config().map_err(Into::into).and_then(|c| certify::run(args, &c)),
+        Command::Discover(args) => config().map_err(Into::into).and_then(|c| discover::run(args, &c)),
         Command::Cleanup(args) => config().map_err(Into::into).and_then(|c| cleanup::run(args, &c)),
         Command::Diff(args) => diff::run(args),
         Command::Accept(args) => accept::run(args),

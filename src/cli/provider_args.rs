@@ -18,6 +18,10 @@ pub struct ProviderArgs {
     /// /etc/openstack/). Without it, the OS_* variables are used.
     #[arg(long, env = "OS_CLOUD")]
     pub os_cloud: Option<String>,
+    /// A second clouds.yaml cloud with the admin role, for the `admin` identity the steps that
+    /// check what only an admin sees need (without one they are skipped).
+    #[arg(long, value_name = "NAME")]
+    pub admin_cloud: Option<String>,
     /// Do not verify TLS certificates (only when asked: verification is on by default).
     #[arg(long)]
     pub insecure: bool,
@@ -46,6 +50,10 @@ impl ProviderArgs {
         if !named {
             self.provider = c.provider.as_ref().map(|p| c.path(p));
             self.os_cloud.clone_from(&c.os_cloud);
+            // The admin cloud the file names goes with the file's cloud.
+            if self.admin_cloud.is_none() {
+                self.admin_cloud.clone_from(&c.admin_cloud);
+            }
         }
         self.secrets.extend(c.secrets.iter().cloned());
     }
@@ -57,6 +65,7 @@ impl ProviderArgs {
             endpoint: self.endpoint.clone(),
             token: self.token.clone(),
             os_cloud: self.os_cloud.clone(),
+            admin_cloud: self.admin_cloud.clone(),
             label: label.map(str::to_string),
         }
     }

@@ -24,6 +24,8 @@ pub struct Config {
     /// A provider file, or a clouds.yaml cloud.
     pub provider: Option<PathBuf>,
     pub os_cloud: Option<String>,
+    /// A second clouds.yaml cloud, with the admin role: the `admin` identity some steps need.
+    pub admin_cloud: Option<String>,
     /// Names the cassette directory (`cassettes/<label>`) with a cloud.
     pub label: Option<String>,
     /// Every suite at this microversion instead of those it lists.
@@ -80,6 +82,45 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, InputError> {
     Ok(config)
 }
 
+/// Where the variables `discover` chose came from, to be written beside them.
+#[derive(Debug, Clone)]
+pub enum ProviderKey {
+    OsCloud(String),
+    Provider(PathBuf),
+    /// Nothing to write: the configuration names it already, or the next run names it again
+    /// (`--endpoint`, the `OS_*` variables).
+    Leave,
+}
+
+/// Writes `vars` (each `[vars]` key replaced or added) and the provider into the configuration
+/// file `path`, created if absent; everything else in it, comments included, stays.
+pub fn save_discovered(path: &Path, provider: &ProviderKey, vars: &BTreeMap<String, String>) -> Result<(), InputError> {
+    let source = if path.exists() { super::yaml::read_text(path)? } else { String::new() };
+    let mut doc: toml_edit::DocumentMut = source.parse().map_err(|e: toml_edit::TomlError| {
+        let pos = e.span().map(|s| position(&source, s.start));
+        InputError::at(path, &source, pos, e.message().trim().to_string())
+    })?;
+    match provider {
+        ProviderKey::OsCloud(name) => {
+            doc.remove("provider");
+            doc["os_cloud"] = toml_edit::value(name.as_str());
+        }
+        ProviderKey::Provider(file) => {
+            doc.remove("os_cloud");
+            doc["provider"] = toml_edit::value(file.to_string_lossy().as_ref());
+        }
+        ProviderKey::Leave => {}
+    }
+    if !doc.contains_table("vars") {
+        doc["vars"] = toml_edit::table();
+    }
+    for (k, v) in vars {
+        doc["vars"][k.as_str()] = toml_edit::value(v.as_str());
+    }
+    crate::util::atomic::write_atomic(path, doc.to_string().as_bytes())
+        .map_err(|e| InputError::in_file(path, e.to_string()))
+}
+
 fn position(source: &str, offset: usize) -> Pos {
     let before = &source[..offset.min(source.len())];
     let line = before.matches('\n').count() as u64 + 1;
@@ -101,6 +142,29 @@ mod tests {
         std::fs::write(&file, "jobs = 2\nsuits = [\"s\"]\n").unwrap();
         let e = load(Some(&file)).unwrap_err().to_string();
         assert!(e.contains("tapedeck.toml:2:1") && e.contains("suits"), "{e}");
+    }
+
+    #[test]
+    fn discovered_values_replace_their_keys_and_keep_everything_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(FILE);
+        std::fs::write(&file, "# my project\nprovider = \"p.yaml\"\njobs = 2 # two cores\n\n[vars]\nnetwork = \"old\"\nmine = \"kept\"\n").unwrap();
+        let vars = BTreeMap::from([("network".to_string(), "new".to_string()), ("image_ref".to_string(), "i".to_string())]);
+        save_discovered(&file, &ProviderKey::OsCloud("mycloud".into()), &vars).unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains("# my project") && text.contains("jobs = 2 # two cores"), "{text}");
+        let c = load(Some(&file)).unwrap();
+        assert_eq!((c.os_cloud.as_deref(), c.provider), (Some("mycloud"), None));
+        assert_eq!((c.vars["network"].as_str(), c.vars["mine"].as_str(), c.vars["image_ref"].as_str()), ("new", "kept", "i"));
+        // A file that is not TOML is an error at its place, and is left as it was.
+        std::fs::write(&file, "jobs = = 2\n").unwrap();
+        let e = save_discovered(&file, &ProviderKey::Leave, &vars).unwrap_err().to_string();
+        assert!(e.contains("tapedeck.toml:1:"), "{e}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "jobs = = 2\n");
+        // Absent: created.
+        let new = dir.path().join("new.toml");
+        save_discovered(&new, &ProviderKey::Leave, &vars).unwrap();
+        assert_eq!(load(Some(&new)).unwrap().vars.len(), 2);
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct ProviderChoice {
     pub endpoint: Option<String>,
     pub token: Option<String>,
     pub os_cloud: Option<String>,
+    /// A clouds.yaml cloud for the `admin` identity (replacing any the provider file names).
+    pub admin_cloud: Option<String>,
     /// Names the cassette directory with an endpoint or a cloud (default: the cloud's name, or
     /// `custom`).
     pub label: Option<String>,
@@ -41,6 +43,16 @@ impl ProviderChoice {
 
 /// The provider the user chose; an input error (exit 2) when none can be had.
 pub fn resolve(choice: &ProviderChoice) -> Result<Provider, InputErrors> {
+    let mut provider = resolve_user(choice)?;
+    if let Some(name) = &choice.admin_cloud {
+        let cloud = clouds::from_clouds_yaml(name, None, &clouds::process_env)
+            .map_err(|e| InputError::new(format!("the admin cloud: {e}")))?;
+        provider.identities.insert("admin".into(), IdentitySpec { cloud: Some(cloud), ..IdentitySpec::default() });
+    }
+    Ok(provider)
+}
+
+fn resolve_user(choice: &ProviderChoice) -> Result<Provider, InputErrors> {
     match (&choice.file, &choice.endpoint) {
         (Some(_), Some(_)) => Err(InputError::new("give --provider FILE or --endpoint URL, not both").into()),
         (Some(file), None) => Ok(load(file)?),

@@ -10,6 +10,7 @@ use crate::exchange::redact::Redactor;
 use crate::outcome::{CassetteRef, CassetteState, RunOutcome, StepKind, StepOutcome, Verdict};
 use crate::plan::{RunPlan, Source};
 use crate::suite::{Action, Step};
+use crate::transport::live::ANONYMOUS;
 use crate::transport::{RunEnd, Transport};
 use crate::util::clock::millis;
 
@@ -123,6 +124,10 @@ pub async fn run(
             outcome.steps.push(skipped(s, &why));
             continue;
         }
+        if let Some(why) = missing_identity(s, &plan) {
+            outcome.steps.push(StepOutcome { unverified: true, ..skipped(s, &why) });
+            continue;
+        }
         ctx.progress.send(|index| Event::StepStarted { index, step: s.name.clone() });
         let result = match &s.action {
             Action::Request(spec) => step::request(&mut ctx, s, spec).await,
@@ -221,6 +226,28 @@ fn out_of_range(s: &Step, plan: &RunPlan) -> Option<String> {
         return Some(format!("needs microversion {max} or earlier; this run is at {mv}"));
     }
     None
+}
+
+/// A step as an identity the provider does not have (most users certify as a plain member,
+/// with no admin credentials) is skipped, saying how to add one.
+fn missing_identity(s: &Step, plan: &RunPlan) -> Option<String> {
+    let identity = match &s.action {
+        Action::Request(spec) => spec.identity.as_deref(),
+        Action::Wait(spec) => spec.identity.as_deref(),
+    }?;
+    if identity == ANONYMOUS || identity == "user" || plan.identities.iter().any(|i| i == identity) {
+        return None;
+    }
+    let how = if identity == "admin" {
+        "add a clouds.yaml cloud with the admin role (--admin-cloud NAME, or admin_cloud in tapedeck.toml)"
+    } else {
+        "add it to the provider file's identities"
+    };
+    Some(format!(
+        "needs identity `{identity}`, which the provider {} lacks (it has: {}); {how}",
+        plan.provider,
+        plan.identities.join(", ")
+    ))
 }
 
 fn skipped(s: &Step, why: &str) -> StepOutcome {
