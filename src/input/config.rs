@@ -100,16 +100,20 @@ pub fn save_discovered(path: &Path, provider: &ProviderKey, vars: &BTreeMap<Stri
         let pos = e.span().map(|s| position(&source, s.start));
         InputError::at(path, &source, pos, e.message().trim().to_string())
     })?;
-    match provider {
-        ProviderKey::OsCloud(name) => {
-            doc.remove("provider");
-            doc["os_cloud"] = toml_edit::value(name.as_str());
+    let (set, other, value) = match provider {
+        ProviderKey::OsCloud(name) => ("os_cloud", "provider", name.clone()),
+        ProviderKey::Provider(file) => ("provider", "os_cloud", file.to_string_lossy().into_owned()),
+        ProviderKey::Leave => ("", "", String::new()),
+    };
+    if !set.is_empty() {
+        // The key replaced keeps the comment above it.
+        let table = doc.as_table_mut();
+        let comment = table.key(other).and_then(|k| k.leaf_decor().prefix().cloned());
+        table.remove(other);
+        table.insert(set, toml_edit::value(value));
+        if let (Some(comment), Some(mut key)) = (comment, table.key_mut(set)) {
+            key.leaf_decor_mut().set_prefix(comment);
         }
-        ProviderKey::Provider(file) => {
-            doc.remove("os_cloud");
-            doc["provider"] = toml_edit::value(file.to_string_lossy().as_ref());
-        }
-        ProviderKey::Leave => {}
     }
     if !doc.contains_table("vars") {
         doc["vars"] = toml_edit::table();
