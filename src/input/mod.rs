@@ -4,6 +4,7 @@
 
 pub mod duration;
 pub mod error;
+pub mod file;
 pub mod limits;
 pub mod yaml;
 

@@ -41,6 +41,9 @@ impl ProviderChoice {
 
 /// The provider the user chose; an input error (exit 2) when none can be had.
 pub fn resolve(choice: &ProviderChoice) -> Result<Provider, InputErrors> {
+    if let Some(label) = &choice.label {
+        model::check_label(label).map_err(|e| InputError::new(format!("--label: {e}")))?;
+    }
     match (&choice.file, &choice.endpoint) {
         (Some(_), Some(_)) => Err(InputError::new("give --provider FILE or --endpoint URL, not both").into()),
         (Some(file), None) => Ok(load(file)?),
