@@ -19,6 +19,8 @@ pub mod suite;
 pub mod auth;
 /// One YAML file per (suite, microversion) run: format, atomic store, pending area, cache.
 pub mod cassette;
+/// What a cloud offers the suites: images, flavors, a network, chosen with reasons.
+pub mod discover;
 /// One request and its response, redacted and endpoint-neutral.
 pub mod exchange;
 /// The pipeline as `run` and `certify` drive it: connect, plan, shard, run.
@@ -27,8 +29,6 @@ pub mod pipeline;
 pub mod plan;
 /// A live provider: provider files, clouds, connecting, capability probes, leftovers.
 pub mod provider;
-/// What a cloud offers the suites: images, flavors, a network, chosen with reasons.
-pub mod discover;
 /// Executes runs: steps, waits with traces, cleanups, retries, interrupts.
 pub mod runner;
 /// The one seam between live, record and replay (virtual clock).

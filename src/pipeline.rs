@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::input::InputErrors;
+use crate::input::{InputError, InputErrors};
 use crate::microversion::Microversion;
 use crate::outcome::{Mode, Outcome};
 use crate::plan::{self, LiveInfo, PlanRequest, RecordMode};
@@ -62,6 +62,50 @@ pub enum PipelineError {
     Shipped(crate::util::atomic::WriteError),
 }
 
+/// The cassette directory the request names: `--cassettes`, else `cassettes/<label>` to record
+/// (`label`: the provider's); `None`: the default (the directory's own reference cassettes, else
+/// the shipped ones).
+pub fn cassette_dir(request: &RunRequest, label: Option<&str>) -> Option<PathBuf> {
+    match (&request.cassettes, label) {
+        (Some(dir), _) => Some(dir.clone()),
+        (None, Some(label)) if request.mode == Mode::Record => Some(PathBuf::from("cassettes").join(label)),
+        _ => None,
+    }
+}
+
+/// What can be known about the cassette directory before anything is sent: replay reads a
+/// directory given with `--cassettes` (a missing one, or a file, would fail every run one by
+/// one), and record writes into one it can create or write (else the recordings would be lost
+/// at the end of every run).
+pub fn check_cassette_dir(request: &RunRequest) -> Result<(), InputError> {
+    let Some(dir) = cassette_dir(request, request.provider.as_ref().map(|p| p.label.as_str())) else {
+        return Ok(());
+    };
+    let named = || match request.cassettes {
+        Some(_) => format!("--cassettes {}", dir.display()),
+        None => format!("cassette directory {}", dir.display()),
+    };
+    match request.mode {
+        Mode::Replay if request.cassettes.is_some() => match std::fs::metadata(&dir) {
+            Ok(meta) if meta.is_dir() => Ok(()),
+            Ok(meta) => Err(InputError::new(format!(
+                "{}: is {}, not a cassette directory",
+                named(),
+                crate::input::file::kind_of(&meta)
+            ))),
+            Err(e) => Err(InputError::new(format!(
+                "{}: {}",
+                named(),
+                crate::input::file::unreadable(&dir, &e, "no such directory")
+            ))),
+        },
+        Mode::Record => {
+            crate::util::atomic::check_writable_dir(&dir).map_err(|e| InputError::new(format!("{}: {e}", named())))
+        }
+        Mode::Replay | Mode::Live => Ok(()),
+    }
+}
+
 /// Connects to the request's provider, if it has one. `--var` wins over the provider's
 /// variables, for the capability probe too.
 pub async fn connect_provider(request: &RunRequest) -> Result<Option<Connection>, PipelineError> {
@@ -89,11 +133,9 @@ pub async fn run(
     let endpoint_url = endpoint.as_ref().map(|e| e.url.clone());
     // Live: the endpoint's registry, which the connection filled; replay: `--secret` alone.
     let redactor = endpoint.as_ref().map_or_else(|| request.connect.redactor.clone(), |e| e.redactor.clone());
-    let cassette_dir = match (&request.cassettes, &live) {
-        (Some(dir), _) => dir.clone(),
-        (None, Some(info)) if request.mode == Mode::Record => PathBuf::from("cassettes").join(&info.label),
-        // The directory's own reference cassettes, else the shipped ones.
-        (None, _) => crate::shipped::default_cassettes().map_err(PipelineError::Shipped)?,
+    let cassette_dir = match cassette_dir(request, live.as_ref().map(|info| info.label.as_str())) {
+        Some(dir) => dir,
+        None => crate::shipped::default_cassettes().map_err(PipelineError::Shipped)?,
     };
     let plan_request = PlanRequest {
         suites: &request.suites,

@@ -1,14 +1,16 @@
 //! Limits against hostile files: a deeply nested document, a YAML alias bomb, a huge file and
 //! runaway nesting in a cassette body each end as a clear error with exit code 2 — no stack
 //! overflow, no unbounded memory, no panic — quickly. Generated at test time (no multi-MB
-//! fixtures in the repository).
+//! fixtures in the repository). Also: an error on a 5 MB line, special files in the
+//! parsed-cassette cache, a captured value that would lead a request out of the endpoint, and
+//! two recordings of different suites given to `diff`.
 
 mod common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{repo, tapedeck};
+use common::{Reply, Script, repo, serve, tapedeck};
 
 /// Runs tapedeck from the repository: it must end within 20 s and without a panic or overflow.
 fn run_bounded(args: &[&str]) -> (i32, String) {
@@ -106,4 +108,125 @@ fn a_cassette_with_a_runaway_body_is_refused() {
     let (code, err) = cassette_with_body(&format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000)));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("server-reboot@2.1.yaml:") && err.contains("nests deeper than"), "{err}");
+}
+
+#[test]
+fn an_error_on_a_5_mb_line_prints_a_line_not_the_5_mb() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "x".repeat(5_000_000);
+    // An error 5 MB into a line: the snippet shows the part around the column.
+    let far = format!("suite: s\nsteps:\n  - request: {{GET: /servers, json: {{a: \"{long}\"}}, bogus: 1}}\n");
+    // An error quoting a 5 MB value: the message keeps its start and its end.
+    let quoted = format!("suite: s\nsteps:\n  - request: {{GET: /servers}}\n    expect: {{status: \"{long}\"}}\n");
+    let mut shown = String::new();
+    for text in [far, quoted] {
+        let (code, out) = run_suite(dir.path(), &text);
+        assert_eq!(code, 2, "{}", &out[..out.len().min(2000)]);
+        assert!(out.len() < 2000, "{} bytes of message", out.len());
+        shown += &out.replace(&dir.path().display().to_string(), "[dir]");
+    }
+    insta::assert_snapshot!("a_5_mb_line", shown);
+}
+
+/// Replays the shipped reboot cassette with `TAPEDECK_CACHE_DIR` holding `make(entry)` where
+/// its parsed-cassette entry goes.
+#[cfg(unix)]
+fn replay_with_cache_entry(make: impl FnOnce(&Path)) -> (i32, String) {
+    let cache = tempfile::tempdir().unwrap();
+    let shipped = repo().join("cassettes/nova-34.0.0/server-reboot@2.1.yaml");
+    let entries = cache.path().join("parsed-cassettes");
+    std::fs::create_dir_all(&entries).unwrap();
+    let entry = tapedeck::cassette::cache::entry(&entries, &std::fs::read(&shipped).unwrap()).unwrap();
+    make(&entry);
+    let started = Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tapedeck"))
+        .args(["run", "--microversion", "2.1", "suites/server-reboot.yaml"])
+        .current_dir(repo())
+        .env("TAPEDECK_CACHE_DIR", cache.path())
+        .env_remove("TAPEDECK_NO_CACHE")
+        .output()
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_cache_entry_that_is_not_a_regular_file_is_ignored_never_read() {
+    let (code, out) = replay_with_cache_entry(|entry| {
+        let c = std::ffi::CString::new(entry.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    });
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("PASS  server-reboot @ 2.1"), "{out}");
+    let (code, out) = replay_with_cache_entry(|entry| std::os::unix::fs::symlink("/dev/zero", entry).unwrap());
+    assert_eq!(code, 0, "{out}");
+}
+
+const ESCAPING: &str = r#"
+suite: escaping
+microversions: ["2.1"]
+steps:
+  - name: list
+    request: {GET: /servers}
+    capture: {id: /servers/0/id}
+  - name: show
+    request: {GET: "/servers/${id}"}
+"#;
+
+const ESCAPING_WAIT: &str = r#"
+suite: escaping-wait
+microversions: ["2.1"]
+steps:
+  - name: list
+    request: {GET: /servers}
+    capture: {id: /servers/0/id}
+  - name: wait
+    wait: {server: "${id}", until: ACTIVE, timeout: 2s, interval: 50ms}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_captured_value_cannot_lead_a_request_out_of_the_endpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("escaping.yaml"), ESCAPING).unwrap();
+    std::fs::write(dir.path().join("escaping-wait.yaml"), ESCAPING_WAIT).unwrap();
+    let schemas = common::schemas_without_operations(dir.path());
+    let script = Script::default();
+    // A provider (or anything in between) answering with an id that climbs out of /v2.1.
+    let hostile = r#"{"servers": [{"id": "../../v3/auth/tokens"}]}"#;
+    script.on("GET /v2.1/servers", vec![Reply::Json(200, vec![], hostile.into())]);
+    script.on("GET /v3/auth/tokens", vec![Reply::Json(200, vec![], r#"{"token": {}}"#.into())]);
+    let base = serve(script.clone()).await;
+    let d = dir.path().to_path_buf();
+    let started = Instant::now();
+    let (code, out, err) = tokio::task::spawn_blocking(move || {
+        let schemas = schemas.display().to_string();
+        let endpoint = format!("{base}/v2.1");
+        let args = ["run", "--mode", "live", "--schemas", &schemas, "--endpoint", &endpoint, "--token", "tok-123"];
+        tapedeck(&[&args[..], &["escaping.yaml", "escaping-wait.yaml"]].concat(), &d)
+    })
+    .await
+    .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert_eq!(code, 1, "the runs fail\n{out}\n{err}");
+    let sent: Vec<String> = script.seen.lock().unwrap().iter().map(|s| s.path.clone()).collect();
+    assert!(sent.iter().all(|p| p.starts_with("/v2.1") && !p.contains("..")), "{sent:?}");
+    let refusal =
+        "request path `/servers/../../v3/auth/tokens` would leave the compute endpoint: it has a `..` segment";
+    assert!(out.contains(&format!("step `show`: {refusal}")), "{out}");
+    assert!(out.contains(&format!("step `wait`: {refusal}")), "{out}");
+}
+
+#[test]
+fn diff_names_two_different_suites() {
+    let shipped = |name: &str| repo().join("cassettes/nova-34.0.0").join(name).display().to_string();
+    let started = Instant::now();
+    let (code, out, err) =
+        tapedeck(&["diff", &shipped("server-reboot@2.1.yaml"), &shipped("server-lifecycle@2.1.yaml")], repo());
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(code, 1, "{err}");
+    let first = out.lines().next().unwrap_or_default();
+    insta::assert_snapshot!("diff_of_two_suites", first);
 }

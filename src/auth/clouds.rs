@@ -76,8 +76,10 @@ pub fn search_paths(env: &dyn Fn(&str) -> Option<String>, file: &str) -> Vec<Pat
     paths
 }
 
+/// The first path where something is (a FIFO or a link too: reading it refuses it, saying
+/// what it is, instead of passing over it silently).
 fn first_existing(paths: &[PathBuf]) -> Option<PathBuf> {
-    paths.iter().find(|p| p.is_file()).cloned()
+    paths.iter().find(|p| std::fs::symlink_metadata(p).is_ok()).cloned()
 }
 
 fn read_clouds(path: &Path) -> Result<BTreeMap<String, Value>, InputError> {
@@ -147,6 +149,17 @@ pub fn from_clouds_yaml(
 }
 
 fn cloud_from_value(name: &str, source: &str, v: &Value, base: &Path) -> Result<Cloud, InputError> {
+    // TLS verification must never be turned off by a value that only looks like `false`.
+    let flag = |v: &Value, key: &str| -> Result<Option<bool>, InputError> {
+        match v.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(other) => Err(InputError::new(format!(
+                "cloud `{name}` ({source}): `{key}` must be true or false, not {}",
+                crate::util::json::excerpt(other, 40)
+            ))),
+        }
+    };
     let auth = v.get("auth").cloned().unwrap_or(Value::Null);
     let s = |obj: &Value, key: &str| -> Option<String> {
         match obj.get(key) {
@@ -176,8 +189,7 @@ fn cloud_from_value(name: &str, source: &str, v: &Value, base: &Path) -> Result<
         region_name: s(v, "region_name"),
         interface: s(v, "interface").unwrap_or_else(|| "public".into()),
         cacert: s(v, "cacert").map(|p| base.join(p)),
-        insecure: matches!(v.get("verify"), Some(Value::Bool(false)))
-            || matches!(v.get("insecure"), Some(Value::Bool(true))),
+        insecure: flag(v, "verify")? == Some(false) || flag(v, "insecure")? == Some(true),
         compute_api_version: s(v, "compute_api_version"),
         method: None,
     };

@@ -78,7 +78,9 @@ pub fn client_for(cloud: &Cloud, timeout: Duration) -> Result<reqwest::Client, A
         .user_agent(concat!("tapedeck/", env!("CARGO_PKG_VERSION")));
     if let Some(path) = &cloud.cacert {
         let cacert = |e: &dyn std::fmt::Display| AuthError::Config(format!("cacert {}: {e}", path.display()));
-        let pem = std::fs::read(path).map_err(|e| cacert(&e))?;
+        // A regular file of bounded size: a FIFO or a device here would hang or never end.
+        let pem = crate::input::file::read_bytes(path, crate::input::limits::MAX_INPUT_BYTES)
+            .map_err(|e| cacert(&e.message))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| cacert(&e))?;
         for cert in certs {
             builder = builder.add_root_certificate(cert);

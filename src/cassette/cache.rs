@@ -43,8 +43,13 @@ pub fn entry(dir: &Path, source: &[u8]) -> Option<PathBuf> {
     Some(dir.join(format!("{hex}.json")))
 }
 
+/// Entries past this are not read (a JSON entry is about the size of its cassette).
+const MAX_ENTRY_BYTES: u64 = 4 * MAX_CASSETTE_BYTES as u64;
+
+/// The cassette an entry holds; `None` for anything but a readable regular file of a sane size
+/// (a FIFO or a link to a device put there is ignored, never read).
 pub fn read(entry: &Path) -> Option<Cassette> {
-    let bytes = std::fs::read(entry).ok()?;
+    let bytes = crate::input::file::read_bytes(entry, MAX_ENTRY_BYTES).ok()?;
     serde_json::from_slice::<Cassette>(&bytes).ok().filter(|c| c.format == FORMAT_VERSION)
 }
 

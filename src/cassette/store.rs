@@ -23,13 +23,18 @@ pub fn load(path: &Path) -> Result<Cassette, InputError> {
 /// cache's size are parsed as they are read ([`load_streamed`]), so their text is never held.
 pub const MAX_CASSETTE_BYTES: u64 = 256 << 20;
 
-/// [`load`] through the parsed-cassette cache in `cache_dir` (see `cassette::cache`).
+/// [`load`] through the parsed-cassette cache in `cache_dir` (see `cassette::cache`). The file is
+/// opened once, as a regular file (`crate::input::file`), and read only up to its cap.
 pub fn load_cached(path: &Path, cache_dir: Option<&Path>) -> Result<Cassette, InputError> {
-    let len = std::fs::metadata(path).map_err(|e| InputError::in_file(path, format!("cannot read: {e}")))?.len();
+    let (file, len) = crate::input::file::open_regular(path)?;
     if len > super::cache::MAX_CASSETTE_BYTES as u64 {
-        return load_streamed(path, len);
+        return load_streamed(path, file, len);
     }
-    let source = yaml::read_text(path)?;
+    let bytes = crate::input::file::read_capped(path, file, len, crate::input::limits::MAX_INPUT_BYTES)?;
+    let source = crate::input::file::utf8_text(path, bytes).map_err(|mut e| {
+        e.message = broken(&e.message);
+        e
+    })?;
     let entry = cache_dir.and_then(|dir| super::cache::entry(dir, source.as_bytes()));
     if let Some(cassette) = entry.as_deref().and_then(super::cache::read) {
         return Ok(cassette);
@@ -43,7 +48,8 @@ pub fn load_cached(path: &Path, cache_dir: Option<&Path>) -> Result<Cassette, In
 
 /// A large cassette (a long recorded wait), parsed from the file as it is read, under limits
 /// that grow with its size (`crate::input::limits::Limits::for_input`).
-fn load_streamed(path: &Path, len: u64) -> Result<Cassette, InputError> {
+fn load_streamed(path: &Path, file: std::fs::File, len: u64) -> Result<Cassette, InputError> {
+    use std::io::Read;
     if len > MAX_CASSETTE_BYTES {
         return Err(InputError::in_file(
             path,
@@ -51,11 +57,17 @@ fn load_streamed(path: &Path, len: u64) -> Result<Cassette, InputError> {
         ));
     }
     let limits = crate::input::limits::Limits::for_input(len);
-    let file = std::fs::File::open(path).map_err(|e| InputError::in_file(path, format!("cannot read: {e}")))?;
-    match serde_saphyr::from_reader_with_options::<_, Cassette>(std::io::BufReader::new(file), limits.options()) {
+    let checked = crate::input::file::Utf8Reader::new(file.take(MAX_CASSETTE_BYTES + 1));
+    let fault = checked.fault();
+    match serde_saphyr::from_reader_with_options::<_, Cassette>(std::io::BufReader::new(checked), limits.options()) {
         Ok(c) if c.format != FORMAT_VERSION => Err(unsupported(path, c.format)),
         Ok(c) => counted(path, c),
         Err(e) => {
+            if let Some(f) = crate::input::file::fault_in(&fault) {
+                let mut err = f.error(path);
+                err.message = broken(&err.message);
+                return Err(err);
+            }
             // The lines up to the error, for its snippet (the file itself is not held).
             let line = e.location().map(|l| l.line() as usize).unwrap_or(0);
             let source = yaml::read_lines(path, line + 2).unwrap_or_default();
@@ -175,12 +187,14 @@ pub fn write_atomic(path: &Path, cassette: &Cassette) -> Result<(), CassetteWrit
     Ok(crate::util::atomic::write_atomic(path, to_yaml(cassette)?.as_bytes())?)
 }
 
-/// The cassettes of a directory (`*.yaml`, hidden files and the pending area left out).
+/// The cassettes of a directory (`*.yaml`, hidden files and the pending area left out). A
+/// `*.yaml` that is not a regular file (a FIFO, a link to a device) is listed, to be refused
+/// when read rather than passed over silently.
 pub fn list(dir: &Path) -> Result<Vec<String>, InputError> {
     let entries = std::fs::read_dir(dir).map_err(|e| InputError::in_file(dir, format!("cannot list: {e}")))?;
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
-        .filter(|e| e.path().is_file())
+        .filter(|e| !e.path().is_dir())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".yaml") && !n.starts_with('.'))
         .collect();

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use tapedeck::cassette::pending::{self, PENDING_DIR};
 use tapedeck::diff::{render, review::pending_review};
+use tapedeck::input::file::{kind_of, unreadable};
 use tapedeck::plan::DEFAULT_CASSETTES;
 
 use super::exit::{CommandResult, Ending, usage};
@@ -32,6 +33,24 @@ pub struct AcceptArgs {
 }
 
 pub fn run(args: AcceptArgs) -> CommandResult {
+    // A file or a missing directory has nothing pending, but saying so would hide the typo.
+    match std::fs::metadata(&args.cassettes) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(meta) => {
+            return Err(usage(format!(
+                "--cassettes {}: is {}, not a cassette directory",
+                args.cassettes.display(),
+                kind_of(&meta)
+            )));
+        }
+        Err(e) => {
+            return Err(usage(format!(
+                "--cassettes {}: {}",
+                args.cassettes.display(),
+                unreadable(&args.cassettes, &e, "no such directory")
+            )));
+        }
+    }
     let all = pending::list(&args.cassettes)?;
     let mut chosen = Vec::new();
     for name in &args.names {

@@ -8,8 +8,9 @@ use tapedeck::diff::model::Class;
 use tapedeck::diff::{Options, diff_paths, render};
 use tapedeck::input::parse_duration;
 use tapedeck::util::clock::millis;
+use tapedeck::util::json::check_pointer;
 
-use super::exit::{CommandResult, Ending, usage};
+use super::exit::{CliError, CommandResult, Ending, usage};
 use super::values::Colour;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -48,9 +49,23 @@ fn class_parser() -> impl TypedValueParser<Value = Class> {
     PossibleValuesParser::new(Class::ALL.map(Class::name)).try_map(|name| name.parse::<Class>())
 }
 
+/// An `--ignore-path` that matches nothing would leave out nothing, silently: refused.
+fn check_ignore_path(path: &str) -> Result<(), CliError> {
+    let expected = "expected a JSON pointer starting with `/` (e.g. /server/OS-EXT-SRV-ATTR:*) or header:NAME";
+    match path.strip_prefix("header:") {
+        Some("") => Err(usage(format!("--ignore-path `{path}`: the header name is empty; {expected}"))),
+        Some(_) => Ok(()),
+        None if path.starts_with('/') => check_pointer(path).map_err(|e| usage(format!("--ignore-path: {e}"))),
+        None => Err(usage(format!("--ignore-path `{path}`: {expected}"))),
+    }
+}
+
 pub fn run(args: DiffArgs) -> CommandResult {
     if args.timing_factor.is_nan() || args.timing_factor < 1.0 {
         return Err(usage("--timing-factor must be at least 1"));
+    }
+    for path in &args.ignore_paths {
+        check_ignore_path(path)?;
     }
     let options = Options {
         ignore_classes: args.ignore.iter().copied().collect(),

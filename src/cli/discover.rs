@@ -70,11 +70,15 @@ pub fn run(mut args: DiscoverArgs, config: &Config) -> CommandResult {
                 let file = config.file.clone().unwrap_or_else(|| PathBuf::from(config::FILE));
                 let key = relative_to_config(key, &file);
                 config::save_discovered(&file, &key, &variables)?;
-                println!("wrote {} ([vars]{})", file.display(), match key {
-                    ProviderKey::OsCloud(_) => ", os_cloud",
-                    ProviderKey::Provider(_) => ", provider",
-                    ProviderKey::Leave => "",
-                });
+                println!(
+                    "wrote {} ([vars]{})",
+                    file.display(),
+                    match key {
+                        ProviderKey::OsCloud(_) => ", os_cloud",
+                        ProviderKey::Provider(_) => ", provider",
+                        ProviderKey::Leave => "",
+                    }
+                );
             }
         }
     }

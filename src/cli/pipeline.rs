@@ -151,7 +151,17 @@ pub fn parse_vars(vars: &[String]) -> Result<Vec<(String, String)>, InputError> 
         .map(|v| {
             let (name, value) =
                 v.split_once('=').ok_or_else(|| InputError::new(format!("--var `{v}`: expected NAME=VALUE")))?;
-            Ok((name.trim().to_string(), value.to_string()))
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(InputError::new(format!("--var `{v}`: the variable name before `=` is empty")));
+            }
+            // A name no `${…}` can use would be set and silently never read.
+            if !suite::template::valid_name(name) {
+                return Err(InputError::new(format!(
+                    "--var `{v}`: `{name}` is not a variable name (letters, digits and `_`, not starting with a digit)"
+                )));
+            }
+            Ok((name.to_string(), value.to_string()))
         })
         .collect()
 }
@@ -160,8 +170,15 @@ pub fn parse_microversion(text: Option<&str>) -> Result<Option<Microversion>, In
     text.map(|m| m.parse::<Microversion>().map_err(|e| InputError::new(format!("--microversion: {e}")))).transpose()
 }
 
+/// The reports asked for, each checked to be writable now rather than after every run.
 pub fn parse_reports(reports: &[String]) -> Result<Vec<ReportTarget>, InputError> {
-    reports.iter().map(|r| report::parse_target(r).map_err(|e| InputError::new(format!("--report {e}")))).collect()
+    let parse = |r: &String| {
+        let target = report::parse_target(r).map_err(|e| InputError::new(format!("--report {e}")))?;
+        tapedeck::util::atomic::check_writable(&target.path)
+            .map_err(|e| InputError::new(format!("--report {r}: {e}")))?;
+        Ok(target)
+    };
+    reports.iter().map(parse).collect()
 }
 
 /// [`ExecutionArgs`] and the provider's connection flags, checked.
@@ -253,6 +270,7 @@ pub fn request(parts: RequestParts) -> RunRequest {
 /// start: an interrupt while connecting must not kill the process outright once runs could
 /// begin.
 pub async fn execute(request: &RunRequest) -> Result<Executed, CliError> {
+    pipeline::check_cassette_dir(request)?;
     let cancel = Cancel::new();
     interrupt::spawn_handler(cancel.clone());
     let connection = pipeline::connect_provider(request).await.map_err(|e| super::exit::usage(e.to_string()))?;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use tapedeck::input::yaml::read_text;
 use tapedeck::microversion::Microversion;
 use tapedeck::schema_store::{ExtraKeys, SchemaError, SchemaStore, Target, Validation};
+use tapedeck::util::json::from_str_unique_keys;
 use tapedeck::util::parallel;
 
 use super::exit::{CommandResult, Ending, usage};
@@ -21,8 +22,8 @@ pub struct ValidateArgs {
     /// Validate request bodies instead of responses.
     #[arg(long, conflicts_with = "status")]
     pub request: bool,
-    /// Response status (default: the operation's first normal code).
-    #[arg(long)]
+    /// Response status, 100–599 (default: the operation's first normal code).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(100..=599))]
     pub status: Option<u16>,
     /// The microversion the document was served at, e.g. 2.47.
     #[arg(long)]
@@ -76,16 +77,14 @@ fn validate_file(
     file: &Path,
     extra: ExtraKeys,
 ) -> Result<(String, bool), String> {
-    let doc: serde_json::Value = read_text(file)
-        .map_err(|e| e.message)
-        .and_then(|t| {
-            if t.trim().is_empty() {
-                Ok(serde_json::Value::Null)
-            } else {
-                serde_json::from_str(&t).map_err(|e| e.to_string())
-            }
-        })
-        .map_err(|e| format!("{}: {e}", file.display()))?;
+    // The read error names the file, and the place of a byte that is not UTF-8.
+    let text = read_text(file).map_err(|e| e.to_string())?;
+    let doc = if text.trim().is_empty() {
+        serde_json::Value::Null
+    } else {
+        // A key given twice would be validated once, as its last value: refused instead.
+        from_str_unique_keys(&text).map_err(|e| format!("{}: {e}", file.display()))?
+    };
     let mut out = String::new();
     let warn = |out: &mut String, warnings: Vec<SchemaError>| {
         for w in warnings {

@@ -381,7 +381,12 @@ pub fn compare(a: &Cassette, b: &Cassette, store: &SchemaStore, opts: &Options) 
     let cmp = Comparer { store, opts };
     let mut notes = Vec::new();
     let mut top = Vec::new();
-    if a.suite_hash != b.suite_hash {
+    if a.suite != b.suite {
+        notes.push(format!(
+            "recordings of different suites (`{}` and `{}`): their steps are not the same steps",
+            a.suite, b.suite
+        ));
+    } else if a.suite_hash != b.suite_hash {
         notes.push("recorded from different versions of the suite".to_string());
     }
     if a.provider != b.provider {

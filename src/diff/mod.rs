@@ -92,9 +92,18 @@ fn pairs(a: &Path, b: &Path) -> Result<Vec<Pair>, InputError> {
                 })
                 .collect())
         }
-        (false, false) if a.is_file() && b.is_file() => {
+        // Anything but a directory is read as a cassette file (a FIFO is refused, saying so).
+        (false, false) if a.exists() && b.exists() => {
             let name = a.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             Ok(vec![(name, Some(a.into()), Some(b.into()))])
+        }
+        (false, false) => {
+            let missing = if a.exists() { b } else { a };
+            let why = std::fs::metadata(missing).err().map_or_else(
+                || "cannot read".to_string(),
+                |e| crate::input::file::unreadable(missing, &e, "no such cassette file or directory"),
+            );
+            Err(InputError::in_file(missing, why))
         }
         _ => Err(InputError::new(format!(
             "compare two cassette files or two cassette directories ({} and {})",

@@ -76,8 +76,7 @@ fn items<'a>(doc: &'a Value, key: &str) -> &'a [Value] {
 
 fn special(properties: Option<&Value>, prefixes: &[&str]) -> Option<String> {
     let keys = properties.and_then(Value::as_object)?.keys();
-    let found: Vec<&str> =
-        keys.filter(|k| prefixes.iter().any(|p| k.starts_with(p))).map(String::as_str).collect();
+    let found: Vec<&str> = keys.filter(|k| prefixes.iter().any(|p| k.starts_with(p))).map(String::as_str).collect();
     (!found.is_empty()).then(|| found.join(", "))
 }
 
@@ -134,19 +133,19 @@ pub fn images(doc: &Value, keep: [Option<&str>; 2]) -> [Choice; 2] {
         } else if let Some(i) = usable.iter().find(|i| !taken.contains(&i.id.as_str())) {
             let (which, note) =
                 if taken.is_empty() { ("the smallest", skipped_note.as_str()) } else { ("the next smallest", "") };
-            let replaced = kept.map(|k| format!(" (the value set before, {k}, is not an ACTIVE image)")).unwrap_or_default();
+            let replaced =
+                kept.map(|k| format!(" (the value set before, {k}, is not an ACTIVE image)")).unwrap_or_default();
             Choice {
                 var,
                 value: Some(i.id.clone()),
                 name: i.name.clone(),
-                why: format!(
-                    "{which} ACTIVE image ({}) of {} listed{note}{replaced}",
-                    describe(i),
-                    listed.len()
-                ),
+                why: format!("{which} ACTIVE image ({}) of {} listed{note}{replaced}", describe(i), listed.len()),
             }
         } else {
-            Choice::none(var, format!("no other ACTIVE image an ordinary host can boot ({} listed{skipped_note})", listed.len()))
+            Choice::none(
+                var,
+                format!("no other ACTIVE image an ordinary host can boot ({} listed{skipped_note})", listed.len()),
+            )
         };
         chosen.push(choice);
     }
@@ -285,7 +284,10 @@ pub fn network(doc: &Value, keep: Option<&str>) -> Choice {
             },
             None => Choice::none(
                 "network",
-                format!("every network the project sees looks external ({}); set `network` to the one servers should use", others(&Value::Null)),
+                format!(
+                    "every network the project sees looks external ({}); set `network` to the one servers should use",
+                    others(&Value::Null)
+                ),
             ),
         },
     }
@@ -351,7 +353,11 @@ mod tests {
         ]});
         let [a, b] = flavors(&doc, (0, 1), [None, None]);
         assert_eq!(a.value.as_deref(), Some("tiny"));
-        assert!(a.why.contains("zero f-zero (a zero-disk flavor)") && a.why.contains("extra specs hw:numa_nodes"), "{}", a.why);
+        assert!(
+            a.why.contains("zero f-zero (a zero-disk flavor)") && a.why.contains("extra specs hw:numa_nodes"),
+            "{}",
+            a.why
+        );
         assert_eq!(b.value.as_deref(), Some("small"));
         // Too small a disk for the image rules `tiny` out.
         let [a, b] = flavors(&doc, (0, 15), [None, None]);
@@ -387,7 +393,11 @@ mod tests {
         assert_eq!(c.value.as_deref(), Some("q"));
         assert!(c.why.contains("also seen: public, shared"), "{}", c.why);
         assert_eq!(network(&devstack, Some("s")).value.as_deref(), Some("s"));
-        assert_eq!(network(&json!({"networks": [{"id": "p", "label": "public"}, {"id": "e", "label": "ext-net"}]}), None).value, None);
+        assert_eq!(
+            network(&json!({"networks": [{"id": "p", "label": "public"}, {"id": "e", "label": "ext-net"}]}), None)
+                .value,
+            None
+        );
         assert_eq!(network(&json!({"networks": []}), None).value, None);
     }
 }

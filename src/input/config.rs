@@ -152,14 +152,22 @@ mod tests {
     fn discovered_values_replace_their_keys_and_keep_everything_else() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join(FILE);
-        std::fs::write(&file, "# my project\nprovider = \"p.yaml\"\njobs = 2 # two cores\n\n[vars]\nnetwork = \"old\"\nmine = \"kept\"\n").unwrap();
-        let vars = BTreeMap::from([("network".to_string(), "new".to_string()), ("image_ref".to_string(), "i".to_string())]);
+        std::fs::write(
+            &file,
+            "# my project\nprovider = \"p.yaml\"\njobs = 2 # two cores\n\n[vars]\nnetwork = \"old\"\nmine = \"kept\"\n",
+        )
+        .unwrap();
+        let vars =
+            BTreeMap::from([("network".to_string(), "new".to_string()), ("image_ref".to_string(), "i".to_string())]);
         save_discovered(&file, &ProviderKey::OsCloud("mycloud".into()), &vars).unwrap();
         let text = std::fs::read_to_string(&file).unwrap();
         assert!(text.contains("# my project") && text.contains("jobs = 2 # two cores"), "{text}");
         let c = load(Some(&file)).unwrap();
         assert_eq!((c.os_cloud.as_deref(), c.provider), (Some("mycloud"), None));
-        assert_eq!((c.vars["network"].as_str(), c.vars["mine"].as_str(), c.vars["image_ref"].as_str()), ("new", "kept", "i"));
+        assert_eq!(
+            (c.vars["network"].as_str(), c.vars["mine"].as_str(), c.vars["image_ref"].as_str()),
+            ("new", "kept", "i")
+        );
         // A file that is not TOML is an error at its place, and is left as it was.
         std::fs::write(&file, "jobs = = 2\n").unwrap();
         let e = save_discovered(&file, &ProviderKey::Leave, &vars).unwrap_err().to_string();

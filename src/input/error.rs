@@ -57,6 +57,9 @@ impl InputError {
         if let Some(message) = crate::input::limits::limit_message_for(err, limits) {
             return InputError::at(file, source, pos, message);
         }
+        if let Some(message) = plain_words(err) {
+            return InputError::at(file, source, pos, message);
+        }
         let mut message = err.without_snippet().to_string();
         if let Some(p) = &pos {
             // serde-saphyr appends the position in prose; we print it as file:line:column.
@@ -69,12 +72,62 @@ impl InputError {
     }
 }
 
+/// serde-saphyr's messages that speak to the programmer using the library (its options, its
+/// API), in the words of the person whose file it is; `None` for the others.
+fn plain_words(err: &serde_saphyr::Error) -> Option<String> {
+    use serde_saphyr::Error as E;
+    let mut err = err;
+    while let E::WithSnippet { error, .. } = err {
+        err = error;
+    }
+    Some(match err {
+        E::DuplicateMappingKey { key: Some(k), .. } => {
+            format!("the key `{}` appears twice in this mapping (each key may appear once)", cut_middle(k, 200))
+        }
+        E::DuplicateMappingKey { key: None, .. } => {
+            "a key appears twice in this mapping (each key may appear once)".into()
+        }
+        E::MultipleDocuments { .. } => {
+            "the file holds more than one YAML document (a second `---`): it must be exactly one".into()
+        }
+        E::NullIntoString { .. } | E::InvalidCharNull { .. } => {
+            "a value is missing here (expected text, found nothing)".into()
+        }
+        E::BinaryNotUtf8 { .. } => "a `!!binary` value that is not UTF-8 text cannot be used as text".into(),
+        E::RecursiveReferencesRequireWeakTypes { .. } => "an alias refers to a node that contains it (a cycle)".into(),
+        E::NonFiniteFloat { value, .. } => format!("`{value}` is not a finite number"),
+        E::MergeKeyNotAllowed { .. } => "YAML merge keys (`<<`) are not accepted".into(),
+        E::TaggedStructFieldName { tag, .. } => format!("a key may not carry a tag (`{tag}`)"),
+        E::InvalidUtf8Input => "the file is not UTF-8 text".into(),
+        _ => return None,
+    })
+}
+
+/// Messages longer than this are cut in the middle: a value from a hostile file (a 5 MB
+/// string quoted in "invalid type: string …") must not make a 5 MB message.
+pub const MAX_MESSAGE_CHARS: usize = 600;
+/// Snippet lines are cut to this many characters around the column.
+pub const SNIPPET_WIDTH: usize = 120;
+
+/// `text` with its middle left out when it has more than `max` characters.
+pub fn cut_middle(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        return text.to_string();
+    }
+    let keep = max / 2;
+    let head: String = text.chars().take(keep).collect();
+    let tail: String = text.chars().skip(count - keep).collect();
+    format!("{head} … ({} characters left out) … {tail}", count - 2 * keep)
+}
+
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = cut_middle(&self.message, MAX_MESSAGE_CHARS);
         match (&self.file, &self.pos) {
-            (Some(file), Some(p)) => write!(f, "{}:{}:{}: {}", file.display(), p.line, p.column, self.message)?,
-            (Some(file), None) => write!(f, "{}: {}", file.display(), self.message)?,
-            _ => write!(f, "{}", self.message)?,
+            (Some(file), Some(p)) => write!(f, "{}:{}:{}: {message}", file.display(), p.line, p.column)?,
+            (Some(file), None) => write!(f, "{}: {message}", file.display())?,
+            _ => write!(f, "{message}")?,
         }
         if let Some(snippet) = &self.snippet {
             write!(f, "\n{snippet}")?;
@@ -85,22 +138,40 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
-/// Up to two lines before the error line, the line itself and a caret under the column.
+/// Up to two lines before the error line, the line itself and a caret under the column. Long
+/// lines show only [`SNIPPET_WIDTH`] characters around the column (`…` where cut), so an error
+/// on a 5 MB line prints a line, not the 5 MB.
 pub fn render_snippet(source: &str, pos: &Pos) -> String {
-    let lines: Vec<&str> = source.lines().collect();
     let line_no = pos.line as usize;
-    if line_no == 0 || line_no > lines.len() {
+    if line_no == 0 {
         return String::new();
     }
     let first = line_no.saturating_sub(2).max(1);
-    let width = line_no.to_string().len();
-    let mut out = String::new();
-    for n in first..=line_no {
-        out.push_str(&format!("{n:>width$} | {}\n", lines[n - 1]));
+    let lines: Vec<&str> = source.lines().skip(first - 1).take(line_no + 1 - first).collect();
+    if lines.len() != line_no + 1 - first {
+        return String::new();
     }
     let caret_col = (pos.column as usize).max(1);
-    out.push_str(&format!("{:>width$} | {}^", "", " ".repeat(caret_col - 1)));
+    // The window of characters shown: the column near its middle, once the line is too long.
+    let longest = lines.iter().map(|l| l.len()).max().unwrap_or(0);
+    let from = if longest > SNIPPET_WIDTH { caret_col.saturating_sub(SNIPPET_WIDTH / 2 + 1) } else { 0 };
+    let width = line_no.to_string().len();
+    let mut out = String::new();
+    for (n, line) in (first..=line_no).zip(&lines) {
+        out.push_str(&format!("{n:>width$} | {}\n", window(line, from)));
+    }
+    let lead = usize::from(from > 0);
+    out.push_str(&format!("{:>width$} | {}^", "", " ".repeat(caret_col - 1 - from + lead)));
     out
+}
+
+/// [`SNIPPET_WIDTH`] characters of `line` from character `from`, with `…` where it was cut.
+fn window(line: &str, from: usize) -> String {
+    let mut chars = line.chars().skip(from);
+    let shown: String = chars.by_ref().take(SNIPPET_WIDTH).collect();
+    let before = if from > 0 && !line.is_empty() { "…" } else { "" };
+    let after = if chars.next().is_some() { "…" } else { "" };
+    format!("{before}{shown}{after}")
 }
 
 /// Several input errors found in one pass (all are reported, not only the first).
@@ -136,5 +207,17 @@ mod tests {
         let src = "a: 1\nb: 2\nc: oops\n";
         let s = render_snippet(src, &Pos { line: 3, column: 4 });
         assert_eq!(s, "1 | a: 1\n2 | b: 2\n3 | c: oops\n  |    ^");
+    }
+
+    #[test]
+    fn a_snippet_of_a_long_line_is_cut_around_the_column() {
+        let src = format!("a: 1\nb: {}X{}\n", "y".repeat(5_000_000), "z".repeat(5_000_000));
+        let s = render_snippet(&src, &Pos { line: 2, column: 5_000_004 });
+        assert!(s.len() < 600, "{} bytes", s.len());
+        let lines: Vec<&str> = s.lines().collect();
+        let caret = lines[2].find('^').unwrap();
+        assert_eq!(lines[1].chars().nth(caret), Some('X'), "{s}");
+        let m = InputError::new(format!("invalid type: string \"{}\"", "q".repeat(5_000_000))).to_string();
+        assert!(m.len() < 1000 && m.contains("characters left out"), "{}", m.len());
     }
 }

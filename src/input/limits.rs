@@ -105,7 +105,19 @@ pub fn limit_message_for(err: &serde_saphyr::Error, limits: &Limits) -> Option<S
             B::AliasAnchorRatio { aliases, anchors } => {
                 format!("uses {aliases} aliases for {anchors} anchors (an alias bomb?)")
             }
-            other => format!("breaks a YAML limit ({other:?})"),
+            B::Anchors { .. } => "defines too many anchors".into(),
+            B::Documents { .. } => "holds more than one YAML document".into(),
+            B::MergeKeys { .. } => "uses too many merge keys (`<<`)".into(),
+            B::InputBytes { .. } => format!("is larger than {} bytes", limits.input_bytes),
+            B::RecordedAnchorEvents { .. } | B::RecordedAnchorBytes { .. } => {
+                "repeats anchored content more than a document should (an alias bomb?)".into()
+            }
+            B::SequenceUnbalanced => "is malformed or cut short (a closing bracket without its opening)".into(),
+            B::InclusionDepth { .. } | B::PropertyExpansionDepth { .. } | B::PropertyInterpolationWork { .. } => {
+                "expands more than a document should".into()
+            }
+            // New kinds of limit in later serde-saphyr releases: still a limit, in plain words.
+            _ => "breaks one of the limits tapedeck reads YAML under".into(),
         },
         E::AliasReplayLimitExceeded { .. } | E::AliasReplayStackDepthExceeded { .. } => {
             format!("has aliases expanding to more than {} YAML events", MAX_EVENTS)
@@ -117,4 +129,30 @@ pub fn limit_message_for(err: &serde_saphyr::Error, limits: &Limits) -> Option<S
         _ => return None,
     };
     Some(format!("the document {what}: refused (a limit against hostile files)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(yaml: &str) -> String {
+        let err = serde_saphyr::from_str_with_options::<serde_json::Value>(yaml, Limits::BASE.options()).unwrap_err();
+        limit_message(&err).unwrap_or_else(|| panic!("not a limit: {err}"))
+    }
+
+    #[test]
+    fn every_breach_is_a_plain_sentence() {
+        // Anchors that each repeat the one before: copies kept of anchored content pile up.
+        let mut chain = format!("a0: &a0 [{}]\n", vec!["x"; 1000].join(", "));
+        for i in 1..2000 {
+            chain.push_str(&format!("a{i}: &a{i} [*a{}, *a{}]\n", i - 1, i - 1));
+        }
+        let deep = format!("{}{}", "[".repeat(500), "]".repeat(500));
+        for yaml in [chain, deep] {
+            let m = message(&yaml);
+            assert!(m.starts_with("the document ") && m.ends_with("refused (a limit against hostile files)"), "{m}");
+            // No library type names or Debug braces.
+            assert!(!m.contains('{') && !m.chars().any(|c| c.is_ascii_uppercase()), "{m}");
+        }
+    }
 }

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod duration;
 pub mod error;
+pub mod file;
 pub mod limits;
 pub mod yaml;
 

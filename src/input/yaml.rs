@@ -37,8 +37,9 @@ pub fn read_file<T: DeserializeOwned>(file: &Path) -> Result<(T, String), InputE
 /// The first `n` lines of a file with only the last few kept (the others left empty, so line
 /// numbers hold): a snippet's context in a file too large to hold.
 pub fn read_lines(file: &Path, n: usize) -> std::io::Result<String> {
-    use std::io::BufRead;
-    let reader = std::io::BufReader::new(std::fs::File::open(file)?);
+    use std::io::{BufRead, Read};
+    let (opened, _) = super::file::open_regular(file).map_err(|e| std::io::Error::other(e.message))?;
+    let reader = std::io::BufReader::new(opened.take(MAX_INPUT_BYTES));
     let mut out = String::new();
     for (i, line) in reader.lines().take(n).enumerate() {
         let line = line?;
@@ -50,15 +51,10 @@ pub fn read_lines(file: &Path, n: usize) -> std::io::Result<String> {
     Ok(out)
 }
 
+/// A user's file as text: a regular file (see `input::file`) of at most [`MAX_INPUT_BYTES`],
+/// in UTF-8 (else an error at the first bad byte).
 pub fn read_text(file: &Path) -> Result<String, InputError> {
-    let meta = std::fs::metadata(file).map_err(|e| InputError::in_file(file, format!("cannot read: {e}")))?;
-    if meta.len() > MAX_INPUT_BYTES {
-        return Err(InputError::in_file(
-            file,
-            format!("file is {} bytes, larger than the {} byte limit", meta.len(), MAX_INPUT_BYTES),
-        ));
-    }
-    std::fs::read_to_string(file).map_err(|e| InputError::in_file(file, format!("cannot read: {e}")))
+    super::file::utf8_text(file, super::file::read_bytes(file, MAX_INPUT_BYTES)?)
 }
 
 pub fn pos<T>(s: &Spanned<T>) -> Option<Pos> {
@@ -135,4 +131,122 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
         }
         d.deserialize_any(Vis(PhantomData))
     }
+}
+
+/// A YAML document as a tree that keeps the position of every mapping key: for checks made
+/// before the typed parse (which stops at its first error), such as finding every unknown key.
+#[derive(Debug, Clone)]
+pub enum Node {
+    Map(Vec<(Spanned<String>, Node)>),
+    Seq(Vec<Node>),
+    Scalar,
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Vis;
+        impl<'de> Visitor<'de> for Vis {
+            type Value = Node;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any YAML node")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<Spanned<String>, Node>()? {
+                    entries.push(entry);
+                }
+                Ok(Node::Map(entries))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element::<Node>()? {
+                    items.push(item);
+                }
+                Ok(Node::Seq(items))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_i128<E>(self, _: i128) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_u128<E>(self, _: u128) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_bytes<E>(self, _: &[u8]) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_unit<E>(self) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_none<E>(self) -> Result<Node, E> {
+                Ok(Node::Scalar)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+                Node::deserialize(d)
+            }
+        }
+        d.deserialize_any(Vis)
+    }
+}
+
+impl Node {
+    /// The entry `key` of a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match self {
+            Node::Map(entries) => entries.iter().find(|(k, _)| k.value == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+}
+
+/// The field names a `#[derive(Deserialize)]` struct accepts (renames applied), read from
+/// serde's own list: the struct is asked to deserialize from a deserializer that only records
+/// the fields it is offered, so the list can never drift from the struct.
+pub fn struct_fields<T: DeserializeOwned>() -> &'static [&'static str] {
+    struct Probe(&'static [&'static str]);
+    impl<'de> Deserializer<'de> for &mut Probe {
+        type Error = serde::de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom("probe"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0 = fields;
+            Err(serde::de::Error::custom("probe"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option
+            unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
+    }
+    let mut probe = Probe(&[]);
+    let _ = T::deserialize(&mut probe);
+    probe.0
+}
+
+/// The error serde-saphyr gives for an unknown key, in its words, for a key found by hand.
+pub fn unknown_field(file: &Path, source: &str, key: &Spanned<String>, expected: &[&str]) -> InputError {
+    InputError::at(
+        file,
+        source,
+        pos(key),
+        format!("unknown field `{}`, expected one of {}", key.value, expected.join(", ")),
+    )
 }

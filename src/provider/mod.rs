@@ -43,6 +43,9 @@ impl ProviderChoice {
 
 /// The provider the user chose; an input error (exit 2) when none can be had.
 pub fn resolve(choice: &ProviderChoice) -> Result<Provider, InputErrors> {
+    if let Some(label) = &choice.label {
+        model::check_label(label).map_err(|e| InputError::new(format!("--label: {e}")))?;
+    }
     let mut provider = resolve_user(choice)?;
     if let Some(name) = &choice.admin_cloud {
         let cloud = clouds::from_clouds_yaml(name, None, &clouds::process_env)

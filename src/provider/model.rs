@@ -34,8 +34,18 @@ pub fn from_cloud(cloud: Cloud, label: Option<&str>) -> Result<Provider, InputEr
     Ok(Provider { label, identities, ..Provider::default() })
 }
 
+/// A label names the cassette directory `cassettes/<label>`: it must be one safe path segment
+/// (never empty, `.`, `..` or hidden), whether from a provider file, `--label` or a cloud's name.
 pub(super) fn check_label(label: &str) -> Result<(), String> {
-    if label.is_empty() || !label.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+    if label.is_empty() {
+        return Err("the label is empty: it names the cassette directory (letters, digits, `-`, `_` or `.`)".into());
+    }
+    if label.starts_with('.') {
+        return Err(format!(
+            "label `{label}` must not start with `.` (it names the cassette directory: one path segment, not `.`, `..` or hidden)"
+        ));
+    }
+    if !label.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
         return Err(format!(
             "label `{label}` must be letters, digits, `-`, `_` or `.` (it names the cassette directory)"
         ));

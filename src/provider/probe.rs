@@ -39,9 +39,9 @@ const SERVICES: &[ServiceProbe] = &[
         target: "/os-floating-ip-pools",
         anonymous: false,
         absent: |status, body| match status {
-            200 if empty_list(body, "floating_ip_pools") => {
-                Some("no floating-IP pool: GET /os-floating-ip-pools is empty, so no floating IP can be allocated".into())
-            }
+            200 if empty_list(body, "floating_ip_pools") => Some(
+                "no floating-IP pool: GET /os-floating-ip-pools is empty, so no floating IP can be allocated".into(),
+            ),
             404 | 501 => Some(format!("GET /os-floating-ip-pools → {status}: the cloud has no floating IPs")),
             _ => None,
         },
@@ -50,12 +50,14 @@ const SERVICES: &[ServiceProbe] = &[
         capability: "compute-security-groups",
         target: "/os-security-groups",
         anonymous: false,
-        absent: |status, body| match status {
+        absent: |status, body| {
+            match status {
             200 if empty_list(body, "security_groups") => Some(
                 "no security group visible to the project: GET /os-security-groups is empty (Neutron gives every project a `default` group)".into(),
             ),
             404 | 500 | 501 | 503 => Some(format!("GET /os-security-groups → {status}: security groups are unavailable")),
             _ => None,
+        }
         },
     },
     ServiceProbe {
@@ -64,7 +66,9 @@ const SERVICES: &[ServiceProbe] = &[
         anonymous: true,
         absent: |status, _| {
             (status != 401).then(|| {
-                format!("GET /flavors without credentials → {status}, not 401: the compute endpoint does not check tokens")
+                format!(
+                    "GET /flavors without credentials → {status}, not 401: the compute endpoint does not check tokens"
+                )
             })
         },
     },
@@ -122,7 +126,11 @@ mod tests {
 
     #[test]
     fn an_empty_pool_list_means_no_floating_ips_and_a_pool_means_some() {
-        assert!(answer("compute-floating-ips", 200, json!({"floating_ip_pools": []})).unwrap().contains("no floating-IP pool"));
+        assert!(
+            answer("compute-floating-ips", 200, json!({"floating_ip_pools": []}))
+                .unwrap()
+                .contains("no floating-IP pool")
+        );
         assert_eq!(answer("compute-floating-ips", 200, json!({"floating_ip_pools": [{"name": "public"}]})), None);
         assert!(answer("compute-floating-ips", 404, json!({})).unwrap().contains("404"));
         // A refusal or a server error elsewhere does not prove absence.

@@ -8,7 +8,7 @@ use crate::outcome::{CheckKind, CheckOutcome, CheckState, StepKind, StepOutcome,
 use crate::plan::RunPlan;
 use crate::suite::template::{RenderError, Vars, render_json};
 use crate::suite::{MicroversionSetting, RequestSpec, Step};
-use crate::transport::target::relative_target;
+use crate::transport::target::{check_target, relative_target};
 use crate::transport::{Outgoing, microversion_headers};
 use crate::util::clock::millis;
 use crate::util::percent::encode;
@@ -77,8 +77,20 @@ pub async fn request(ctx: &mut RunCtx<'_>, s: &Step, spec: &RequestSpec) -> Step
     out
 }
 
-pub fn render(plan: &RunPlan, step: &str, spec: &RequestSpec, vars: &Vars) -> Result<Outgoing, RenderError> {
+/// Why a request of a suite could not be built from the run's variables.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    #[error("{0}")]
+    Render(#[from] RenderError),
+    /// The rendered path would leave the compute endpoint (a captured `../`, say).
+    #[error("{0}")]
+    Target(String),
+}
+
+pub fn render(plan: &RunPlan, step: &str, spec: &RequestSpec, vars: &Vars) -> Result<Outgoing, RequestError> {
     let mut target = spec.path.render(vars)?;
+    // Checked before the query is added: a query may hold anything, the path may not.
+    check_target(&target).map_err(RequestError::Target)?;
     if !spec.query.is_empty() {
         let mut pairs = Vec::new();
         for (k, v) in &spec.query {

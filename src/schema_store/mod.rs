@@ -84,9 +84,11 @@ impl SchemaStore {
         fn io(p: &Path) -> impl FnOnce(std::io::Error) -> SchemaStoreError + '_ {
             move |source| SchemaStoreError::Io { path: p.display().to_string(), source }
         }
+        // Regular files only, read up to the input cap (a FIFO among them would hang).
+        let read = |p: &Path| crate::input::yaml::read_text(p).map_err(|e| io(p)(std::io::Error::other(e.message)));
         let mut files = Vec::new();
         let faults = dir.join(FAULTS_FILE);
-        files.push((FAULTS_FILE.to_string(), Cow::Owned(std::fs::read_to_string(&faults).map_err(io(&faults))?)));
+        files.push((FAULTS_FILE.to_string(), Cow::Owned(read(&faults)?)));
         let ops = dir.join(OPERATIONS_DIR);
         let mut paths: Vec<_> = std::fs::read_dir(&ops)
             .map_err(io(&ops))?
@@ -97,7 +99,7 @@ impl SchemaStore {
         paths.sort();
         for p in paths {
             let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            files.push((format!("{OPERATIONS_DIR}/{name}"), Cow::Owned(std::fs::read_to_string(&p).map_err(io(&p))?)));
+            files.push((format!("{OPERATIONS_DIR}/{name}"), Cow::Owned(read(&p)?)));
         }
         Self::from_files(files, Parse::Now)
     }

@@ -18,7 +18,8 @@ use crate::input::yaml;
 use crate::input::{InputError, InputErrors, Pos};
 use crate::microversion::Microversion;
 use crate::status_model::{self, Resolved};
-use crate::util::json::{check_pointer, sha256_hex, sorted};
+use crate::util::json::{check_pointer, sha256_hex, sorted, truncate};
+use crate::util::url_path::dot_segments;
 
 /// Variables every run has.
 pub const BUILTIN_VARS: &[&str] = &["run_id", "microversion", "suite"];
@@ -26,23 +27,30 @@ pub const BUILTIN_VARS: &[&str] = &["run_id", "microversion", "suite"];
 pub const PROVIDER_VARS: &[&str] = &["image_ref", "image_ref_alt", "flavor_ref", "flavor_ref_alt", "network"];
 
 /// Suite files named by the user: files as given, directories searched for `*.yaml` / `*.yml`
-/// (not recursively), sorted by name.
+/// (not recursively), sorted by name. Whatever is found is read as a regular file or refused
+/// (`input::file`): a FIFO or a link to a device in a suite directory is an error, not a hang.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
     let mut files = Vec::new();
     for path in paths {
-        if path.is_dir() {
-            let entries =
-                std::fs::read_dir(path).map_err(|e| InputError::in_file(path, format!("cannot list: {e}")))?;
-            let mut found: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
-                .collect();
-            found.sort();
-            files.extend(found);
-        } else if path.is_file() {
-            files.push(path.clone());
-        } else {
-            return Err(InputError::in_file(path, "no such suite file or directory"));
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                let entries =
+                    std::fs::read_dir(path).map_err(|e| InputError::in_file(path, format!("cannot list: {e}")))?;
+                let mut found: Vec<PathBuf> = entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+                    .collect();
+                found.sort();
+                files.extend(found);
+            }
+            // Not a regular file (a FIFO, a device): refused, saying what it is, when read.
+            Ok(_) => files.push(path.clone()),
+            Err(e) => {
+                return Err(InputError::in_file(
+                    path,
+                    crate::input::file::unreadable(path, &e, "no such suite file or directory"),
+                ));
+            }
         }
     }
     Ok(files)
@@ -77,7 +85,10 @@ pub fn load_suite(file: &Path, extra_vars: &[String]) -> Result<Suite, InputErro
 }
 
 pub fn load_suite_str(file: &Path, source: &str, extra_vars: &[String]) -> Result<Suite, InputErrors> {
-    let doc: SuiteDoc = yaml::parse_str(file, source)?;
+    let doc: SuiteDoc = match yaml::parse_str(file, source) {
+        Ok(doc) => doc,
+        Err(e) => return Err(with_unknown_keys(file, source, e)),
+    };
     let meaning: Value = yaml::parse_str(file, source)?;
     let hash =
         format!("sha256:{}", sha256_hex(serde_json::to_string(&sorted(&meaning)).unwrap_or_default().as_bytes()));
@@ -87,6 +98,20 @@ pub fn load_suite_str(file: &Path, source: &str, extra_vars: &[String]) -> Resul
     checker.known.extend(extra_vars.iter().cloned());
     let suite = checker.suite(doc, hash, &meaning);
     if checker.errors.is_empty() { Ok(suite) } else { Err(InputErrors(checker.errors)) }
+}
+
+/// The typed parse stops at its first error: when the file has unknown keys, all of them are
+/// reported (with the parse's own error when it was about something else).
+fn with_unknown_keys(file: &Path, source: &str, error: InputError) -> InputErrors {
+    let mut unknown = super::keys::unknown_keys(file, source);
+    if unknown.is_empty() {
+        return error.into();
+    }
+    if !unknown.iter().any(|u| u.pos == error.pos && u.message == error.message) {
+        unknown.push(error);
+        unknown.sort_by_key(|e| e.pos.as_ref().map(|p| (p.line, p.column)));
+    }
+    InputErrors(unknown)
 }
 
 struct Checker<'a> {
@@ -227,7 +252,10 @@ impl<'a> Checker<'a> {
         ];
         let given: Vec<_> = methods.iter().filter_map(|(m, p)| p.as_ref().map(|p| (*m, p))).collect();
         let (method, path) = match given.as_slice() {
-            [(m, p)] => (*m, self.template(p)),
+            [(m, p)] => {
+                self.request_path(p);
+                (*m, self.template(p))
+            }
             [] => {
                 self.error(
                     yaml::pos(spanned),
@@ -241,6 +269,9 @@ impl<'a> Checker<'a> {
             }
         };
         let query = doc.query.iter().map(|(k, v)| (k.value.clone(), self.template(v))).collect();
+        for (name, _) in doc.headers.iter() {
+            self.header_name(name);
+        }
         let headers = doc.headers.iter().map(|(k, v)| (k.value.clone(), self.template(v))).collect();
         if let Some(json) = &doc.json {
             self.json_templates(json);
@@ -260,6 +291,52 @@ impl<'a> Checker<'a> {
             json: doc.json.as_ref().map(|j| j.value.clone()),
             microversion,
             identity: doc.identity.as_ref().map(|i| self.identity(i)),
+        }
+    }
+
+    /// A request path stays under the compute endpoint: it starts with `/` (or with a variable
+    /// holding a URL of the endpoint, checked when sent) and has no `.` or `..` segment.
+    fn request_path(&mut self, path: &Spanned<String>) {
+        let text = &path.value;
+        let start = yaml::pos(path);
+        let quote = path.referenced.span().byte_offset().and_then(|o| self.source.as_bytes().get(o as usize).copied());
+        let shift = usize::from(matches!(quote, Some(b'"') | Some(b'\'')));
+        let at =
+            |offset: usize| start.clone().map(|p| Pos { line: p.line, column: p.column + (shift + offset) as u64 });
+        if !text.starts_with('/') && !text.starts_with("${") {
+            self.error(
+                at(0),
+                format!(
+                    "request path `{}` must start with `/`: it is relative to the compute endpoint (e.g. /servers)",
+                    truncate(text, 200)
+                ),
+            );
+            return;
+        }
+        // One error per path: its first dot segment.
+        let found = dot_segments(text, |segment| segment.contains("${")).next().map(|(i, s)| (i, s.to_string()));
+        if let Some((offset, segment)) = found {
+            self.error(
+                at(offset),
+                format!(
+                    "request path `{}` has a `{segment}` segment: paths stay under the compute endpoint",
+                    truncate(text, 200)
+                ),
+            );
+        }
+    }
+
+    /// Header names are HTTP tokens (RFC 9110): no spaces, no separators.
+    fn header_name(&mut self, name: &Spanned<String>) {
+        let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+        if name.value.is_empty() || !name.value.chars().all(token) {
+            self.error(
+                yaml::pos(name),
+                format!(
+                    "`{}` is not a header name: names are letters, digits and !#$%&'*+-.^_`|~ (an HTTP token)",
+                    truncate(&name.value, 200)
+                ),
+            );
         }
     }
 
@@ -375,6 +452,9 @@ impl<'a> Checker<'a> {
             }
             None => vec![],
         };
+        for (name, _) in doc.headers.iter() {
+            self.header_name(name);
+        }
         let headers = doc.headers.iter().map(|(k, a)| (k.value.to_ascii_lowercase(), self.assertion(a))).collect();
         let mut body = Vec::new();
         for (pointer, a) in doc.body.iter() {
@@ -495,6 +575,10 @@ impl<'a> Checker<'a> {
 
     fn microversion(&mut self, text: &Spanned<String>) -> Option<Microversion> {
         match text.value.parse::<Microversion>() {
+            Ok(v) if v < Microversion::MIN => {
+                self.error(yaml::pos(text), format!("{v} is not a Compute microversion: they start at 2.1"));
+                None
+            }
             Ok(v) => Some(v),
             Err(e) => {
                 self.error(yaml::pos(text), e.to_string());

@@ -1,7 +1,8 @@
-//! Suites: the YAML format (`doc`), the checked model (`model`), loading (`load`),
-//! `${var}` templates. No I/O beyond reading the files, no HTTP.
+//! Suites: the YAML format (`doc`), the checked model (`model`), loading (`load`), every
+//! unknown key at once (`keys`), `${var}` templates. No I/O beyond reading the files, no HTTP.
 
 pub mod doc;
+pub mod keys;
 pub mod load;
 pub mod model;
 pub mod template;

@@ -45,7 +45,8 @@ pub enum RenderError {
 /// Variable values of one run. Strings mostly; captures may hold any JSON value.
 pub type Vars = BTreeMap<String, Value>;
 
-fn valid_name(name: &str) -> bool {
+/// A variable name: a letter or `_`, then letters, digits and `_` (what `${name}` accepts).
+pub fn valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')

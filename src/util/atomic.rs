@@ -41,3 +41,42 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     tmp.persist(path).map_err(|e| WriteError::new("move the new file into place at", path)(e.error))?;
     Ok(())
 }
+
+/// Whether a file could be written at `path` (by [`write_atomic`]), asked before the work that
+/// would write it begins: `path` is not a directory, and its directory is (or can be made in)
+/// a writable directory. Nothing is left behind (the probe file has no name).
+pub fn check_writable(path: &Path) -> Result<(), WriteError> {
+    if path.is_dir() {
+        let source = std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory");
+        return Err(WriteError { action: "write a file at", path: path.to_path_buf(), source });
+    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    check_writable_dir(dir)
+}
+
+/// Whether files could be written into `dir`: it is a writable directory, or the nearest part
+/// of it that exists is one (so [`write_atomic`] can create the rest).
+pub fn check_writable_dir(dir: &Path) -> Result<(), WriteError> {
+    let mut existing = dir;
+    loop {
+        match std::fs::metadata(existing) {
+            Ok(meta) if meta.is_dir() => break,
+            Ok(_) => {
+                let source = std::io::Error::new(std::io::ErrorKind::NotADirectory, "it is not a directory");
+                return Err(WriteError { action: "write into", path: existing.to_path_buf(), source });
+            }
+            // A part that is missing, or a file where a directory should be: look further up.
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => {
+                match existing.parent() {
+                    Some(parent) if !parent.as_os_str().is_empty() => existing = parent,
+                    _ => {
+                        existing = Path::new(".");
+                        break;
+                    }
+                }
+            }
+            Err(e) => return Err(WriteError::new("write into", existing)(e)),
+        }
+    }
+    tempfile::tempfile_in(existing).map(drop).map_err(WriteError::new("write into", existing))
+}

@@ -38,6 +38,68 @@ pub fn check_pointer(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Parses JSON like `serde_json::from_str`, but refuses a key that appears twice in an object
+/// (serde_json keeps the last silently): the error names the key, at its line and column.
+pub fn from_str_unique_keys(text: &str) -> Result<Value, serde_json::Error> {
+    use serde::de::{Deserialize, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+    struct Unique(Value);
+    impl<'de> Deserialize<'de> for Unique {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(Vis)
+        }
+    }
+    struct Vis;
+    impl<'de> Visitor<'de> for Vis {
+        type Value = Unique;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON value")
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Unique, E> {
+            Ok(Unique(Value::Bool(v)))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Unique, E> {
+            Ok(Unique(Value::from(v)))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Unique, E> {
+            Ok(Unique(Value::from(v)))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Unique, E> {
+            Ok(Unique(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Unique, E> {
+            Ok(Unique(Value::String(v.to_string())))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Unique, E> {
+            Ok(Unique(Value::String(v)))
+        }
+        fn visit_unit<E>(self) -> Result<Unique, E> {
+            Ok(Unique(Value::Null))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Unique, A::Error> {
+            let mut items = Vec::new();
+            while let Some(Unique(v)) = seq.next_element()? {
+                items.push(v);
+            }
+            Ok(Unique(Value::Array(items)))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Unique, A::Error> {
+            let mut object = serde_json::Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if object.contains_key(&key) {
+                    return Err(A::Error::custom(format!(
+                        "the key `{}` appears twice in one object",
+                        truncate(&key, 200)
+                    )));
+                }
+                let Unique(v) = map.next_value()?;
+                object.insert(key, v);
+            }
+            Ok(Unique(Value::Object(object)))
+        }
+    }
+    serde_json::from_str::<Unique>(text).map(|u| u.0)
+}
+
 /// A short one-line rendering of a JSON value for messages.
 pub fn excerpt(value: &Value, max: usize) -> String {
     let text = value.to_string();
@@ -66,6 +128,16 @@ pub fn value_str(v: Option<&Value>) -> Option<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn duplicate_keys_are_refused_with_their_place() {
+        let e = from_str_unique_keys("{\n  \"a\": 1,\n  \"b\": {\"c\": 1, \"c\": 2}\n}").unwrap_err().to_string();
+        assert_eq!(e, "the key `c` appears twice in one object at line 3 column 19");
+        assert_eq!(
+            from_str_unique_keys("[1, 2.5, \"x\", null, {\"a\": [true]}]").unwrap(),
+            json!([1, 2.5, "x", null, {"a": [true]}])
+        );
+    }
 
     #[test]
     fn sorts_nested_keys() {

@@ -1,5 +1,6 @@
 //! Helpers that know nothing of tapedeck's concepts, importable from every stage: atomic file
-//! writes, the cache directory, JSON helpers, a parallel map, the wall clock, percent-encoding.
+//! writes, the cache directory, JSON helpers, a parallel map, the wall clock, percent-encoding,
+//! request paths that stay under their endpoint.
 
 pub mod atomic;
 pub mod cache;
@@ -7,3 +8,4 @@ pub mod clock;
 pub mod json;
 pub mod parallel;
 pub mod percent;
+pub mod url_path;

@@ -39,6 +39,24 @@ pub fn live_provider() -> Option<std::path::PathBuf> {
     }
 }
 
+/// The sandbox with header identities (`TAPEDECK_PLAIN_PROVIDER`; CI starts one beside the
+/// Keystone one), for the live tests that need Nova without Keystone in front.
+pub fn plain_provider() -> Option<std::path::PathBuf> {
+    match std::env::var_os("TAPEDECK_PLAIN_PROVIDER") {
+        Some(p) => Some(std::path::PathBuf::from(p)),
+        None => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI must run the live tests: set TAPEDECK_PLAIN_PROVIDER (see .ci/run)"
+            );
+            eprintln!(
+                "header-identity live tests not enabled: set TAPEDECK_PLAIN_PROVIDER=FILE (sandbox/nova/start.sh FILE)"
+            );
+            None
+        }
+    }
+}
+
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
