@@ -216,7 +216,7 @@ fn plan_run(req: &PlanRequest, suite: &Arc<Suite>, mv: Microversion) -> Result<R
 pub fn missing_variables(plans: &[RunPlan]) -> Option<InputError> {
     let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for p in plans.iter().filter(|p| matches!(p.source, Source::Live | Source::Record) && p.skip.is_none()) {
-        for var in p.suite.variables_used(p.microversion) {
+        for var in p.suite.variables_used(Some(p.microversion)) {
             if crate::suite::load::PROVIDER_VARS.contains(&var.as_str()) && !p.vars.contains_key(&var) {
                 missing.entry(var).or_default().push(format!("{}@{}", p.suite.name, p.microversion));
             }

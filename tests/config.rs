@@ -66,3 +66,17 @@ fn a_mistake_in_the_config_file_is_an_input_error_at_its_place() {
     let (code, _, err) = run(dir.path(), &["schemas", "list"]);
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn a_var_no_suite_uses_is_a_warning_with_the_nearest_name() {
+    let dir = tempfile::tempdir().unwrap();
+    // The config file's variables are for every suite discover saw: never warned about.
+    std::fs::write(dir.path().join("tapedeck.toml"), "[vars]\nnot_read_here = \"x\"\n").unwrap();
+    let suite = repo().join("suites/server-reboot.yaml").display().to_string();
+    let args = ["run", "--var", "image_reff=x", "--var", "zzz=1", "--var", "flavor_ref=1", suite.as_str()];
+    let (code, out, err) = run(dir.path(), &args);
+    assert_eq!(code, 0, "a warning, not an error\n{out}\n{err}");
+    assert!(err.contains("warning: --var image_reff: no selected suite uses it; did you mean `image_ref`?"), "{err}");
+    assert!(err.contains("warning: --var zzz: no selected suite uses it\n"), "{err}");
+    assert!(!err.contains("flavor_ref") && !err.contains("not_read_here"), "{err}");
+}

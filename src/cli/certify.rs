@@ -27,7 +27,7 @@ use super::provider_args::ProviderArgs;
 #[derive(clap::Args, Debug)]
 pub struct CertifyArgs {
     /// The certification profile: a YAML file, or the name of a shipped one
-    /// (nova-34-compute-servers) [default: the config file's `profile`].
+    /// (nova-34-compute-servers) [default: the config file's `profile`, else the shipped one].
     #[arg(long)]
     pub profile: Option<PathBuf>,
     /// Where to write the bundle: a new or empty directory.
@@ -82,8 +82,18 @@ pub fn run(mut args: CertifyArgs, config: &Config) -> CommandResult {
             _ => PathBuf::from(p),
         });
     }
+    if args.profile.is_none() {
+        // The shipped profile, as the shipped suites are the default: say which.
+        let names: Vec<&str> = tapedeck::shipped::profile_names().collect();
+        if let [only] = names[..] {
+            eprintln!("profile: the shipped {only} (--profile FILE or NAME for another)");
+            args.profile = Some(PathBuf::from(only));
+        }
+    }
     let (Some(profile_path), Some(out)) = (&args.profile, &args.out) else {
-        return Err(usage("certify needs --profile FILE and --out DIR (or --verify BUNDLE, --merge BUNDLE...)"));
+        return Err(usage(
+            "certify needs --out DIR and a profile, --profile FILE (or --verify BUNDLE, --merge BUNDLE...)",
+        ));
     };
     // A file, or the name of a shipped profile.
     let shipped = match profile_path.is_file() {

@@ -7,6 +7,7 @@ mod cleanup;
 mod diff;
 mod discover;
 mod exit;
+mod init;
 mod interrupt;
 mod pipeline;
 mod provider_args;
@@ -36,6 +37,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Start a project: tapedeck.toml, an example suite, .gitignore and a CI workflow.
+    Init(init::InitArgs),
     /// Run suites: replay them from cassettes (default), run them live, or record them.
     Run(run::RunArgs),
     /// Derive schemas from the api-ref, list or show them.
@@ -78,6 +81,7 @@ pub fn main() -> ExitCode {
         Command::Discover(args) => config().map_err(Into::into).and_then(|c| discover::run(args, &c)),
         Command::Cleanup(args) => config().map_err(Into::into).and_then(|c| cleanup::run(args, &c)),
         Command::Diff(args) => diff::run(args),
+        Command::Init(args) => init::run(args),
         Command::Accept(args) => accept::run(args),
         Command::Schemas(cmd) => schemas::run(cmd),
         Command::Validate(args) => validate::run(args),

@@ -41,6 +41,9 @@ pub struct SuiteArgs {
     /// Set a variable (overrides provider and suite variables). Repeatable.
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
+    /// How many of `vars` came from the config file (they come first).
+    #[arg(skip)]
+    pub config_vars: usize,
 }
 
 /// How the runs go: how many at once, which of them, checked against which schemas.
@@ -81,6 +84,7 @@ impl SuiteArgs {
             self.microversion.clone_from(&c.microversion);
         }
         let mut vars: Vec<String> = c.vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        self.config_vars = vars.len();
         vars.append(&mut self.vars);
         self.vars = vars;
     }
@@ -143,7 +147,36 @@ pub fn load_suites(args: &SuiteArgs, vars: &[(String, String)]) -> Result<Vec<Ar
         .into());
     }
     let names: Vec<String> = vars.iter().map(|(n, _)| n.clone()).collect();
-    Ok(suite::load_all(&files, &names)?.into_iter().map(Arc::new).collect())
+    let suites: Vec<Arc<suite::Suite>> = suite::load_all(&files, &names)?.into_iter().map(Arc::new).collect();
+    for warning in unused_vars(&vars[args.config_vars.min(vars.len())..], &suites) {
+        eprintln!("warning: {warning}");
+    }
+    Ok(suites)
+}
+
+/// `--var`s no loaded suite reads (set, and silently never used: most often a typo), each with
+/// the nearest name a suite does read. The config file's variables are left alone: it holds
+/// what `discover` chose for every suite, whichever run.
+fn unused_vars(flag_vars: &[(String, String)], suites: &[Arc<suite::Suite>]) -> Vec<String> {
+    let read: std::collections::BTreeSet<String> = suites
+        .iter()
+        .flat_map(|s| s.variables_used(None).into_iter().chain(s.vars.iter().map(|(k, _)| k.clone())))
+        .collect();
+    flag_vars
+        .iter()
+        .filter(|(name, _)| !read.contains(name))
+        .map(|(name, _)| {
+            let nearest = read
+                .iter()
+                .map(|r| (strsim::levenshtein(name, r), r))
+                .filter(|(d, r)| *d <= (r.len() / 3).max(2))
+                .min();
+            match nearest {
+                Some((_, r)) => format!("--var {name}: no selected suite uses it; did you mean `{r}`?"),
+                None => format!("--var {name}: no selected suite uses it"),
+            }
+        })
+        .collect()
 }
 
 pub fn parse_vars(vars: &[String]) -> Result<Vec<(String, String)>, InputError> {

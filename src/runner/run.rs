@@ -54,7 +54,7 @@ pub async fn run(
         Source::Missing => {
             outcome.verdict = Verdict::Failed;
             outcome.reason = Some(format!(
-                "no cassette at {path}; record it against a provider: tapedeck run --mode record --provider FILE {}",
+                "no cassette at {path}; record it against your cloud first: tapedeck run --mode record --os-cloud NAME (or --provider FILE) {}",
                 suite.file.display()
             ));
             return outcome;

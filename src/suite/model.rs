@@ -32,41 +32,53 @@ pub struct Suite {
 }
 
 impl Suite {
-    /// Every variable the suite's templates use in a run at `mv` (steps out of range left out):
-    /// what such a run needs a value for, unless the suite sets or captures it itself.
-    pub fn variables_used(&self, mv: Microversion) -> BTreeSet<String> {
-        let mut texts: Vec<String> = Vec::new();
-        let template = |t: &Template, texts: &mut Vec<String>| texts.extend(t.vars().map(str::to_string));
+    /// Every variable the suite's templates use in a run at `mv` (steps out of range left out;
+    /// `None`: at any microversion): what such a run needs a value for, unless the suite sets or
+    /// captures it itself.
+    pub fn variables_used(&self, mv: Option<Microversion>) -> BTreeSet<String> {
         let mut names = BTreeSet::new();
+        let mut template = |t: &Template| names.extend(t.vars().map(str::to_string));
         for (_, var) in &self.vars {
             if let SuiteVar::Template(t) = var {
-                template(t, &mut texts);
+                template(t);
             }
         }
-        let runs = |s: &Step| s.min_microversion.is_none_or(|m| mv >= m) && s.max_microversion.is_none_or(|m| mv <= m);
+        let runs = |s: &Step| {
+            mv.is_none_or(|mv| s.min_microversion.is_none_or(|m| mv >= m) && s.max_microversion.is_none_or(|m| mv <= m))
+        };
+        // Strings inside JSON (bodies sent, values expected) are templates too.
+        let mut strings = Vec::new();
         for step in self.steps.iter().filter(|s| runs(s)) {
-            let specs = match &step.action {
-                Action::Request(r) => vec![r],
-                Action::Wait(w) => {
-                    template(&w.server, &mut texts);
-                    vec![]
-                }
-            };
-            for r in specs.into_iter().chain(step.cleanup.iter()) {
-                template(&r.path, &mut texts);
-                r.query.iter().chain(&r.headers).for_each(|(_, t)| template(t, &mut texts));
-                let mut strings = Vec::new();
-                if let Some(j) = &r.json {
-                    json_strings(j, &mut strings);
-                }
-                for s in strings {
-                    if let Ok(t) = Template::parse(&s) {
-                        template(&t, &mut texts);
+            for (_, assertion) in step.expect.headers.iter().chain(&step.expect.body) {
+                let Assertion::Checks(checks) = assertion else { continue };
+                for c in checks {
+                    match c {
+                        Check::Equals(v) | Check::NotEquals(v) => json_strings(v, &mut strings),
+                        Check::OneOf(vs) => vs.iter().for_each(|v| json_strings(v, &mut strings)),
+                        _ => {}
                     }
                 }
             }
+            let request = match &step.action {
+                Action::Request(r) => Some(r),
+                Action::Wait(w) => {
+                    template(&w.server);
+                    None
+                }
+            };
+            for r in request.into_iter().chain(step.cleanup.iter()) {
+                template(&r.path);
+                r.query.iter().chain(&r.headers).for_each(|(_, t)| template(t));
+                if let Some(j) = &r.json {
+                    json_strings(j, &mut strings);
+                }
+            }
         }
-        names.extend(texts);
+        for s in strings {
+            if let Ok(t) = Template::parse(&s) {
+                template(&t);
+            }
+        }
         names
     }
 }
