@@ -49,6 +49,8 @@ pub mod diff;
 pub mod outcome;
 /// Views of the outcome: terminal, progress, JSON, JUnit, Markdown, HTML.
 pub mod report;
+/// Three witnesses: the api-ref, Nova's own schemas and recorded traffic, compared.
+pub mod witness;
 
 // Apart from the run: the api-ref deriver meets the rest only through `schemas/`.
 /// api-ref (parameters.yaml + `.inc`) → `schemas/`, and the samples' self-check.

@@ -13,6 +13,7 @@ mod pipeline;
 mod provider_args;
 mod run;
 mod schemas;
+mod schemas_drift;
 mod suites;
 mod validate;
 mod values;

@@ -31,6 +31,9 @@ pub enum SchemasCommand {
         #[arg(long, value_name = "DIR")]
         schemas: Option<PathBuf>,
     },
+    /// The three-way report: where the api-ref and Nova's own schemas disagree, and what the
+    /// recorded traffic says (Markdown and JSON).
+    Drift(super::schemas_drift::DriftArgs),
     /// Print the schema of one operation at one microversion.
     Show {
         /// Operation id (the api-ref anchor, e.g. show-server-details).
@@ -63,6 +66,7 @@ pub fn run(cmd: SchemasCommand) -> CommandResult {
             }
             Ok(Ending::Passed)
         }
+        SchemasCommand::Drift(args) => super::schemas_drift::run(args),
         SchemasCommand::Show { operation, request, status, microversion, schemas } => {
             let store = SchemaStore::load_or_embedded(schemas.as_deref()).map_err(|e| usage(e.to_string()))?;
             let target = if request { Target::Request } else { Target::Response { status } };

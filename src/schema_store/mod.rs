@@ -152,6 +152,18 @@ impl SchemaStore {
         Some(&self.operations[i])
     }
 
+    /// The microversion ranges of an operation's schemas (request and every status), where
+    /// what it documents changes.
+    pub fn ranges(&self, id: &str) -> Vec<(Microversion, Microversion)> {
+        let Some(schemas) = self.find(id).and_then(|o| o.schemas().ok()) else { return Vec::new() };
+        schemas
+            .request
+            .iter()
+            .chain(schemas.responses.iter().flat_map(|(_, r)| r))
+            .map(|r| (r.range.min_version, r.range.max_version))
+            .collect()
+    }
+
     /// Match a concrete request (path relative to the compute endpoint, query allowed) to its
     /// operation; the body's top-level key picks among actions sharing a path.
     pub fn match_request(&self, method: &str, path: &str, body: Option<&Value>) -> Option<&OperationInfo> {
