@@ -156,6 +156,8 @@ pub struct FieldOverride {
     pub enum_values: Option<Vec<Value>>,
     pub format: Option<String>,
     pub empty_string: Option<bool>,
+    /// `empty_string` only up to this microversion.
+    pub empty_string_until: Option<Microversion>,
     pub map_values: Option<Value>,
     pub schema: Option<Value>,
     pub string_values: Option<Vec<String>>,
@@ -184,6 +186,8 @@ pub struct Tweak {
     pub enum_values: Option<Vec<Value>>,
     pub format: Option<String>,
     pub empty_string: bool,
+    /// The empty string is allowed only up to this microversion.
+    pub empty_string_until: Option<Microversion>,
     pub map_values: Option<Value>,
     pub schema: Option<Value>,
     pub string_values: Option<(Vec<String>, Microversion)>,
@@ -278,6 +282,9 @@ impl Overrides {
             }
             t.nullable |= o.nullable.unwrap_or(false);
             t.empty_string |= o.empty_string.unwrap_or(false);
+            if o.empty_string_until.is_some() {
+                t.empty_string_until = o.empty_string_until;
+            }
             if o.enum_values.is_some() {
                 t.enum_values.clone_from(&o.enum_values);
             }

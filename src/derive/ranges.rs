@@ -27,6 +27,9 @@ fn collect(fields: &[Field], points: &mut BTreeSet<Microversion>) {
         if let Some((_, v)) = &f.tweak.string_values {
             points.insert(*v);
         }
+        if let Some(v) = f.tweak.empty_string_until {
+            points.insert(next(v));
+        }
         collect(&f.children, points);
     }
 }

@@ -91,7 +91,8 @@ fn render_field(field: &Field, mv: Microversion) -> Value {
         }
         map.insert("enum".into(), Value::Array(values));
     }
-    match (&t.format, t.empty_string) {
+    let empty_string = t.empty_string && t.empty_string_until.is_none_or(|until| mv <= until);
+    match (&t.format, empty_string) {
         (Some(format), true) => {
             map.insert("anyOf".into(), json!([{"format": format}, {"const": ""}]));
         }
