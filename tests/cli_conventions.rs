@@ -312,3 +312,41 @@ fn a_filtered_certification_says_so_and_verifies_with_its_filter() {
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("VERIFIED"), "{stdout}");
 }
+
+#[test]
+fn a_filtered_live_certification_is_partial_never_certified() {
+    let Some(provider) = common::live_provider() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile.yaml");
+    std::fs::write(&profile, "profile: create-errors\ncapabilities:\n  compute-servers-create: required\n").unwrap();
+    let (p, o) = (profile.display().to_string(), dir.path().join("bundle").display().to_string());
+    let args = [
+        "certify",
+        "--profile",
+        &p,
+        "-o",
+        &o,
+        "--provider",
+        &provider.display().to_string(),
+        "--filter",
+        "server-create-errors@2.1",
+        "suites/server-create-errors.yaml",
+    ];
+    let (code, stdout, stderr) = td(&args, &[]);
+    // The selected evidence passes; the bundle still does not certify.
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stdout.contains("PASS  server-create-errors @ 2.1"), "{stdout}");
+    assert!(
+        stdout.contains("NOT CERTIFIED against profile create-errors: partial, --filter server-create-errors@2.1"),
+        "{stdout}"
+    );
+    let cert: Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(&o).join("certification.json")).unwrap()).unwrap();
+    assert_eq!((cert["result"].as_str(), cert["certified"].as_bool()), (Some("partial"), Some(false)), "{cert}");
+    assert_eq!(cert["mode"], "record");
+    assert_eq!(cert["evidence"].as_array().map(Vec::len), Some(1), "only the selected run is recorded");
+    // Offline, it reproduces as what it is.
+    let (code, stdout, stderr) = td(&["certify", "--verify", &o], &[]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("VERIFIED") && stdout.contains("partial"), "{stdout}");
+}
