@@ -330,9 +330,13 @@ fn a_filtered_live_certification_is_partial_never_certified() {
         &provider.display().to_string(),
         "--filter",
         "server-create-errors@2.1",
+        "--color",
+        "always",
         "suites/server-create-errors.yaml",
     ];
-    let (code, stdout, stderr) = td(&args, &[]);
+    let (code, coloured, stderr) = td(&args, &[]);
+    assert!(coloured.contains(ESC), "{coloured:?}");
+    let stdout = regex::Regex::new("\x1b\\[[0-9;]*m").unwrap().replace_all(&coloured, "").into_owned();
     // The selected evidence passes; the bundle still does not certify.
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     assert!(stdout.contains("PASS  server-create-errors @ 2.1"), "{stdout}");
@@ -345,8 +349,25 @@ fn a_filtered_live_certification_is_partial_never_certified() {
     assert_eq!((cert["result"].as_str(), cert["certified"].as_bool()), (Some("partial"), Some(false)), "{cert}");
     assert_eq!(cert["mode"], "record");
     assert_eq!(cert["evidence"].as_array().map(Vec::len), Some(1), "only the selected run is recorded");
+    // Colour on the terminal, none in the bundle: cassettes, reports, certification.
+    let files = walk(Path::new(&o));
+    assert!(files.iter().any(|f| f.extension().is_some_and(|e| e == "yaml")) && files.len() > 4, "{files:?}");
+    for entry in files {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(!bytes.contains(&0x1b), "colour in {}", entry.display());
+    }
     // Offline, it reproduces as what it is.
     let (code, stdout, stderr) = td(&["certify", "--verify", &o], &[]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("VERIFIED") && stdout.contains("partial"), "{stdout}");
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() { files.extend(walk(&path)) } else { files.push(path) }
+    }
+    files
 }
