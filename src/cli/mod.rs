@@ -50,11 +50,19 @@ pub(crate) struct Cli {
     command: Command,
 }
 
+const RUN_EXAMPLES: &str = "Examples:
+  tapedeck run --filter 'server-re*' --exclude '@2.104'     suites by name, less one microversion
+  tapedeck run --filter cap:compute-servers-resize -m live --os-cloud mycloud
+  tapedeck run --filter 'server-lifecycle@2.1*' -j 8        one suite at 2.1, 2.10-2.19, 2.100-…
+  tapedeck run --list --format json                         what would run, for scripts
+  tapedeck run --report junit=- > junit.xml                 the report on stdout, progress on stderr";
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Start a project: tapedeck.toml, an example suite, .gitignore and a CI workflow.
     Init(init::InitArgs),
     /// Run suites: replay them from cassettes (default), run them live, or record them.
+    #[command(after_long_help = RUN_EXAMPLES)]
     Run(run::RunArgs),
     /// Derive schemas from the api-ref, list or show them.
     #[command(subcommand)]
@@ -77,7 +85,7 @@ enum Command {
     /// Review pending re-recordings (their diff against the accepted cassettes) and accept
     /// them into place, or discard them with --reject.
     Accept(accept::AcceptArgs),
-    /// Print a shell completion script (e.g. `tapedeck completions bash > ~/.local/share/bash-completion/completions/tapedeck`).
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
     Completions(completions::CompletionsArgs),
     /// Write the manual pages: the top page to standard output, or one page per subcommand
     /// into a directory (--out DIR).
