@@ -31,6 +31,8 @@ pub mod plan;
 pub mod provider;
 /// Executes runs: steps, waits with traces, cleanups, retries, interrupts.
 pub mod runner;
+/// `--filter` / `--exclude`: which of the planned runs (suite × microversion) run.
+pub mod selection;
 /// The one seam between live, record and replay (virtual clock).
 pub mod transport;
 

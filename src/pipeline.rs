@@ -40,6 +40,8 @@ pub struct RunRequest {
     pub extra_keys: ExtraKeys,
     /// `(k, n)`: only shard k of n.
     pub shard: Option<(usize, usize)>,
+    /// `--filter` / `--exclude`, applied before sharding.
+    pub selection: crate::selection::Selection,
 }
 
 /// What a run of the pipeline produced, and what the provider said (live and record).
@@ -145,6 +147,7 @@ pub async fn run(
         microversion: request.microversion,
         default_microversion: default_microversion.unwrap_or(plan::DEFAULT_MICROVERSION),
         cli_vars: &request.vars,
+        selection: &request.selection,
     };
     let plans = plan::plan(&plan_request).map_err(PipelineError::Plan)?;
     let plans = match request.shard {

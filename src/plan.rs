@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::cassette::{self, Cassette, VersionRange};
 use crate::input::{InputError, InputErrors};
 use crate::microversion::Microversion;
+use crate::selection::Selection;
 use crate::suite::template::Vars;
 use crate::suite::{Suite, SuiteVar};
 
@@ -82,21 +83,33 @@ pub struct PlanRequest<'a> {
     /// For suites that list no microversions.
     pub default_microversion: Microversion,
     pub cli_vars: &'a [(String, String)],
+    /// `--filter` / `--exclude`: the runs left out are not planned at all.
+    pub selection: &'a Selection,
 }
 
-pub fn plan(req: &PlanRequest) -> Result<Vec<RunPlan>, InputErrors> {
-    let pairs: Vec<(&Arc<Suite>, Microversion)> = req
-        .suites
+/// Every run the suites make: each suite at `microversion` if given, else at each it lists
+/// (`default` for one that lists none), in suite order.
+pub fn runs_of(
+    suites: &[Arc<Suite>],
+    microversion: Option<Microversion>,
+    default: Microversion,
+) -> Vec<(&Arc<Suite>, Microversion)> {
+    suites
         .iter()
         .flat_map(|suite| {
-            let microversions = match req.microversion {
+            let microversions = match microversion {
                 Some(v) => vec![v],
-                None if suite.microversions.is_empty() => vec![req.default_microversion],
+                None if suite.microversions.is_empty() => vec![default],
                 None => suite.microversions.clone(),
             };
             microversions.into_iter().map(move |mv| (suite, mv))
         })
-        .collect();
+        .collect()
+}
+
+pub fn plan(req: &PlanRequest) -> Result<Vec<RunPlan>, InputErrors> {
+    let mut pairs = runs_of(req.suites, req.microversion, req.default_microversion);
+    pairs.retain(|(suite, mv)| req.selection.selects(suite, *mv));
     // Reading cassettes is most of a replay's time: plan the runs on every core.
     let (mut runs, mut errors) = (Vec::new(), Vec::new());
     for result in crate::util::parallel::map(&pairs, |(suite, mv)| plan_run(req, suite, *mv)) {

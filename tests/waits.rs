@@ -114,6 +114,7 @@ async fn run(suite_text: &str, polls: Vec<Exchange>) -> Outcome {
         microversion: None,
         default_microversion: plan::DEFAULT_MICROVERSION,
         cli_vars: &[],
+        selection: &Default::default(),
     };
     let plans = plan::plan(&req).unwrap();
     // No operations in this schema set: the fabricated bodies are coverage gaps, not failures,

@@ -41,18 +41,23 @@ pub enum Standing {
     NotCertified,
     /// Interrupted: a run that covers a capability did not finish.
     Incomplete,
+    /// Live, but `--filter`/`--exclude` chose part of the profile's runs: whatever passed, the
+    /// evidence is not the whole profile's, so never a certification.
+    Partial,
     /// Recorded evidence re-verified from cassettes: whether it passes, but never a
     /// certification of the provider as it is now.
     Replayed,
 }
 
 impl Standing {
-    pub fn of(mode: Mode, interrupted: bool, passes: bool) -> Standing {
-        match (mode, interrupted, passes) {
-            (_, true, _) => Standing::Incomplete,
-            (Mode::Replay, _, _) => Standing::Replayed,
-            (_, _, true) => Standing::Certified,
-            (_, _, false) => Standing::NotCertified,
+    /// `filtered`: the request chose runs (`--filter`/`--exclude`).
+    pub fn of(mode: Mode, interrupted: bool, filtered: bool, passes: bool) -> Standing {
+        match (mode, interrupted, filtered, passes) {
+            (_, true, _, _) => Standing::Incomplete,
+            (Mode::Replay, _, _, _) => Standing::Replayed,
+            (_, _, true, _) => Standing::Partial,
+            (_, _, _, true) => Standing::Certified,
+            (_, _, _, false) => Standing::NotCertified,
         }
     }
 }
@@ -111,6 +116,24 @@ pub struct RequestRecord {
     pub microversion: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub vars: BTreeMap<String, String>,
+    /// `--filter` expressions: a bundle with any (or any `exclude`) holds part of the profile's
+    /// runs, and is never a certification.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filter: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+}
+
+impl RequestRecord {
+    pub fn filtered(&self) -> bool {
+        !self.filter.is_empty() || !self.exclude.is_empty()
+    }
+
+    /// `--filter A --exclude B`, as given.
+    pub fn selection_flags(&self) -> String {
+        let f = self.filter.iter().map(|e| format!("--filter {e}"));
+        f.chain(self.exclude.iter().map(|e| format!("--exclude {e}"))).collect::<Vec<_>>().join(" ")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -279,7 +302,7 @@ pub fn write(
         });
     }
     let evidence = evidence(outcome, out)?;
-    let result = Standing::of(outcome.mode, outcome.interrupted, verdict.passes);
+    let result = Standing::of(outcome.mode, outcome.interrupted, context.request.filtered(), verdict.passes);
     let doc = BundleDoc {
         format: FORMAT,
         result,
@@ -447,6 +470,12 @@ pub fn standing_line(doc: &BundleDoc) -> String {
         Standing::Incomplete => {
             format!("NOT CERTIFIED against profile {}: the run was interrupted, the evidence is incomplete", v.profile)
         }
+        Standing::Partial => format!(
+            "NOT CERTIFIED against profile {}: partial, {} chose part of its runs (the selected evidence {})",
+            v.profile,
+            doc.request.selection_flags(),
+            if v.passes { "passes".to_string() } else { format!("fails: {}", blocking(v)) }
+        ),
         Standing::Replayed if v.passes => format!(
             "REPLAYED: the recorded evidence passes profile {} (not a certification: certify live with --provider, --os-cloud or --endpoint)",
             v.profile
@@ -552,4 +581,25 @@ fn markdown(b: &BundleDoc) -> String {
         b.suites.len()
     );
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_filtered_live_run_is_partial_whatever_passed() {
+        assert_eq!(Standing::of(Mode::Record, false, false, true), Standing::Certified);
+        assert_eq!(Standing::of(Mode::Record, false, true, true), Standing::Partial);
+        assert_eq!(Standing::of(Mode::Record, false, true, false), Standing::Partial);
+        assert_eq!(Standing::of(Mode::Record, true, true, true), Standing::Incomplete);
+        assert_eq!(Standing::of(Mode::Replay, false, true, true), Standing::Replayed);
+        let record =
+            RequestRecord { filter: vec!["server-re*".into()], exclude: vec!["@2.104".into()], ..Default::default() };
+        assert!(record.filtered() && !RequestRecord::default().filtered());
+        assert_eq!(record.selection_flags(), "--filter server-re* --exclude @2.104");
+        // Older bundles (no filter keys) still read, as unfiltered.
+        let old: RequestRecord = serde_json::from_str(r#"{"microversion": "2.1"}"#).unwrap();
+        assert!(!old.filtered());
+    }
 }

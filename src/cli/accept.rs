@@ -10,7 +10,6 @@ use tapedeck::input::file::{kind_of, unreadable};
 use tapedeck::plan::DEFAULT_CASSETTES;
 
 use super::exit::{CommandResult, Ending, usage};
-use super::values::Colour;
 
 #[derive(Debug, clap::Args)]
 pub struct AcceptArgs {
@@ -26,8 +25,6 @@ pub struct AcceptArgs {
     /// Timing drift is not a reason to keep old evidence: left out of the review by default.
     #[arg(long)]
     pub with_timing: bool,
-    #[arg(long, value_enum, default_value = "auto")]
-    pub colour: Colour,
     /// Which pending recordings (`suite@microversion` or the file name); all by default.
     pub names: Vec<String>,
 }
@@ -71,7 +68,7 @@ pub fn run(args: AcceptArgs) -> CommandResult {
         return Ok(Ending::Passed);
     }
     let review = pending_review(&args.cassettes, &chosen, args.with_timing)?;
-    print!("{}", render::terminal(&review, args.colour.enabled()));
+    print!("{}", render::terminal(&review, super::term::stdout_colour()));
     if args.dry_run {
         return Ok(if review.equivalent { Ending::Passed } else { Ending::Failed });
     }

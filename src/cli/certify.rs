@@ -11,13 +11,14 @@ use std::sync::Arc;
 
 use tapedeck::certify::bundle::{self, BundleDoc, CloudRecord, Context, RequestRecord, ShardRecord, Standing};
 use tapedeck::certify::profile::{self, Profile};
-use tapedeck::certify::verdict::{self, Certification, RunRecord};
+use tapedeck::certify::verdict::{self, CapabilityVerdict, Certification, RunRecord};
 use tapedeck::input::InputError;
 use tapedeck::input::config::Config;
 use tapedeck::outcome::Mode;
 use tapedeck::pipeline::Executed;
 use tapedeck::plan::RecordMode;
 use tapedeck::provider::{self, Provider};
+use tapedeck::report::style::{self, paint};
 use tapedeck::suite::Suite;
 
 use super::exit::{CliError, CommandResult, Ending, block_on, usage};
@@ -31,7 +32,7 @@ pub struct CertifyArgs {
     #[arg(long)]
     pub profile: Option<PathBuf>,
     /// Where to write the bundle: a new or empty directory.
-    #[arg(long, required_unless_present_any = ["verify", "merge"])]
+    #[arg(long, short = 'o', value_name = "DIR", required_unless_present_any = ["verify", "merge"])]
     pub out: Option<PathBuf>,
     /// Who offers the cloud, as the bundle names them.
     #[arg(long)]
@@ -107,6 +108,14 @@ pub fn run(mut args: CertifyArgs, config: &Config) -> CommandResult {
     let microversion = pipeline::parse_microversion(args.suites.microversion.as_deref())?;
     let execution = args.execution.check(&args.provider)?;
     let suites = pipeline::load_suites(&args.suites, &vars)?;
+    // A filtered certification runs and records what it is asked to, and says it is partial.
+    let selection = pipeline::selection(&args.suites, &suites, microversion)?;
+    if !selection.is_everything() {
+        super::term::warn(format!(
+            "{}: the bundle will hold part of the profile's runs and cannot certify (result: partial)",
+            selection.describe().join(" ")
+        ));
+    }
     // With a provider the run is live and its cassettes are recorded into the bundle as
     // evidence; without one the cassettes are replayed (and copied into the bundle).
     let choice = args.provider.choice(args.label.as_deref());
@@ -118,8 +127,12 @@ pub fn run(mut args: CertifyArgs, config: &Config) -> CommandResult {
         (Mode::Replay, cassettes, None)
     };
     let (cloud_name, region) = cloud_of(provider.as_ref());
-    let request_record =
-        RequestRecord { microversion: args.suites.microversion.clone(), vars: vars.iter().cloned().collect() };
+    let request_record = RequestRecord {
+        microversion: args.suites.microversion.clone(),
+        vars: vars.iter().cloned().collect(),
+        filter: selection.filter_texts(),
+        exclude: selection.exclude_texts(),
+    };
     let shard = execution.shard().map(|(k, n)| ShardRecord { k, n });
     let request = pipeline::request(RequestParts {
         suites: suites.clone(),
@@ -131,6 +144,7 @@ pub fn run(mut args: CertifyArgs, config: &Config) -> CommandResult {
         execution,
         schemas: args.execution.schema_store()?,
         provider,
+        selection,
     });
     let executed = block_on(pipeline::execute(&request))?;
     pipeline::finish_lines(&executed.outcome);
@@ -147,7 +161,7 @@ pub fn run(mut args: CertifyArgs, config: &Config) -> CommandResult {
     };
     let doc = bundle::write(out, context, certification, &executed.outcome, executed.live.as_ref())?;
     print_verdict(&doc.verdict);
-    println!("\n{} — bundle in {}", bundle::standing_line(&doc), out.display());
+    anstream::println!("\n{} — bundle in {}", standing(&doc), out.display());
     Ok(ending(&doc))
 }
 
@@ -157,12 +171,29 @@ fn cloud_of(provider: Option<&Provider>) -> (Option<String>, Option<String>) {
     (cloud.map(|c| c.name.clone()), cloud.and_then(|c| c.region_name.clone()))
 }
 
+/// The standing line, its verdict word coloured.
+fn standing(doc: &BundleDoc) -> String {
+    let style = match doc.result {
+        Standing::Certified => style::PASSED,
+        // Not certifications, whatever they hold.
+        Standing::Replayed | Standing::Partial => style::SKIPPED,
+        Standing::NotCertified | Standing::Incomplete => style::FAILED,
+    };
+    paint(style, bundle::standing_line(doc))
+}
+
 fn print_verdict(c: &Certification) {
-    println!();
+    anstream::println!();
     for cap in &c.capabilities {
-        println!(
-            "{:<10} {:<11} {}",
-            format!("{:?}", cap.verdict).to_lowercase(),
+        let word = format!("{:?}", cap.verdict).to_lowercase();
+        let colour = match cap.verdict {
+            CapabilityVerdict::Passed => style::PASSED,
+            CapabilityVerdict::Failed | CapabilityVerdict::Incomplete => style::FAILED,
+            _ => style::SKIPPED,
+        };
+        anstream::println!(
+            "{} {:<11} {}",
+            paint(colour, format!("{word:<10}")),
             format!("{:?}", cap.status).to_lowercase(),
             cap.capability
         );
@@ -177,7 +208,7 @@ fn ending(doc: &BundleDoc) -> Ending {
         Standing::Certified => Ending::Passed,
         Standing::Replayed if doc.verdict.passes => Ending::Passed,
         Standing::Incomplete => Ending::Interrupted,
-        Standing::NotCertified | Standing::Replayed => Ending::Failed,
+        Standing::NotCertified | Standing::Replayed | Standing::Partial => Ending::Failed,
     }
 }
 
@@ -213,6 +244,7 @@ fn verify(bundle_dir: &Path, mut execution: pipeline::Execution) -> CommandResul
     let names: Vec<String> = vars.iter().map(|(n, _)| n.clone()).collect();
     let suites: Vec<Arc<Suite>> = tapedeck::suite::load_all(&files, &names)?.into_iter().map(Arc::new).collect();
     let microversion = pipeline::parse_microversion(doc.request.microversion.as_deref())?;
+    let selection = tapedeck::selection::Selection::parse(&doc.request.filter, &doc.request.exclude)?;
     // The bundle's own runs: its shard, its cassettes, replayed on the virtual clock.
     execution.set_shard(doc.shard.map(|s| (s.k, s.n)));
     let request = pipeline::request(RequestParts {
@@ -225,6 +257,7 @@ fn verify(bundle_dir: &Path, mut execution: pipeline::Execution) -> CommandResul
         execution,
         schemas: tapedeck::schema_store::SchemaStore::embedded(),
         provider: None,
+        selection,
     });
     let Executed { outcome, .. } = block_on(pipeline::execute(&request))?;
     let records: Vec<RunRecord> = outcome.runs.iter().map(RunRecord::of).collect();
@@ -246,10 +279,19 @@ fn verify(bundle_dir: &Path, mut execution: pipeline::Execution) -> CommandResul
         for d in &differences {
             println!("  {d}");
         }
-        println!("\nNOT REPRODUCED: replaying {} does not give its verdict", bundle_dir.display());
+        anstream::println!(
+            "\n{}: replaying {} does not give its verdict",
+            paint(style::FAILED, "NOT REPRODUCED"),
+            bundle_dir.display()
+        );
         return Ok(Ending::Failed);
     }
-    println!("\nVERIFIED: replaying {} reproduces its verdict: {}", bundle_dir.display(), bundle::standing_line(&doc));
+    anstream::println!(
+        "\n{}: replaying {} reproduces its verdict: {}",
+        paint(style::PASSED, "VERIFIED"),
+        bundle_dir.display(),
+        bundle::standing_line(&doc)
+    );
     Ok(Ending::Passed)
 }
 
@@ -295,7 +337,7 @@ fn merge(bundles: &[PathBuf], out: Option<&Path>) -> CommandResult {
     // Certified only when every shard was live and finished.
     let mode = if docs.iter().all(|(_, d)| d.mode != Mode::Replay) { first.mode } else { Mode::Replay };
     let interrupted = docs.iter().any(|(_, d)| d.result == Standing::Incomplete);
-    let result = Standing::of(mode, interrupted, merged_verdict.passes);
+    let result = Standing::of(mode, interrupted, first.request.filtered(), merged_verdict.passes);
     let mut doc = first.clone();
     doc.result = result;
     doc.certified = result == Standing::Certified;
@@ -314,7 +356,7 @@ fn merge(bundles: &[PathBuf], out: Option<&Path>) -> CommandResult {
         .collect();
     doc.created_at = tapedeck::util::clock::now_rfc3339();
     print_verdict(&doc.verdict);
-    println!("\nmerged {} shards: {}", n, bundle::standing_line(&doc));
+    anstream::println!("\nmerged {} shards: {}", n, standing(&doc));
     if let Some(out) = out {
         std::fs::create_dir_all(out).map_err(|e| CliError::Write(format!("{}: {e}", out.display()).into()))?;
         bundle::write_doc(out, &doc)?;

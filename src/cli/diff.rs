@@ -11,12 +11,14 @@ use tapedeck::util::clock::millis;
 use tapedeck::util::json::check_pointer;
 
 use super::exit::{CliError, CommandResult, Ending, usage};
-use super::values::Colour;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DiffFormat {
+    /// Compact, coloured on a terminal (see --color).
     Terminal,
+    /// The whole diff report as JSON.
     Json,
+    /// A Markdown summary (e.g. for a pull request comment).
     Markdown,
 }
 
@@ -26,6 +28,7 @@ pub struct DiffArgs {
     pub a: PathBuf,
     /// The second, of the same kind ("B").
     pub b: PathBuf,
+    /// How to show the diff.
     #[arg(long, value_enum, default_value = "terminal")]
     pub format: DiffFormat,
     /// Leave out a class of change (repeatable or comma-separated).
@@ -41,8 +44,6 @@ pub struct DiffArgs {
     /// …and more than this much longer (`5s`, `500ms`).
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub timing_min: std::time::Duration,
-    #[arg(long, value_enum, default_value = "auto")]
-    pub colour: Colour,
 }
 
 fn class_parser() -> impl TypedValueParser<Value = Class> {
@@ -75,7 +76,7 @@ pub fn run(args: DiffArgs) -> CommandResult {
     };
     let report = diff_paths(&args.a, &args.b, &options)?;
     let text = match args.format {
-        DiffFormat::Terminal => render::terminal(&report, args.colour.enabled()),
+        DiffFormat::Terminal => render::terminal(&report, super::term::stdout_colour()),
         DiffFormat::Markdown => render::markdown(&report),
         DiffFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
     };

@@ -19,7 +19,7 @@ use super::provider_args::ProviderArgs;
 pub struct DiscoverArgs {
     /// Write a provider file here instead of updating the configuration file (it must not
     /// exist yet).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Only print what was found and chosen; write nothing.
     #[arg(long)]

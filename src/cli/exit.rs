@@ -65,7 +65,7 @@ pub fn exit_code(result: CommandResult) -> ExitCode {
         Ok(Ending::Failed) => ExitCode::from(1),
         Ok(Ending::Interrupted) => ExitCode::from(130),
         Err(e) => {
-            eprintln!("{e}");
+            anstream::eprintln!("{}", super::term::error_text(&e.to_string()));
             match e {
                 CliError::Failed(_) => ExitCode::from(1),
                 CliError::Input(_) | CliError::Write(_) => ExitCode::from(2),

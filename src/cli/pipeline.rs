@@ -17,14 +17,17 @@ use tapedeck::pipeline::{self, Executed, RunRequest};
 use tapedeck::plan::{self, RecordMode};
 use tapedeck::provider::{ConnectOptions, Provider, ProviderChoice};
 use tapedeck::report::progress::ProgressView;
+use tapedeck::report::style::{self, paint};
 use tapedeck::report::{self, ReportKind, ReportTarget, human, views};
 use tapedeck::runner::Cancel;
 use tapedeck::schema_store::{ExtraKeys, SchemaStore};
+use tapedeck::selection::Selection;
 use tapedeck::suite;
 
 use super::exit::{CliError, Ending};
 use super::interrupt;
 use super::provider_args::ProviderArgs;
+use super::term::say;
 use super::values::ExtraKeysArg;
 
 /// Runs at once when neither a flag nor the config file says.
@@ -41,6 +44,15 @@ pub struct SuiteArgs {
     /// Set a variable (overrides provider and suite variables). Repeatable.
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
+    /// Run only the runs matching EXPR (repeatable: any of them): a suite name glob
+    /// (`server-re*`), `cap:CAPABILITY` (`cap:compute-servers-resize`), either followed by
+    /// `@MICROVERSION` (`server-lifecycle@2.1*`), or `@MICROVERSION` alone (`@2.104`). `*` and
+    /// `?` are wildcards; an EXPR that matches no run is an error.
+    #[arg(long = "filter", value_name = "EXPR", help_heading = "Choosing runs")]
+    pub filters: Vec<String>,
+    /// Leave out the runs matching EXPR (same syntax as --filter; repeatable; wins over it).
+    #[arg(long = "exclude", value_name = "EXPR", help_heading = "Choosing runs")]
+    pub excludes: Vec<String>,
     /// How many of `vars` came from the config file (they come first).
     #[arg(skip)]
     pub config_vars: usize,
@@ -50,7 +62,7 @@ pub struct SuiteArgs {
 #[derive(clap::Args, Debug)]
 pub struct ExecutionArgs {
     /// Runs at once [default: 4, or the config file's `jobs`].
-    #[arg(long)]
+    #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
     /// Poll each server alone, even when several runs wait at once (by default their waits
     /// share one `GET /servers/detail` per poll where the provider allows it).
@@ -68,8 +80,8 @@ pub struct ExecutionArgs {
     #[arg(long, value_enum, default_value = "deny")]
     pub extra_keys: ExtraKeysArg,
     /// Run only shard K of N (1-based): a deterministic subset, so CI can spread a run over N
-    /// machines; the N shards together are the whole run.
-    #[arg(long, value_name = "K/N")]
+    /// machines; the N shards together are the whole run (of the runs --filter/--exclude keep).
+    #[arg(long, value_name = "K/N", help_heading = "Choosing runs")]
     pub shard: Option<String>,
 }
 
@@ -149,7 +161,7 @@ pub fn load_suites(args: &SuiteArgs, vars: &[(String, String)]) -> Result<Vec<Ar
     let names: Vec<String> = vars.iter().map(|(n, _)| n.clone()).collect();
     let suites: Vec<Arc<suite::Suite>> = suite::load_all(&files, &names)?.into_iter().map(Arc::new).collect();
     for warning in unused_vars(&vars[args.config_vars.min(vars.len())..], &suites) {
-        eprintln!("warning: {warning}");
+        super::term::warn(warning);
     }
     Ok(suites)
 }
@@ -179,6 +191,23 @@ fn unused_vars(flag_vars: &[(String, String)], suites: &[Arc<suite::Suite>]) -> 
         .collect()
 }
 
+/// `--filter` / `--exclude`, parsed and checked against every run `suites` make: an
+/// expression matching none is an error now, before anything is sent. A suite that lists no
+/// microversion is matched at the default one (live, the provider's may differ).
+pub fn selection(
+    args: &SuiteArgs,
+    suites: &[Arc<suite::Suite>],
+    microversion: Option<Microversion>,
+) -> Result<Selection, InputErrors> {
+    let selection = Selection::parse(&args.filters, &args.excludes)?;
+    let runs: Vec<(&suite::Suite, Microversion)> = plan::runs_of(suites, microversion, plan::DEFAULT_MICROVERSION)
+        .into_iter()
+        .map(|(s, mv)| (s.as_ref(), mv))
+        .collect();
+    selection.check(&runs)?;
+    Ok(selection)
+}
+
 pub fn parse_vars(vars: &[String]) -> Result<Vec<(String, String)>, InputError> {
     vars.iter()
         .map(|v| {
@@ -203,15 +232,31 @@ pub fn parse_microversion(text: Option<&str>) -> Result<Option<Microversion>, In
     text.map(|m| m.parse::<Microversion>().map_err(|e| InputError::new(format!("--microversion: {e}")))).transpose()
 }
 
-/// The reports asked for, each checked to be writable now rather than after every run.
+/// The reports asked for, each checked to be writable now rather than after every run. At
+/// most one may go to standard output (`FORMAT=-`); when one does, the human lines go to
+/// standard error so that the report stays whole.
 pub fn parse_reports(reports: &[String]) -> Result<Vec<ReportTarget>, InputError> {
     let parse = |r: &String| {
         let target = report::parse_target(r).map_err(|e| InputError::new(format!("--report {e}")))?;
-        tapedeck::util::atomic::check_writable(&target.path)
-            .map_err(|e| InputError::new(format!("--report {r}: {e}")))?;
+        if !target.is_stdout() {
+            tapedeck::util::atomic::check_writable(&target.path)
+                .map_err(|e| InputError::new(format!("--report {r}: {e}")))?;
+        }
         Ok(target)
     };
-    reports.iter().map(parse).collect()
+    let targets: Vec<ReportTarget> = reports.iter().map(parse).collect::<Result<_, _>>()?;
+    let to_stdout: Vec<&String> = reports.iter().zip(&targets).filter(|(_, t)| t.is_stdout()).map(|(r, _)| r).collect();
+    if to_stdout.len() > 1 {
+        let named: Vec<String> = to_stdout.iter().map(|r| format!("--report {r}")).collect();
+        return Err(InputError::new(format!(
+            "{}: at most one report can go to standard output (`-`); write the others to files",
+            named.join(", ")
+        )));
+    }
+    if !to_stdout.is_empty() {
+        super::term::give_stdout_to_report();
+    }
+    Ok(targets)
 }
 
 /// [`ExecutionArgs`] and the provider's connection flags, checked.
@@ -277,10 +322,22 @@ pub struct RequestParts {
     pub execution: Execution,
     pub schemas: &'static SchemaStore,
     pub provider: Option<Provider>,
+    pub selection: Selection,
 }
 
 pub fn request(parts: RequestParts) -> RunRequest {
-    let RequestParts { suites, vars, microversion, mode, record_mode, cassettes, execution, schemas, provider } = parts;
+    let RequestParts {
+        suites,
+        vars,
+        microversion,
+        mode,
+        record_mode,
+        cassettes,
+        execution,
+        schemas,
+        provider,
+        selection,
+    } = parts;
     RunRequest {
         suites,
         mode,
@@ -296,6 +353,7 @@ pub fn request(parts: RequestParts) -> RunRequest {
         schemas,
         extra_keys: execution.extra_keys,
         shard: execution.shard,
+        selection,
     }
 }
 
@@ -311,15 +369,15 @@ pub async fn execute(request: &RunRequest) -> Result<Executed, CliError> {
         && let Some(left) = c.leftovers.filter(|n| *n > 0)
     {
         let servers = if left == 1 { "server" } else { "servers" };
-        eprintln!(
-            "warning: {left} td- {servers} from earlier runs are on {} (`tapedeck cleanup --dry-run` lists them)",
+        super::term::warn(format!(
+            "{left} td- {servers} from earlier runs are on {} (`tapedeck cleanup --dry-run` lists them)",
             c.info.label
-        );
+        ));
     }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mode = request.mode;
     let printer = tokio::spawn(async move {
-        let mut view = ProgressView::new(mode);
+        let mut view = ProgressView::new(mode, super::term::human_stream());
         while let Some(event) = rx.recv().await {
             view.handle(event);
         }
@@ -344,6 +402,14 @@ pub fn finish(outcome: &Outcome, reports: &[ReportTarget]) -> Result<Ending, Cli
                 report::junit::render(outcome).map_err(|e| CliError::Write(format!("report: {e}").into()))?
             }
         };
+        if target.is_stdout() {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(|e| CliError::Write(format!("report to standard output: {e}").into()))?;
+            continue;
+        }
         report::write_atomic(&target.path, text.as_bytes())
             .map_err(|e| CliError::Write(format!("report: {e}").into()))?;
     }
@@ -360,27 +426,30 @@ pub fn finish(outcome: &Outcome, reports: &[ReportTarget]) -> Result<Ending, Cli
 pub fn finish_lines(outcome: &Outcome) {
     let failed: Vec<_> = outcome.runs.iter().filter(|r| r.verdict == Verdict::Failed).collect();
     if !failed.is_empty() {
-        println!("\nfailures:");
+        say!("\n{}", paint(style::FAILED, "failures:"));
         for run in &failed {
-            println!("  {} @ {}: {}", run.suite, run.microversion, run.reason.as_deref().unwrap_or("failed"));
-            print!("{}", human::failure_details(run));
+            say!("  {} @ {}: {}", run.suite, run.microversion, run.reason.as_deref().unwrap_or("failed"));
+            let details = human::failure_details(run);
+            if !details.is_empty() {
+                say!("{}", details.trim_end_matches('\n'));
+            }
         }
     }
     let warnings = views::warnings(outcome);
     if !warnings.is_empty() {
-        println!("\nwarnings:");
+        say!("\n{}", paint(style::WARNING, "warnings:"));
         for w in &warnings {
-            println!("  {} @ {}: step `{}`: {}", w.run.suite, w.run.microversion, w.step, w.what);
+            say!("  {} @ {}: step `{}`: {}", w.run.suite, w.run.microversion, w.step, w.what);
         }
     }
     for run in &outcome.runs {
         for note in &run.notes {
-            println!("note: {} @ {}: {note}", run.suite, run.microversion);
+            say!("{} {} @ {}: {note}", paint(style::NOTE, "note:"), run.suite, run.microversion);
         }
     }
     left_behind_lines(outcome);
-    println!("\n{}", human::footer(outcome));
-    println!("{}", human::summary(outcome));
+    say!("\n{}", human::footer(outcome));
+    say!("{}", human::summary(outcome));
     pending_lines(outcome);
 }
 
@@ -400,11 +469,11 @@ fn left_behind_lines(outcome: &Outcome) {
         }
     }
     if !left.is_empty() {
-        println!("\nleft on the provider: {} cleanup(s) could not remove what they delete:", left.len());
+        say!("\nleft on the provider: {} cleanup(s) could not remove what they delete:", left.len());
         for l in &left {
-            println!("{l}");
+            say!("{l}");
         }
-        println!("sweep them with `tapedeck cleanup` and this run's provider flags (it finds every td- server)");
+        say!("sweep them with `tapedeck cleanup` and this run's provider flags (it finds every td- server)");
     }
 }
 
@@ -423,7 +492,7 @@ fn pending_lines(outcome: &Outcome) {
         by_dir.entry(dir.to_path_buf()).or_default().push(name.to_string_lossy().into_owned());
     }
     for (dir, names) in by_dir {
-        println!(
+        say!(
             "\n{} re-recorded cassette(s) are pending review in {} (the accepted ones are untouched):",
             names.len(),
             dir.join(PENDING_DIR).display()
@@ -433,12 +502,12 @@ fn pending_lines(outcome: &Outcome) {
                 for c in &review.cassettes {
                     let what =
                         if c.equivalent() { "equivalent".to_string() } else { format!("{} changes", c.change_count()) };
-                    println!("  {:<40} {what}", c.name);
+                    say!("  {:<40} {what}", c.name);
                 }
             }
-            Err(e) => println!("  (cannot compare: {e})"),
+            Err(e) => say!("  (cannot compare: {e})"),
         }
-        println!(
+        say!(
             "review: tapedeck accept --dry-run --cassettes {0}\naccept: tapedeck accept --cassettes {0}   (or --reject)",
             dir.display()
         );

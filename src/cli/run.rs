@@ -9,6 +9,7 @@ use tapedeck::plan::{self, RecordMode};
 use tapedeck::provider;
 
 use super::exit::{CommandResult, Ending, block_on};
+use super::list::{self, ListFormat};
 use super::pipeline::{self, ExecutionArgs, RequestParts, SuiteArgs};
 use super::provider_args::ProviderArgs;
 
@@ -35,7 +36,7 @@ pub struct RunArgs {
     #[command(flatten)]
     pub suites: SuiteArgs,
     /// Where the exchanges come from.
-    #[arg(long, value_enum, default_value = "replay")]
+    #[arg(long, short = 'm', value_enum, default_value = "replay")]
     pub mode: ModeArg,
     /// With --mode record: `all` re-records every run, `once` only runs without a cassette.
     #[arg(long, value_enum, default_value = "all")]
@@ -43,16 +44,22 @@ pub struct RunArgs {
     /// Cassette directory [default: cassettes/nova-34.0.0 for replay, cassettes/<provider label> to record]
     #[arg(long)]
     pub cassettes: Option<PathBuf>,
-    /// Write a report: json=PATH, junit=PATH, markdown=PATH or html=PATH. Repeatable.
+    /// Write a report: json=PATH, junit=PATH, markdown=PATH or html=PATH; PATH `-` is standard
+    /// output (at most one report; the progress and summary lines then go to standard error).
+    /// Repeatable [default: the config file's `reports`].
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub reports: Vec<String>,
     /// Provider label with --endpoint or --os-cloud: names the cassette directory
     /// [default: the cloud's name, or `custom`].
     #[arg(long, help_heading = "Provider (live and record)")]
     pub label: Option<String>,
-    /// List suites, capabilities and microversions without running anything.
-    #[arg(long)]
+    /// List the selected suites with their microversions, steps, capabilities and files
+    /// without running anything.
+    #[arg(long, help_heading = "Choosing runs")]
     pub list: bool,
+    /// The format of --list: aligned text, or JSON (one object per run).
+    #[arg(long, value_enum, default_value = "text", requires = "list", help_heading = "Choosing runs")]
+    pub format: ListFormat,
     #[command(flatten)]
     pub execution: ExecutionArgs,
     #[command(flatten)]
@@ -72,15 +79,11 @@ pub fn run(mut args: RunArgs, config: &Config) -> CommandResult {
     let reports = pipeline::parse_reports(&args.reports)?;
     let execution = args.execution.check(&args.provider)?;
     let suites = pipeline::load_suites(&args.suites, &vars)?;
+    let selection = pipeline::selection(&args.suites, &suites, microversion)?;
     if args.list {
-        for s in &suites {
-            let mvs: Vec<String> = match microversion {
-                Some(v) => vec![v.to_string()],
-                None if s.microversions.is_empty() => vec![plan::DEFAULT_MICROVERSION.to_string()],
-                None => s.microversions.iter().map(|m| m.to_string()).collect(),
-            };
-            println!("{:<32} {:<28} [{}]  {}", s.name, mvs.join(" "), s.capabilities.join(", "), s.file.display());
-        }
+        let mut runs = plan::runs_of(&suites, microversion, plan::DEFAULT_MICROVERSION);
+        runs.retain(|(s, mv)| selection.selects(s, *mv));
+        list::print(&runs, args.format);
         return Ok(Ending::Passed);
     }
     let mode = match args.mode {
@@ -114,6 +117,7 @@ pub fn run(mut args: RunArgs, config: &Config) -> CommandResult {
         execution,
         schemas: args.execution.schema_store()?,
         provider,
+        selection,
     });
     block_on(async move {
         let executed = pipeline::execute(&request).await?;

@@ -19,7 +19,7 @@ pub enum SchemasCommand {
         #[arg(long, value_name = "DIR")]
         api_ref: PathBuf,
         /// Where to write the schema set.
-        #[arg(long, value_name = "DIR", default_value = "schemas")]
+        #[arg(long, short = 'o', value_name = "DIR", default_value = "schemas")]
         out: PathBuf,
         /// Do not write: exit 1 if OUT differs from a fresh derivation (for CI).
         #[arg(long)]

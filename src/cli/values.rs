@@ -1,7 +1,5 @@
 //! Flag values several commands share.
 
-use std::io::IsTerminal;
-
 use tapedeck::schema_store::ExtraKeys;
 
 /// `--extra-keys`: keys a schema does not list.
@@ -21,25 +19,6 @@ impl From<ExtraKeysArg> for ExtraKeys {
             ExtraKeysArg::Deny => ExtraKeys::Deny,
             ExtraKeysArg::Warn => ExtraKeys::Warn,
             ExtraKeysArg::Allow => ExtraKeys::Allow,
-        }
-    }
-}
-
-/// `--colour`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Colour {
-    /// On a terminal, unless NO_COLOR is set.
-    Auto,
-    Always,
-    Never,
-}
-
-impl Colour {
-    pub fn enabled(self) -> bool {
-        match self {
-            Colour::Always => true,
-            Colour::Never => false,
-            Colour::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         }
     }
 }

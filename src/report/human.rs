@@ -1,6 +1,9 @@
 //! Terminal output: one line per run as it finishes, failures explained underneath, a summary.
+//! The run line and the summary are styled (see `style`): print them through `anstream`.
 
 use std::fmt::Write;
+
+use super::style::{self, paint, paint_if};
 
 use crate::outcome::{Mode, Outcome, RunOutcome, StepOutcome, Verdict};
 use crate::util::json::{excerpt, truncate};
@@ -13,6 +16,7 @@ pub fn run_line(run: &RunOutcome, mode: Mode) -> String {
         Verdict::Interrupted => "INTR",
         Verdict::NotRun => "NRUN",
     };
+    let tag = paint(style::verdict(run.verdict), tag);
     let label = format!("{} @ {}", run.suite, run.microversion);
     let ran = run.steps.iter().filter(|s| s.verdict != Verdict::Skipped).count();
     let time = match mode {
@@ -69,12 +73,17 @@ pub fn step_details(out: &mut String, run: &RunOutcome, step: &StepOutcome) {
 
 pub fn summary(outcome: &Outcome) -> String {
     let s = &outcome.summary;
-    let mut line = format!("{} passed, {} failed, {} skipped", s.passed, s.failed, s.skipped);
+    let mut line = format!(
+        "{}, {}, {}",
+        paint_if(s.passed > 0, style::PASSED, format!("{} passed", s.passed)),
+        paint_if(s.failed > 0, style::FAILED, format!("{} failed", s.failed)),
+        paint_if(s.skipped > 0, style::SKIPPED, format!("{} skipped", s.skipped))
+    );
     if s.interrupted > 0 {
-        line.push_str(&format!(", {} interrupted", s.interrupted));
+        line.push_str(&format!(", {}", paint(style::INTERRUPTED, format!("{} interrupted", s.interrupted))));
     }
     if s.not_run > 0 {
-        line.push_str(&format!(", {} not run", s.not_run));
+        line.push_str(&format!(", {}", paint(style::INTERRUPTED, format!("{} not run", s.not_run))));
     }
     if outcome.interrupted {
         line.push_str(" — interrupted: the evidence is incomplete");

@@ -6,6 +6,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod progress;
+pub mod style;
 pub mod views;
 
 use std::path::PathBuf;
@@ -38,7 +39,14 @@ pub struct ReportTarget {
     pub path: PathBuf,
 }
 
-/// `json=PATH`, `junit=PATH`, `markdown=PATH`, `html=PATH`.
+impl ReportTarget {
+    /// `FORMAT=-`: the report goes to standard output (a file named `-` is `./-`).
+    pub fn is_stdout(&self) -> bool {
+        self.path.as_os_str() == "-"
+    }
+}
+
+/// `json=PATH`, `junit=PATH`, `markdown=PATH`, `html=PATH`; PATH `-` is standard output.
 pub fn parse_target(text: &str) -> Result<ReportTarget, ReportError> {
     let (kind, path) = text
         .split_once('=')

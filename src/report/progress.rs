@@ -1,6 +1,8 @@
 //! Live progress, a view of the runner's event stream: on a terminal a spinner per running run
 //! with its current step and, during a wait, the time waited and the last status seen; in a
-//! log (not a terminal) plain lines. Each finished run prints its result line either way.
+//! log (not a terminal) plain lines. Each finished run prints its result line either way, its
+//! verdict coloured when the stream takes colour. Everything goes to standard output, or to
+//! standard error when standard output carries a report (`--report KIND=-`).
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -12,18 +14,56 @@ use super::human;
 use crate::outcome::Mode;
 use crate::runner::Event;
 
+/// Where the progress goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+impl Stream {
+    fn is_terminal(self) -> bool {
+        match self {
+            Stream::Stdout => std::io::stdout().is_terminal(),
+            Stream::Stderr => std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Whether styles reach this stream (`--color`, `NO_COLOR`, `CLICOLOR_FORCE`, a terminal).
+    pub fn colour(self) -> bool {
+        let choice = match self {
+            Stream::Stdout => anstream::AutoStream::choice(&std::io::stdout()),
+            Stream::Stderr => anstream::AutoStream::choice(&std::io::stderr()),
+        };
+        choice != anstream::ColorChoice::Never
+    }
+
+    /// One line, its styles kept or stripped as the stream takes them.
+    pub fn line(self, text: &str) {
+        match self {
+            Stream::Stdout => anstream::println!("{text}"),
+            Stream::Stderr => anstream::eprintln!("{text}"),
+        }
+    }
+}
+
 pub struct ProgressView {
     mode: Mode,
+    stream: Stream,
     bars: Option<(MultiProgress, HashMap<usize, ProgressBar>)>,
     labels: HashMap<usize, String>,
 }
 
 impl ProgressView {
-    pub fn new(mode: Mode) -> Self {
+    pub fn new(mode: Mode, stream: Stream) -> Self {
         // Replays take milliseconds: spinners would only flicker.
-        let interactive = std::io::stdout().is_terminal() && mode != Mode::Replay;
-        let bars = interactive.then(|| (MultiProgress::with_draw_target(ProgressDrawTarget::stdout()), HashMap::new()));
-        ProgressView { mode, bars, labels: HashMap::new() }
+        let interactive = stream.is_terminal() && mode != Mode::Replay;
+        let target = match stream {
+            Stream::Stdout => ProgressDrawTarget::stdout(),
+            Stream::Stderr => ProgressDrawTarget::stderr(),
+        };
+        let bars = interactive.then(|| (MultiProgress::with_draw_target(target), HashMap::new()));
+        ProgressView { mode, stream, bars, labels: HashMap::new() }
     }
 
     pub fn handle(&mut self, event: Event) {
@@ -41,7 +81,7 @@ impl ProgressView {
                         bar.enable_steady_tick(Duration::from_millis(120));
                         bars.insert(index, bar);
                     }
-                    None if self.mode != Mode::Replay => println!("start {label}"),
+                    None if self.mode != Mode::Replay => self.stream.line(&format!("start {label}")),
                     None => {}
                 }
                 self.labels.insert(index, label);
@@ -58,9 +98,12 @@ impl ProgressView {
                             bar.finish_and_clear();
                             multi.remove(&bar);
                         }
+                        // indicatif writes as it is given: strip the styles it must not show.
+                        let line =
+                            if self.stream.colour() { line } else { anstream::adapter::strip_str(&line).to_string() };
                         let _ = multi.println(line);
                     }
-                    None => println!("{line}"),
+                    None => self.stream.line(&line),
                 }
             }
         }
