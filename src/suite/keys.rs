@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::doc::{CaptureFromDoc, ChecksDoc, ExpectDoc, RequestDoc, StepDoc, SuiteDoc, WaitDoc};
 use crate::input::InputError;
-use crate::input::yaml::{Node, struct_fields, unknown_field};
+use crate::input::yaml::{Node, struct_fields, unknown_key};
 
 /// The unknown keys of the suite `source`, in source order; empty when there are none (or the
 /// document is not even a tree of mappings and lists: the typed parse says why).
@@ -31,7 +31,7 @@ impl Walk<'_> {
         if let Node::Map(entries) = node {
             for (key, _) in entries {
                 if !fields.contains(&key.value.as_str()) {
-                    self.errors.push(unknown_field(self.file, self.source, key, fields));
+                    self.errors.push(unknown_key(self.file, self.source, key, fields));
                 }
             }
         }
