@@ -101,8 +101,24 @@ impl InputError {
                 message = stripped.to_string();
             }
         }
+        if let Some(tab) = pos.as_ref().and_then(|p| indenting_tab(source, p)) {
+            let message =
+                format!("a tab indents line {}: YAML indents with spaces only (the reader says: {message})", tab.line);
+            return InputError::at(file, source, Some(tab), message);
+        }
         InputError::at(file, source, pos, message)
     }
+}
+
+/// A tab in the indentation of the line at `pos` or the line after it (where the YAML reader
+/// notices it), as the place of the tab.
+fn indenting_tab(source: &str, pos: &Pos) -> Option<Pos> {
+    let first = usize::try_from(pos.line).ok()?.checked_sub(1)?;
+    source.lines().enumerate().skip(first).take(2).find_map(|(n, line)| {
+        let lead = line.len() - line.trim_start_matches([' ', '\t']).len();
+        let column = line[..lead].find('\t')?;
+        Some(Pos { line: n as u64 + 1, column: line[..column].chars().count() as u64 + 1 })
+    })
 }
 
 /// `unknown key `x`; did you mean `y`?` — or, when no accepted key is near, the list of them.

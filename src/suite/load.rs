@@ -86,9 +86,9 @@ pub fn load_suite(file: &Path, extra_vars: &[String]) -> Result<Suite, InputErro
 }
 
 pub fn load_suite_str(file: &Path, source: &str, extra_vars: &[String]) -> Result<Suite, InputErrors> {
-    let doc: SuiteDoc = match yaml::parse_str(file, source) {
+    let doc: SuiteDoc = match yaml::from_str(source) {
         Ok(doc) => doc,
-        Err(e) => return Err(with_unknown_keys(file, source, e)),
+        Err(e) => return Err(with_key_errors(file, source, &e)),
     };
     let meaning: Value = yaml::parse_str(file, source)?;
     let hash =
@@ -108,18 +108,27 @@ pub fn load_suite_str(file: &Path, source: &str, extra_vars: &[String]) -> Resul
     if checker.errors.is_empty() { Ok(suite) } else { Err(InputErrors(checker.errors)) }
 }
 
-/// The typed parse stops at its first error: when the file has unknown keys, all of them are
-/// reported (with the parse's own error when it was about something else).
-fn with_unknown_keys(file: &Path, source: &str, error: InputError) -> InputErrors {
-    let mut unknown = super::keys::unknown_keys(file, source);
-    if unknown.is_empty() {
-        return error.into();
+/// The typed parse stops at its first error: every key mistake of the file is reported (found
+/// by `keys`, which covers unknown and missing keys, so the parse's own error is left out when it
+/// is one of those), with the parse's error when it was about something else.
+fn with_key_errors(file: &Path, source: &str, error: &serde_saphyr::Error) -> InputErrors {
+    use serde_saphyr::Error as E;
+    let typed = InputError::from_yaml(file, source, error);
+    let mut found = super::keys::key_errors(file, source);
+    if found.is_empty() {
+        // Not YAML at all: an indentation mistake, when re-indenting one line mends it.
+        let mended = typed.pos.as_ref().and_then(|at| super::keys::indentation(file, source, at));
+        return match mended {
+            Some(e) => e.with_note(format!("the YAML reader says: {}", typed.message)).into(),
+            None => typed.into(),
+        };
     }
-    if !unknown.iter().any(|u| u.pos == error.pos && u.message == error.message) {
-        unknown.push(error);
-        unknown.sort_by_key(|e| e.pos.as_ref().map(|p| (p.line, p.column)));
+    let key_error = matches!(error.without_snippet(), E::SerdeUnknownField { .. } | E::SerdeMissingField { .. });
+    if !key_error && !found.iter().any(|u| u.pos == typed.pos && u.message == typed.message) {
+        found.push(typed);
+        found.sort_by_key(|e| e.pos.as_ref().map(|p| (p.line, p.column)));
     }
-    InputErrors(unknown)
+    InputErrors(found)
 }
 
 struct Checker<'a> {
@@ -450,7 +459,7 @@ impl<'a> Checker<'a> {
                 Some(real)
             }
             None => {
-                                let all = format!("Nova's statuses are {}", status_model::STATUSES.join(", "));
+                let all = format!("Nova's statuses are {}", status_model::STATUSES.join(", "));
                 let hint = suggest::hint(name, status_model::STATUSES.iter().copied(), &all);
                 self.error_span(pos, name.chars().count(), format!("`{name}` is not a server status{hint}"));
                 None
