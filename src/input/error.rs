@@ -25,7 +25,7 @@ pub struct InputError {
     pub pos: Option<Pos>,
     pub message: String,
     /// The offending source lines, when the source text is known (drawn on display).
-    pub excerpt: Option<Excerpt>,
+    pub excerpt: Option<Box<Excerpt>>,
     /// Said under the excerpt (`= note: …`).
     pub notes: Vec<String>,
 }
@@ -46,7 +46,7 @@ impl InputError {
 
     /// [`at`](Self::at), marking `width` characters from `pos` (a key, a name).
     pub fn at_span(file: &Path, source: &str, pos: Option<Pos>, width: usize, message: impl Into<String>) -> Self {
-        let excerpt = pos.as_ref().and_then(|p| Excerpt::new(source, p, width));
+        let excerpt = pos.as_ref().and_then(|p| Excerpt::new(source, p, width)).map(Box::new);
         InputError { file: Some(file.to_path_buf()), pos, excerpt, ..InputError::new(message) }
     }
 
