@@ -62,6 +62,64 @@ bad_suites! {
     duplicate_key => "duplicate-key",
     two_documents => "two-documents",
     not_utf8 => "not-utf8",
+    // Diagnostics like a compiler's: what was meant, one error per mistake, indentation named.
+    capture_cascade => "capture-cascade",
+    repeated_undefined_variable => "repeated-undefined-variable",
+    near_miss_required => "near-miss-required",
+    mis_indented_key => "mis-indented-key",
+    mis_indented_line => "mis-indented-line",
+    tab_indent => "tab-indent",
+}
+
+/// The `error: ` lines of a run of `file` (not the snippet lines under them).
+fn errors_of(file: &str) -> Vec<String> {
+    let (code, _, stderr) = tapedeck(&["run", &format!("tests/fixtures/bad-suites/{file}.yaml")]);
+    assert_eq!(code, 2, "{stderr}");
+    stderr.lines().filter(|l| l.starts_with("error: ")).map(|l| l.split_once(": ").unwrap().1.to_string()).collect()
+}
+
+#[test]
+fn near_misses_say_what_was_meant() {
+    let e = errors_of("three-unknown-keys");
+    assert!(e[0].ends_with("unknown key `expct`; did you mean `expect`?"), "{e:?}");
+    let e = errors_of("unknown-status");
+    assert!(e[0].ends_with("`ACTIV` is not a server status; did you mean `ACTIVE`?"), "{e:?}");
+    let e = errors_of("undefined-variable-in-body");
+    assert!(e[0].ends_with("undefined variable `image_reff`; did you mean `image_ref`?"), "{e:?}");
+    // Nothing near: the accepted names are listed instead.
+    let e = errors_of("undefined-variable");
+    assert!(e[0].contains("undefined variable `server_id`; defined at this point: flavor_ref"), "{e:?}");
+}
+
+#[test]
+fn an_error_that_follows_from_another_is_not_reported() {
+    // One bad capture pointer, eight later uses of what it captures: one error.
+    assert_eq!(errors_of("capture-cascade").len(), 1);
+    // A misspelt variable used three times: one error (the later uses are a note), and the
+    // unknown path status does not also make the path "end elsewhere".
+    let e = errors_of("repeated-undefined-variable");
+    assert_eq!(e.len(), 2, "{e:?}");
+    let (_, _, stderr) = tapedeck(&["run", "tests/fixtures/bad-suites/repeated-undefined-variable.yaml"]);
+    assert!(stderr.contains("= note: `sever_id` is also used at 7:30, 8:21"), "{stderr}");
+    // `servr` is not also a missing `server`; the other two steps' mistakes are still found.
+    let e = errors_of("near-miss-required");
+    assert_eq!(e.len(), 3, "{e:?}");
+    assert!(e[1].ends_with("`wait` needs the key `server`") && e[2].ends_with("a step needs `request` or `wait`"));
+}
+
+#[test]
+fn indentation_mistakes_are_named() {
+    let e = errors_of("mis-indented-key");
+    assert_eq!(
+        e,
+        [
+            "tests/fixtures/bad-suites/mis-indented-key.yaml:6:7: this looks mis-indented: `expect` at column 7 belongs to the step, whose keys are at column 5"
+        ]
+    );
+    let e = errors_of("mis-indented-line");
+    assert!(e[0].ends_with("this looks mis-indented: `expect` at column 3 fits at column 5, with `request` on line 4"));
+    let e = errors_of("tab-indent");
+    assert!(e[0].contains(":4:1: a tab indents line 4: YAML indents with spaces only"), "{e:?}");
 }
 
 #[test]

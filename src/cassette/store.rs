@@ -127,7 +127,9 @@ fn broken(message: &str) -> String {
         Some(_) => "it ends before its end marker `exchange_count` (cut short?)",
         None => message,
     };
-    format!("broken cassette: {message}; re-record it with `tapedeck run --mode record`")
+    // A question (`did you mean …?`) ends its own sentence.
+    let joint = if message.ends_with('?') { "" } else { ";" };
+    format!("broken cassette: {message}{joint} re-record it with `tapedeck run --mode record`")
 }
 
 /// Parses the text of the cassette file `path` (which names it in errors).
@@ -297,7 +299,7 @@ mod tests {
         std::fs::write(&path, &broken).unwrap();
         let e = load_cached(&path, None).unwrap_err().to_string();
         let line = body.lines().count() + 2;
-        assert!(e.contains(&format!("c.yaml:{line}:3: broken cassette: unknown field `offset`")), "{e}");
+        assert!(e.contains(&format!("c.yaml:{line}:3: broken cassette: unknown key `offset`")), "{e}");
         assert!(e.contains("offset: 1"), "the snippet shows the line: {e}");
     }
 }

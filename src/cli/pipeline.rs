@@ -178,15 +178,8 @@ fn unused_vars(flag_vars: &[(String, String)], suites: &[Arc<suite::Suite>]) -> 
         .iter()
         .filter(|(name, _)| !read.contains(name))
         .map(|(name, _)| {
-            let nearest = read
-                .iter()
-                .map(|r| (strsim::levenshtein(name, r), r))
-                .filter(|(d, r)| *d <= (r.len() / 3).max(2))
-                .min();
-            match nearest {
-                Some((_, r)) => format!("--var {name}: no selected suite uses it; did you mean `{r}`?"),
-                None => format!("--var {name}: no selected suite uses it"),
-            }
+            let hint = tapedeck::util::suggest::hint(name, read.iter().map(String::as_str), "");
+            format!("--var {name}: no selected suite uses it{hint}")
         })
         .collect()
 }

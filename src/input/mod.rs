@@ -7,7 +7,9 @@ pub mod duration;
 pub mod error;
 pub mod file;
 pub mod limits;
+pub mod snippet;
 pub mod yaml;
 
 pub use duration::parse_duration;
 pub use error::{InputError, InputErrors, Pos};
+pub use snippet::Style;

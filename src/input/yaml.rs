@@ -241,12 +241,9 @@ pub fn struct_fields<T: DeserializeOwned>() -> &'static [&'static str] {
     probe.0
 }
 
-/// The error serde-saphyr gives for an unknown key, in its words, for a key found by hand.
-pub fn unknown_field(file: &Path, source: &str, key: &Spanned<String>, expected: &[&str]) -> InputError {
-    InputError::at(
-        file,
-        source,
-        pos(key),
-        format!("unknown field `{}`, expected one of {}", key.value, expected.join(", ")),
-    )
+/// The error for an unknown key found by hand (the typed parse words it the same way), its
+/// whole name marked.
+pub fn unknown_key(file: &Path, source: &str, key: &Spanned<String>, accepted: &[&str]) -> InputError {
+    let message = super::error::unknown_key_message(&key.value, accepted);
+    InputError::at_span(file, source, pos(key), key.value.chars().count(), message)
 }

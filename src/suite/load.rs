@@ -1,7 +1,7 @@
 //! YAML suite files → checked `Suite`s. Every problem is reported with file:line:column
 //! before anything runs; all problems of a file are reported, not only the first.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -19,6 +19,7 @@ use crate::input::{InputError, InputErrors, Pos};
 use crate::microversion::Microversion;
 use crate::status_model::{self, Resolved};
 use crate::util::json::{check_pointer, sha256_hex, sorted, truncate};
+use crate::util::suggest;
 use crate::util::url_path::dot_segments;
 
 /// Variables every run has.
@@ -85,14 +86,21 @@ pub fn load_suite(file: &Path, extra_vars: &[String]) -> Result<Suite, InputErro
 }
 
 pub fn load_suite_str(file: &Path, source: &str, extra_vars: &[String]) -> Result<Suite, InputErrors> {
-    let doc: SuiteDoc = match yaml::parse_str(file, source) {
+    let doc: SuiteDoc = match yaml::from_str(source) {
         Ok(doc) => doc,
-        Err(e) => return Err(with_unknown_keys(file, source, e)),
+        Err(e) => return Err(with_key_errors(file, source, &e)),
     };
     let meaning: Value = yaml::parse_str(file, source)?;
     let hash =
         format!("sha256:{}", sha256_hex(serde_json::to_string(&sorted(&meaning)).unwrap_or_default().as_bytes()));
-    let mut checker = Checker { file, source, errors: Vec::new(), notes: Vec::new(), known: BTreeSet::new() };
+    let mut checker = Checker {
+        file,
+        source,
+        errors: Vec::new(),
+        notes: Vec::new(),
+        known: BTreeSet::new(),
+        undefined: BTreeMap::new(),
+    };
     checker.known.extend(BUILTIN_VARS.iter().map(|s| s.to_string()));
     checker.known.extend(PROVIDER_VARS.iter().map(|s| s.to_string()));
     checker.known.extend(extra_vars.iter().cloned());
@@ -100,18 +108,27 @@ pub fn load_suite_str(file: &Path, source: &str, extra_vars: &[String]) -> Resul
     if checker.errors.is_empty() { Ok(suite) } else { Err(InputErrors(checker.errors)) }
 }
 
-/// The typed parse stops at its first error: when the file has unknown keys, all of them are
-/// reported (with the parse's own error when it was about something else).
-fn with_unknown_keys(file: &Path, source: &str, error: InputError) -> InputErrors {
-    let mut unknown = super::keys::unknown_keys(file, source);
-    if unknown.is_empty() {
-        return error.into();
+/// The typed parse stops at its first error: every key mistake of the file is reported (found
+/// by `keys`, which covers unknown and missing keys, so the parse's own error is left out when it
+/// is one of those), with the parse's error when it was about something else.
+fn with_key_errors(file: &Path, source: &str, error: &serde_saphyr::Error) -> InputErrors {
+    use serde_saphyr::Error as E;
+    let typed = InputError::from_yaml(file, source, error);
+    let mut found = super::keys::key_errors(file, source);
+    if found.is_empty() {
+        // Not YAML at all: an indentation mistake, when re-indenting one line mends it.
+        let mended = typed.pos.as_ref().and_then(|at| super::keys::indentation(file, source, at));
+        return match mended {
+            Some(e) => e.with_note(format!("the YAML reader says: {}", typed.message)).into(),
+            None => typed.into(),
+        };
     }
-    if !unknown.iter().any(|u| u.pos == error.pos && u.message == error.message) {
-        unknown.push(error);
-        unknown.sort_by_key(|e| e.pos.as_ref().map(|p| (p.line, p.column)));
+    let key_error = matches!(error.without_snippet(), E::SerdeUnknownField { .. } | E::SerdeMissingField { .. });
+    if !key_error && !found.iter().any(|u| u.pos == typed.pos && u.message == typed.message) {
+        found.push(typed);
+        found.sort_by_key(|e| e.pos.as_ref().map(|p| (p.line, p.column)));
     }
-    InputErrors(unknown)
+    InputErrors(found)
 }
 
 struct Checker<'a> {
@@ -121,11 +138,18 @@ struct Checker<'a> {
     notes: Vec<String>,
     /// Variables defined so far, in step order.
     known: BTreeSet<String>,
+    /// Undefined variables already reported, with the index of their error.
+    undefined: BTreeMap<String, usize>,
 }
 
 impl<'a> Checker<'a> {
     fn error(&mut self, pos: Option<Pos>, message: impl Into<String>) {
         self.errors.push(InputError::at(self.file, self.source, pos, message));
+    }
+
+    /// An error marking `width` characters from `pos` (a name, a value).
+    fn error_span(&mut self, pos: Option<Pos>, width: usize, message: impl Into<String>) {
+        self.errors.push(InputError::at_span(self.file, self.source, pos, width, message));
     }
 
     fn suite(&mut self, doc: SuiteDoc, hash: String, meaning: &Value) -> Suite {
@@ -196,6 +220,8 @@ impl<'a> Checker<'a> {
                 None
             }
         };
+        // A step with both actions or none (reported above) is not also held to a wait's rules.
+        let action_known = doc.request.is_some() != doc.wait.is_some();
         let action = action.unwrap_or(Action::Wait(WaitSpec {
             server: Template::literal(""),
             until: "ACTIVE",
@@ -211,7 +237,7 @@ impl<'a> Checker<'a> {
         };
         let expect = match &doc.expect {
             Some(e) => {
-                if matches!(action, Action::Wait(_)) {
+                if action_known && matches!(action, Action::Wait(_)) {
                     self.error(
                         yaml::pos(e),
                         "`expect` belongs to request steps; a wait checks its status path instead",
@@ -223,16 +249,17 @@ impl<'a> Checker<'a> {
         };
         let mut captures = Vec::new();
         for (var, capture) in doc.capture.iter() {
-            if matches!(action, Action::Wait(_)) {
+            if action_known && matches!(action, Action::Wait(_)) {
                 self.error(yaml::pos(var), "`capture` belongs to request steps");
             }
             if let Some(c) = self.capture(&var.value, capture) {
                 captures.push(c);
             }
         }
-        // Captures are visible to this step's cleanup and to every later step.
-        for c in &captures {
-            self.known.insert(c.var.clone());
+        // Captures are visible to this step's cleanup and to every later step; one that is
+        // wrong (reported above) still defines its name, so that its uses are not errors too.
+        for (var, _) in doc.capture.iter() {
+            self.known.insert(var.value.clone());
         }
         let cleanup = doc.cleanup.as_ref().map(|c| self.request(c));
         let min_microversion = doc.min_microversion.as_ref().and_then(|m| self.microversion(m));
@@ -350,8 +377,10 @@ impl<'a> Checker<'a> {
     fn wait(&mut self, spanned: &Spanned<WaitDoc>) -> Option<WaitSpec> {
         let doc = &spanned.value;
         let server = self.template(&doc.server);
-        let until = self.status(&doc.until)?;
+        // An unknown `until` is reported once: the checks that compare with it are left out.
+        let until = self.status(&doc.until);
         let mut path = Vec::new();
+        let mut path_known = true;
         if let Some(p) = &doc.path {
             let items = &p.value.0;
             match items.as_slice() {
@@ -359,24 +388,29 @@ impl<'a> Checker<'a> {
                     Some(statuses) => path.extend_from_slice(statuses),
                     None => {
                         let names: Vec<_> = status_model::ACTION_PATHS.iter().map(|(a, _)| *a).collect();
-                        self.error(
+                        let all = format!("its actions are {}", names.join(", "));
+                        let hint = suggest::hint(one, names.iter().copied(), &all);
+                        self.error_span(
                             yaml::pos(p),
-                            format!(
-                                "`{one}` is neither a status list nor an action of the status model ({})",
-                                names.join(", ")
-                            ),
+                            one.chars().count(),
+                            format!("`{one}` is neither a status list nor an action of the status model{hint}"),
                         );
                     }
                 },
                 _ => {
+                    let start = yaml::pos(p).map(|at| offset_of(self.source, &at)).unwrap_or(0);
                     for s in items {
-                        if let Some(status) = self.status_at(s, yaml::pos(p)) {
-                            path.push(status);
+                        let at = find_from(self.source, start, s).or(yaml::pos(p));
+                        match self.status_at(s, at) {
+                            Some(status) => path.push(status),
+                            None => path_known = false,
                         }
                     }
                 }
             }
             if let Some(last) = path.last()
+                && let Some(until) = until
+                && path_known
                 && *last != until
             {
                 self.error(
@@ -392,7 +426,7 @@ impl<'a> Checker<'a> {
             None => vec!["ERROR"],
         };
         for f in &fail_on {
-            if path.contains(f) || *f == until {
+            if path.contains(f) || Some(*f) == until {
                 self.error(yaml::pos(spanned), format!("{f} is both a failure status and on the expected path"));
             }
         }
@@ -403,7 +437,7 @@ impl<'a> Checker<'a> {
         }
         Some(WaitSpec {
             server,
-            until,
+            until: until?,
             path,
             fail_on,
             timeout,
@@ -425,13 +459,9 @@ impl<'a> Checker<'a> {
                 Some(real)
             }
             None => {
-                self.error(
-                    pos,
-                    format!(
-                        "`{name}` is not a server status; Nova's statuses are {}",
-                        status_model::STATUSES.join(", ")
-                    ),
-                );
+                let all = format!("Nova's statuses are {}", status_model::STATUSES.join(", "));
+                let hint = suggest::hint(name, status_model::STATUSES.iter().copied(), &all);
+                self.error_span(pos, name.chars().count(), format!("`{name}` is not a server status{hint}"));
                 None
             }
         }
@@ -621,9 +651,24 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// An undefined variable is reported at its first use; later uses of the same name add a
+    /// note to that error rather than errors of their own (one mistake, one message).
     fn undefined(&mut self, pos: Option<Pos>, var: &str) {
+        if let Some(&index) = self.undefined.get(var) {
+            let at = pos.map(|p| format!("{}:{}", p.line, p.column)).unwrap_or_else(|| "?".into());
+            if let Some(first) = self.errors.get_mut(index) {
+                match first.notes.first_mut() {
+                    Some(note) => note.push_str(&format!(", {at}")),
+                    None => first.notes.push(format!("`{var}` is also used at {at}")),
+                }
+            }
+            return;
+        }
         let known: Vec<&str> = self.known.iter().map(|s| s.as_str()).collect();
-        self.error(pos, format!("undefined variable `{var}`; defined at this point: {}", known.join(", ")));
+        let list = format!("defined at this point: {}", known.join(", "));
+        let hint = suggest::hint(var, known.iter().copied(), &list);
+        self.undefined.insert(var.to_string(), self.errors.len());
+        self.error_span(pos, var.chars().count() + 3, format!("undefined variable `{var}`{hint}"));
     }
 
     /// Templates inside a JSON body: positions found by searching the source from the body.
