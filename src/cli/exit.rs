@@ -65,7 +65,12 @@ pub fn exit_code(result: CommandResult) -> ExitCode {
         Ok(Ending::Failed) => ExitCode::from(1),
         Ok(Ending::Interrupted) => ExitCode::from(130),
         Err(e) => {
-            anstream::eprintln!("{}", super::term::error_text(&e.to_string()));
+            // Styled snippets through anstream: it strips the colour wherever `--color` says no.
+            let text = match &e {
+                CliError::Input(errors) => errors.render(tapedeck::input::Style::Styled),
+                _ => e.to_string(),
+            };
+            anstream::eprintln!("{}", super::term::error_text(&text));
             match e {
                 CliError::Failed(_) => ExitCode::from(1),
                 CliError::Input(_) | CliError::Write(_) => ExitCode::from(2),
