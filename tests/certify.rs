@@ -177,3 +177,29 @@ fn a_broken_profile_is_an_input_error() {
     assert_eq!(code, 2);
     assert!(stderr.contains("profile.yaml:3:6") && stderr.contains("mandatory"), "{stderr}");
 }
+
+#[test]
+fn a_misspelt_capability_is_named_before_anything_runs() {
+    // `compute-servers-reboto` would be untested and block the certification for nothing.
+    let out = tempfile::tempdir().unwrap();
+    let profile = out.path().join("profile.yaml");
+    std::fs::write(&profile, "profile: typo\ncapabilities:\n  compute-servers-reboto: required\n").unwrap();
+    let dir = out.path().join("bundle");
+    let (code, _, stderr) = tapedeck(
+        &[
+            "certify",
+            "--profile",
+            &profile.display().to_string(),
+            "--out",
+            &dir.display().to_string(),
+            "suites/server-reboot.yaml",
+        ],
+        repo(),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("profile.yaml:3:3: no suite tests the capability `compute-servers-reboto`; did you mean `compute-servers-reboot`?"),
+        "{stderr}"
+    );
+    assert!(!dir.exists(), "nothing may be written");
+}

@@ -701,7 +701,8 @@ fn mutations() -> Vec<Mutation> {
             cassette: "server-resize@2.47",
             also: &["2.104"],
             edit: |d| {
-                server(answer(d, "still on the alternative flavor (embedded)"))["flavor"]["original_name"] = json!("m1.tiny")
+                server(answer(d, "still on the alternative flavor (embedded)"))["flavor"]["original_name"] =
+                    json!("m1.tiny")
             },
             catch: at("still on the alternative flavor (embedded)", "body", "/server/flavor/original_name"),
         },

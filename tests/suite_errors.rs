@@ -69,6 +69,7 @@ bad_suites! {
     mis_indented_key => "mis-indented-key",
     mis_indented_line => "mis-indented-line",
     tab_indent => "tab-indent",
+    unknown_operation => "unknown-operation",
 }
 
 /// The `error: ` lines of a run of `file` (not the snippet lines under them).
@@ -84,6 +85,8 @@ fn near_misses_say_what_was_meant() {
     assert!(e[0].ends_with("unknown key `expct`; did you mean `expect`?"), "{e:?}");
     let e = errors_of("unknown-status");
     assert!(e[0].ends_with("`ACTIV` is not a server status; did you mean `ACTIVE`?"), "{e:?}");
+    let e = errors_of("unknown-operation");
+    assert!(e[0].ends_with("`list-server` is not an operation of the api-ref; did you mean `list-servers`?"), "{e:?}");
     let e = errors_of("undefined-variable-in-body");
     assert!(e[0].ends_with("undefined variable `image_reff`; did you mean `image_ref`?"), "{e:?}");
     // Nothing near: the accepted names are listed instead.

@@ -47,6 +47,32 @@ pub struct Profile {
     pub description: Option<String>,
     pub capabilities: Vec<(String, Status)>,
     pub flagged: Vec<Flag>,
+    /// Where each capability is named in the file.
+    pub capability_pos: std::collections::BTreeMap<String, crate::input::Pos>,
+}
+
+/// A capability of the profile that no suite lists, when a suite lists one close to it: a typo
+/// would leave it untested and the profile uncertifiable. Each at its line, exit 2.
+pub fn misspelt_capabilities(path: &Path, profile: &Profile, listed: &[&str]) -> Vec<InputError> {
+    let source = crate::input::yaml::read_text(path).unwrap_or_default();
+    let mut out = Vec::new();
+    for (name, _) in &profile.capabilities {
+        if listed.contains(&name.as_str()) {
+            continue;
+        }
+        // Near in what differs: every name shares `compute-servers-`, which would make
+        // `teleport` look like a typo of `reboot`.
+        let near = listed.iter().copied().find(|c| {
+            let common: usize =
+                name.chars().zip(c.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a.len_utf8()).sum();
+            crate::util::suggest::closest(&name[common..], [&c[common..]]).is_some()
+        });
+        if let Some(meant) = near.map(|c| format!("did you mean `{c}`?")) {
+            let pos = profile.capability_pos.get(name).cloned();
+            out.push(InputError::at(path, &source, pos, format!("no suite tests the capability `{name}`; {meant}")));
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
@@ -85,6 +111,7 @@ pub fn load(path: &Path) -> Result<Profile, InputError> {
     Ok(Profile {
         name: doc.profile,
         description: doc.description,
+        capability_pos: doc.capabilities.0.iter().filter_map(|(k, _)| Some((k.value.clone(), yaml::pos(k)?))).collect(),
         capabilities: doc.capabilities.0.into_iter().map(|(k, v)| (k.value, v)).collect(),
         flagged,
     })

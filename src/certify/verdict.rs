@@ -208,6 +208,7 @@ mod tests {
                     }]
                 })
                 .unwrap_or_default(),
+            capability_pos: Default::default(),
         }
     }
 

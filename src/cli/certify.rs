@@ -108,6 +108,11 @@ pub fn run(mut args: CertifyArgs, config: &Config) -> CommandResult {
     let microversion = pipeline::parse_microversion(args.suites.microversion.as_deref())?;
     let execution = args.execution.check(&args.provider)?;
     let suites = pipeline::load_suites(&args.suites, &vars)?;
+    let listed: Vec<&str> = suites.iter().flat_map(|s| s.capabilities.iter().map(String::as_str)).collect();
+    let misspelt = profile::misspelt_capabilities(profile_path, &profile, &listed);
+    if !misspelt.is_empty() {
+        return Err(tapedeck::input::InputErrors(misspelt).into());
+    }
     // A filtered certification runs and records what it is asked to, and says it is partial.
     let selection = pipeline::selection(&args.suites, &suites, microversion)?;
     if !selection.is_everything() {

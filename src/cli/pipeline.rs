@@ -159,7 +159,10 @@ pub fn load_suites(args: &SuiteArgs, vars: &[(String, String)]) -> Result<Vec<Ar
         .into());
     }
     let names: Vec<String> = vars.iter().map(|(n, _)| n.clone()).collect();
-    let suites: Vec<Arc<suite::Suite>> = suite::load_all(&files, &names)?.into_iter().map(Arc::new).collect();
+    // Operation ids a suite expects are checked against the api-ref's as it loads.
+    let operations: Vec<&str> = SchemaStore::embedded().operations().map(|o| o.id.as_str()).collect();
+    let suites: Vec<Arc<suite::Suite>> =
+        suite::load_all_knowing(&files, &names, &operations)?.into_iter().map(Arc::new).collect();
     for warning in unused_vars(&vars[args.config_vars.min(vars.len())..], &suites) {
         super::term::warn(warning);
     }

@@ -75,7 +75,7 @@ impl Excerpt {
         let out = renderer.term_width(SNIPPET_WIDTH * 2).render(&[group]);
         // The blank gutter line annotate-snippets opens a title-less snippet with says nothing.
         let mut lines: Vec<&str> = out.lines().collect();
-        if lines.first().is_some_and(|l| l.trim() == "|") {
+        if lines.first().is_some_and(|l| without_escapes(l).trim() == "|") {
             lines.remove(0);
         }
         lines.join("\n")
@@ -89,6 +89,20 @@ fn window(line: &str, from: usize) -> String {
     let before = if from > 0 && !line.is_empty() { "…" } else { "" };
     let after = if chars.next().is_some() { "…" } else { "" };
     format!("{before}{shown}{after}")
+}
+
+/// A line without its ANSI colour sequences (`ESC [ … m`).
+fn without_escapes(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            chars.by_ref().find(|&c| c == 'm');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -59,9 +59,22 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
 
 /// Loads every file; reports the errors of all files together. Suite names must be unique.
 pub fn load_all(files: &[PathBuf], extra_vars: &[String]) -> Result<Vec<Suite>, InputErrors> {
+    load_all_knowing(files, extra_vars, &[])
+}
+
+/// As [`load_all`], and an `expect: {operation: …}` must be one of `operations` (the api-ref's
+/// ids; empty: not checked), reported at its line with the nearest id.
+pub fn load_all_knowing(
+    files: &[PathBuf],
+    extra_vars: &[String],
+    operations: &[&str],
+) -> Result<Vec<Suite>, InputErrors> {
     let mut suites: Vec<Suite> = Vec::new();
     let mut errors = Vec::new();
-    let loaded = crate::util::parallel::map(files, |file| load_suite(file, extra_vars));
+    let loaded = crate::util::parallel::map(files, |file| {
+        let source = yaml::read_text(file)?;
+        load_checked(file, &source, extra_vars, operations)
+    });
     for (file, result) in files.iter().zip(loaded) {
         match result {
             Ok(suite) => {
@@ -86,6 +99,10 @@ pub fn load_suite(file: &Path, extra_vars: &[String]) -> Result<Suite, InputErro
 }
 
 pub fn load_suite_str(file: &Path, source: &str, extra_vars: &[String]) -> Result<Suite, InputErrors> {
+    load_checked(file, source, extra_vars, &[])
+}
+
+fn load_checked(file: &Path, source: &str, extra_vars: &[String], operations: &[&str]) -> Result<Suite, InputErrors> {
     let doc: SuiteDoc = match yaml::from_str(source) {
         Ok(doc) => doc,
         Err(e) => return Err(with_key_errors(file, source, &e)),
@@ -100,6 +117,7 @@ pub fn load_suite_str(file: &Path, source: &str, extra_vars: &[String]) -> Resul
         notes: Vec::new(),
         known: BTreeSet::new(),
         undefined: BTreeMap::new(),
+        operations,
     };
     checker.known.extend(BUILTIN_VARS.iter().map(|s| s.to_string()));
     checker.known.extend(PROVIDER_VARS.iter().map(|s| s.to_string()));
@@ -140,6 +158,8 @@ struct Checker<'a> {
     known: BTreeSet<String>,
     /// Undefined variables already reported, with the index of their error.
     undefined: BTreeMap<String, usize>,
+    /// The operation ids an expectation may name (empty: any well-formed id).
+    operations: &'a [&'a str],
 }
 
 impl<'a> Checker<'a> {
@@ -503,6 +523,13 @@ impl<'a> Checker<'a> {
                         o.value
                     ),
                 );
+            } else if !self.operations.is_empty() && !self.operations.contains(&o.value.as_str()) {
+                let hint = crate::util::suggest::hint(
+                    &o.value,
+                    self.operations.iter().copied(),
+                    "`tapedeck schemas list` lists them",
+                );
+                self.error(yaml::pos(o), format!("`{}` is not an operation of the api-ref{hint}", o.value));
             }
             o.value.clone()
         });

@@ -7,5 +7,5 @@ pub mod load;
 pub mod model;
 pub mod template;
 
-pub use load::{discover, load_all, load_suite};
+pub use load::{discover, load_all, load_all_knowing, load_suite};
 pub use model::*;
