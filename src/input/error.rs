@@ -4,20 +4,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use super::pos::Pos;
 use super::snippet::{Excerpt, Style};
-
-/// A place in a source file, 1-based.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pos {
-    pub line: u64,
-    pub column: u64,
-}
-
-impl Pos {
-    pub fn of(location: &serde_saphyr::Location) -> Option<Pos> {
-        (location.line() > 0).then(|| Pos { line: location.line(), column: location.column() })
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct InputError {

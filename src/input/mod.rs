@@ -7,6 +7,7 @@ pub mod duration;
 pub mod error;
 pub mod file;
 pub mod limits;
+pub mod pos;
 pub mod snippet;
 pub mod yaml;
 

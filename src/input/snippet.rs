@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
-use super::error::Pos;
+use super::pos::Pos;
 
 /// Snippet lines are cut to this many characters around the column.
 pub const SNIPPET_WIDTH: usize = 120;

@@ -6,7 +6,6 @@ use super::batch::Batches;
 use super::cancel::Cancel;
 use super::estimate::Estimates;
 use super::event::Progress;
-use super::evidence::SentAction;
 use crate::exchange::Exchange;
 use crate::exchange::redact::Redactor;
 use crate::plan::RunPlan;
@@ -68,4 +67,14 @@ pub struct Shared<'a> {
 /// `file:line:column` of a step, for messages.
 pub fn location(plan: &RunPlan, s: &Step) -> Option<String> {
     s.pos.as_ref().map(|p| format!("{}:{}:{}", plan.suite.file.display(), p.line, p.column))
+}
+
+/// A server action a request step sent, and the request id Nova answered it with: what a
+/// later wait looks for in the instance actions (`evidence.rs`).
+#[derive(Debug, Clone)]
+pub struct SentAction {
+    pub server: String,
+    pub request_id: String,
+    /// The instance action Nova records for it, when known.
+    pub action: Option<&'static str>,
 }

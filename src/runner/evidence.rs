@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::context::RunCtx;
+use super::context::{RunCtx, SentAction};
 use super::send::send;
 use crate::check::schema::check_exchange;
 use crate::check::transition::{ActionRecord, EVENTS_FOR_EVERYONE, check_action, read_action};
@@ -19,15 +19,6 @@ use crate::transport::Outgoing;
 /// Answers asked for one action at most, and the first pause between them (doubling).
 const MAX_ASKS: u32 = 6;
 const FIRST_PAUSE: Duration = Duration::from_millis(100);
-
-/// A server action a request step sent, and the request id Nova answered it with.
-#[derive(Debug, Clone)]
-pub struct SentAction {
-    pub server: String,
-    pub request_id: String,
-    /// The instance action Nova records for it, when known.
-    pub action: Option<&'static str>,
-}
 
 /// The action an exchange started, if it did: `POST /servers/{id}/action` accepted, or a server
 /// created (`POST /servers`, 202).
