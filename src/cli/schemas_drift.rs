@@ -50,7 +50,8 @@ pub fn run(args: DriftArgs) -> CommandResult {
     for (path, text) in &files {
         tapedeck::util::atomic::write_atomic(path, text.as_bytes()).map_err(|e| usage(e.to_string()))?;
     }
-    let counts: Vec<String> = report.counts.iter().map(|(c, n)| format!("{n} {}", class_name(*c))).collect();
+    let counts: Vec<String> =
+        report.counts.iter().map(|(c, n)| format!("{n} {}", tapedeck::witness::compare::name_of(*c))).collect();
     println!(
         "{} operations, {} entries ({}) from {} documents: {}",
         report.operations,
@@ -77,8 +78,4 @@ fn check(files: &[(PathBuf, String)]) -> CommandResult {
     }
     println!("run `tapedeck schemas drift` and review the change");
     Ok(Ending::Failed)
-}
-
-fn class_name(c: tapedeck::witness::compare::Class) -> String {
-    serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }

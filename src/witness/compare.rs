@@ -62,6 +62,11 @@ pub enum Class {
     NotExercised,
 }
 
+/// A rule's or a class's name as the report spells it (`max-length`, `schema-stricter`).
+pub fn name_of<T: Serialize>(value: T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
 impl Class {
     pub fn describe(self) -> &'static str {
         match self {

@@ -80,14 +80,14 @@ pub fn three_way(store: &SchemaStore, nova: &[NovaOperation], release: &str, cas
         let status = e.response.status;
         // A request body is evidence of what is valid only when Nova took it.
         if let Some(body) = e.request.body.as_ref().filter(|_| (200..300).contains(&status)) {
-            let known = sides.get(store, n, None, mv).known();
-            traffic.add(Place { operation: op.id.clone(), status: None, microversion: mv }, body, &known);
+            let known = &sides.get(store, n, None, mv).known;
+            traffic.add(Place { operation: op.id.clone(), status: None, microversion: mv }, body, known);
             documents += 1;
         }
         if status < 400 {
             let body = e.response.body.as_deref().unwrap_or(&Value::Null);
-            let known = sides.get(store, n, Some(status), mv).known();
-            traffic.add(Place { operation: op.id.clone(), status: Some(status), microversion: mv }, body, &known);
+            let known = &sides.get(store, n, Some(status), mv).known;
+            traffic.add(Place { operation: op.id.clone(), status: Some(status), microversion: mv }, body, known);
             documents += 1;
         }
     }
@@ -117,7 +117,7 @@ pub fn three_way(store: &SchemaStore, nova: &[NovaOperation], release: &str, cas
                     _ => compare::compare(side.api.as_ref(), side.nova.as_ref(), status),
                 };
                 for f in findings {
-                    let (class, seen) = judge(&f, &side, &traffic, &info.id, lo, hi);
+                    let (class, seen) = judge(&f, side, &traffic, &info.id, lo, hi);
                     let entry = Entry {
                         operation: info.id.clone(),
                         api_ref_source: info.source.clone(),
@@ -276,17 +276,17 @@ struct Side {
     nova_source: Option<String>,
     /// The api-ref does not document Nova's success status: its normal codes.
     undocumented_status: Option<String>,
+    /// Every pointer either describes.
+    known: Facts,
 }
 
-impl Side {
-    /// The pointers either witness describes (to fold map keys in traffic).
-    fn known(&self) -> Facts {
-        let mut k = self.api.clone().unwrap_or_default();
-        for (p, f) in self.nova.iter().flatten() {
-            k.entry(p.clone()).or_insert_with(|| f.clone());
-        }
-        k
+/// The pointers either witness describes (to fold map keys in traffic).
+fn known(api: Option<&Facts>, nova: Option<&Facts>) -> Facts {
+    let mut k = api.cloned().unwrap_or_default();
+    for (p, f) in nova.into_iter().flatten() {
+        k.entry(p.clone()).or_insert_with(|| f.clone());
     }
+    k
 }
 
 #[derive(Default)]
@@ -295,31 +295,28 @@ struct SideCache {
 }
 
 impl SideCache {
-    fn get(&mut self, store: &SchemaStore, n: &NovaOperation, status: Option<u16>, mv: Microversion) -> Side {
-        self.sides
-            .entry((n.id.clone(), status, mv))
-            .or_insert_with(|| {
-                let top = store.operation(&n.id).map_or(mv, |o| o.max_version);
-                let (nova_list, target) = match status {
-                    None => (&n.request, Target::Request),
-                    Some(code) => (&n.response, Target::Response { status: code }),
-                };
-                let nova = NovaOperation::schema_at(nova_list, mv, top);
-                let mut side = Side {
-                    nova: nova.map(|s| nova::in_our_terms(flatten(&s.schema))),
-                    nova_source: nova.map(|s| s.source.clone()),
-                    ..Side::default()
-                };
-                match store.schema(&n.id, target, mv) {
-                    Ok(schema) => side.api = Some(flatten(&schema)),
-                    Err(LookupError::UndocumentedStatus { normal, .. }) => {
-                        side.undocumented_status =
-                            Some(normal.iter().map(u16::to_string).collect::<Vec<_>>().join(", "));
-                    }
-                    Err(_) => {}
+    fn get(&mut self, store: &SchemaStore, n: &NovaOperation, status: Option<u16>, mv: Microversion) -> &Side {
+        self.sides.entry((n.id.clone(), status, mv)).or_insert_with(|| {
+            let top = store.operation(&n.id).map_or(mv, |o| o.max_version);
+            let (nova_list, target) = match status {
+                None => (&n.request, Target::Request),
+                Some(code) => (&n.response, Target::Response { status: code }),
+            };
+            let nova = NovaOperation::schema_at(nova_list, mv, top);
+            let mut side = Side {
+                nova: nova.map(|s| nova::in_our_terms(flatten(&s.schema))),
+                nova_source: nova.map(|s| s.source.clone()),
+                ..Side::default()
+            };
+            match store.schema(&n.id, target, mv) {
+                Ok(schema) => side.api = Some(flatten(&schema)),
+                Err(LookupError::UndocumentedStatus { normal, .. }) => {
+                    side.undocumented_status = Some(normal.iter().map(u16::to_string).collect::<Vec<_>>().join(", "));
                 }
-                side
-            })
-            .clone()
+                Err(_) => {}
+            }
+            side.known = known(side.api.as_ref(), side.nova.as_ref());
+            side
+        })
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::compare::Class;
+use super::compare::{Class, name_of};
 use super::{Entry, Report};
 
 const API_REF: &str = "https://docs.openstack.org/api-ref/compute/";
@@ -145,11 +145,11 @@ fn not_exercised(s: &mut String, r: &Report) {
 }
 
 fn rule_name(e: &Entry) -> String {
-    serde_json::to_value(e.rule).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    name_of(e.rule)
 }
 
 fn name(c: Class) -> String {
-    serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    name_of(c)
 }
 
 /// `nova.api.openstack.compute.schemas.servers:show_response` → `servers:show_response`.
