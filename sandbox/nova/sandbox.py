@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Serve the real nova-api (Nova 34.0.0) on a loopback port, backed by Nova's
+"""Serve the real nova-api (the installed Nova release: 34.0.0, or 33.0.2 with
+start.sh --nova 33.0.2) on a loopback port, backed by Nova's
 own functional-test environment.
 
 Real: the nova-api WSGI app (api-paste pipeline, routing, microversions,
@@ -33,7 +34,6 @@ import os
 import socket
 import sys
 
-LABEL = 'nova-34.0.0'
 # The second image the sandbox adds to the Glance fixture (see Sandbox.setUp).
 IMAGE_ALT_ID = 'c0ffee00-7a9e-4dec-8000-0000000000a1'
 DEFAULT_USER = 'tapedeck'
@@ -67,6 +67,12 @@ def parse_args(argv):
                         '(needs STATE_DIR/keystone.json)')
     p.add_argument('--clouds', metavar='FILE',
                    help='with --keystone: clouds.yaml to write')
+    p.add_argument('--release', metavar='VERSION',
+                   help='the Nova release start.sh meant to install; refused '
+                        'unless it is the installed nova (default: whatever '
+                        'is installed)')
+    p.add_argument('--label',
+                   help='provider label (default nova-<installed version>)')
     p.add_argument('--computes', type=int, choices=[1, 2], default=2,
                    help='nova-compute services (default 2; with 1, resize '
                         'finds no other host: a behaviour change to diff)')
@@ -114,6 +120,16 @@ import warnings  # noqa: E402
 warnings.filterwarnings('ignore', message='.*Eventlet is deprecated')
 from nova import monkey_patch  # noqa: E402
 monkey_patch.patch()
+
+# The release actually installed (the venv start.sh built for --nova), and the label it records
+# under: a provider file says which Nova it is.
+from importlib import metadata as _metadata  # noqa: E402
+RELEASE = _metadata.version('nova')
+if args.release and args.release != RELEASE:
+    sys.stderr.write('sandbox.py: --release %s, but the installed nova is %s\n'
+                     % (args.release, RELEASE))
+    sys.exit(2)
+LABEL = args.label or 'nova-%s' % RELEASE
 
 
 # Bind before the (slow) environment setup: fails fast on a busy port and
@@ -234,7 +250,22 @@ class NovaSandbox(integrated_helpers._IntegratedTestBase):
     @staticmethod
     def _never_recycle_placement_connections():
         from nova.tests.functional import fixtures as func_fixtures
-        configure = func_fixtures.PlacementFixture._configure_placement
+        configure = getattr(func_fixtures.PlacementFixture, '_configure_placement', None)
+        if configure is None:
+            # Placement 15.0.0 (with Nova 33) has no _configure_placement hook: set the
+            # option where its database fixture configures the engine facade instead.
+            from placement.tests import fixtures as placement_db_fixtures
+            init = placement_db_fixtures.Database.__init__
+            if getattr(init, 'tapedeck', False):
+                return
+
+            def init_never_recycle(fixture, conf_fixture, set_config=False):
+                conf_fixture.config(connection_recycle_time=10 ** 9,
+                                    group='placement_database')
+                init(fixture, conf_fixture, set_config=set_config)
+            init_never_recycle.tapedeck = True
+            placement_db_fixtures.Database.__init__ = init_never_recycle
+            return
         if getattr(configure, 'tapedeck', False):
             return
 
@@ -301,14 +332,18 @@ class NovaSandbox(integrated_helpers._IntegratedTestBase):
 
 
 def real_policy_defaults():
-    """Nova 34 enforces the new (role-based) policy defaults.  The
+    """Nova enforces the new (role-based) policy defaults.  The
     functional env ends up with enforce_new_defaults=False because the
-    Placement fixture changes that option's default process-wide; undo it
-    for nova so policy behaves as in a real deployment (reader may only
-    read, member may act, admin may do everything)."""
+    Placement fixture changes that option's default process-wide (Placement
+    15.0.0, with Nova 33, also enforce_scope); undo it for nova so policy
+    behaves as in a real deployment (reader may only read, member may act,
+    admin may do everything), with oslo.policy's defaults of both releases."""
     import nova.policy
     from oslo_config import cfg
     cfg.CONF.set_override('enforce_new_defaults', True, group='oslo_policy')
+    # oslo.policy 6 (the Nova 34 set) no longer has the option: scope is always enforced.
+    if 'enforce_scope' in cfg.CONF.oslo_policy:
+        cfg.CONF.set_override('enforce_scope', True, group='oslo_policy')
     nova.policy.reset()
     nova.policy.init(suppress_deprecation_warnings=True)
 
@@ -809,6 +844,7 @@ def main():
     sandbox_info = {
         'pid': os.getpid(),
         'log': args.log,
+        'nova': RELEASE,
         'versions': versions,
         'started_at': datetime.datetime.now(datetime.timezone.utc)
         .replace(microsecond=0).isoformat().replace('+00:00', 'Z'),

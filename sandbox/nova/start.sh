@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Start the local real Nova 34.0.0 sandbox in the background and write the
-# provider file FILE once the API answers.
+# Start the local real Nova sandbox (Nova 34.0.0, or --nova VERSION) in the background and
+# write the provider file FILE once the API answers.
 #
-#   sandbox/nova/start.sh FILE [--port N] [--keystone] [--computes 1|2]
+#   sandbox/nova/start.sh FILE [--nova VERSION] [--label NAME] [--port N] [--keystone] [--computes 1|2]
 #
-# First use creates a venv under
-#   ${TAPEDECK_SANDBOX_HOME:-$HOME/.cache/tapedeck}/nova-34.0.0-<hash of constraints.txt>
+# First use of a release creates a venv under
+#   ${TAPEDECK_SANDBOX_HOME:-$HOME/.cache/tapedeck}/nova-VERSION-<hash of its constraints.txt>
 # and installs the pinned packages into it (about a minute); later runs reuse it.
 # Logs go to FILE.log.  Stop with sandbox/nova/stop.sh FILE.
 #
-# --keystone also runs the real Keystone 30.0.0 (keystone_sandbox.py, its own
+# --keystone also runs the release's real Keystone (keystone_sandbox.py, its own
 # process; state in FILE.keystone/, log FILE.keystone.log), puts Nova behind
 # keystonemiddleware's auth_token, and writes clouds.yaml next to FILE.
 set -euo pipefail
@@ -17,24 +17,32 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PROG="start.sh"
 TIMEOUT=60
+# shellcheck source=sandbox/nova/release.sh
+. "$HERE/release.sh"
 
 usage() {
     cat <<EOF
-usage: $PROG FILE [--port N] [--keystone] [--computes 1|2]
+usage: $PROG FILE [--nova VERSION] [--label NAME] [--port N] [--keystone] [--computes 1|2]
 
-Starts the real Nova 34.0.0 (nova-api from Nova's functional-test environment,
+Starts the real Nova (nova-api from Nova's functional-test environment,
 2 fake computes, in-process Placement) on 127.0.0.1 and writes the provider
 file FILE once the API answers.  Prints the compute endpoint.
 
+  --nova V     the Nova release: $(known_releases) (default 34.0.0); each
+               from PyPI with its own pinned set (sandbox/nova/releases/)
+               and its own cached venv
+  --label NAME provider label in FILE (default nova-VERSION): cassettes
+               are recorded into cassettes/NAME/
   --port N     TCP port of Nova on 127.0.0.1 (default 0 = pick a free one)
-  --keystone   also run the real Keystone 30.0.0 on a free loopback port, put
+  --keystone   also run the real Keystone (30.0.0 with Nova 34.0.0, 29.1.0
+               with 33.0.2) on a free loopback port, put
                Nova behind keystonemiddleware auth_token, and write
                clouds.yaml (clouds tapedeck, tapedeck-appcred, tapedeck-admin)
                next to FILE; FILE then names clouds instead of an endpoint.
                Prints the Keystone auth URL instead of the compute endpoint.
   --computes N nova-compute services, 1 or 2 (default 2). With 1, resize
                finds no other host and the server stays ACTIVE on its old
-               flavor: a real behaviour change for `tapedeck diff`.
+               flavor: a real behaviour change for "tapedeck diff".
 
 Environment: TAPEDECK_SANDBOX_HOME (venv cache, default ~/.cache/tapedeck),
 PYTHON (interpreter for the venv, default python3).
@@ -45,6 +53,8 @@ FILE=""
 PORT=0
 KEYSTONE=0
 COMPUTES=2
+LABEL=""
+NOVA_RELEASE=""
 while [ $# -gt 0 ]; do
     case "$1" in
         -h|--help) usage; exit 0 ;;
@@ -55,6 +65,12 @@ while [ $# -gt 0 ]; do
         --computes) [ $# -ge 2 ] || { echo "$PROG: --computes needs a value" >&2; exit 2; }
                 COMPUTES="$2"; shift 2 ;;
         --computes=*) COMPUTES="${1#--computes=}"; shift ;;
+        --nova) [ $# -ge 2 ] || { echo "$PROG: --nova needs a value" >&2; exit 2; }
+                NOVA_RELEASE="$2"; shift 2 ;;
+        --nova=*) NOVA_RELEASE="${1#--nova=}"; shift ;;
+        --label) [ $# -ge 2 ] || { echo "$PROG: --label needs a value" >&2; exit 2; }
+                LABEL="$2"; shift 2 ;;
+        --label=*) LABEL="${1#--label=}"; shift ;;
         -*) echo "$PROG: unknown option: $1" >&2; usage >&2; exit 2 ;;
         *) [ -z "$FILE" ] || { echo "$PROG: only one FILE expected (got '$FILE' and '$1')" >&2; exit 2; }
            FILE="$1"; shift ;;
@@ -64,6 +80,11 @@ done
 case "$PORT" in ''|*[!0-9]*) echo "$PROG: --port must be a number, got '$PORT'" >&2; exit 2 ;; esac
 [ "$PORT" -le 65535 ] || { echo "$PROG: --port must be in 0..65535" >&2; exit 2; }
 case "$COMPUTES" in 1|2) ;; *) echo "$PROG: --computes must be 1 or 2, got '$COMPUTES'" >&2; exit 2 ;; esac
+# The release's package set (exit 2 naming the known releases for an unknown one).
+resolve_release
+LABEL="${LABEL:-nova-$NOVA_RELEASE}"
+# One path segment: cassettes go to cassettes/LABEL/.
+case "$LABEL" in *[!A-Za-z0-9._-]*|.*) echo "$PROG: --label must be letters, digits, '.', '_' or '-' (not starting with '.'), got '$LABEL'" >&2; exit 2 ;; esac
 
 mkdir -p "$(dirname "$FILE")"
 FILE="$(cd "$(dirname "$FILE")" && pwd)/$(basename "$FILE")"
@@ -175,6 +196,7 @@ fi
 : > "$LOG"
 setsid nohup "$VENV/bin/python" "$HERE/sandbox.py" \
     --host 127.0.0.1 --port "$PORT" --provider "$FILE" --log "$LOG" --computes "$COMPUTES" \
+    --release "$NOVA_RELEASE" --label "$LABEL" \
     ${NOVA_ARGS[@]+"${NOVA_ARGS[@]}"} \
     >>"$LOG" 2>&1 </dev/null &
 PID=$!

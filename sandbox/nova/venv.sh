@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Sourced by start.sh and nova-schemas.sh: the venv with the pinned Nova 34.0.0, created once
-# per hash of constraints.txt under ${TAPEDECK_SANDBOX_HOME:-$HOME/.cache/tapedeck} (about a
-# minute) and reused after. Sets VENV; needs HERE and PROG.
+# Sourced by start.sh and nova-schemas.sh: the venv with the pinned Nova release NOVA_RELEASE
+# (default 34.0.0), created once per hash of its constraints file under
+# ${TAPEDECK_SANDBOX_HOME:-$HOME/.cache/tapedeck} (about a minute) and reused after. Sets VENV;
+# needs HERE and PROG. Which files pin a release: release.sh.
+# shellcheck source=sandbox/nova/release.sh
+. "$HERE/release.sh"
+resolve_release
 PYTHON="${PYTHON:-python3}"
 command -v "$PYTHON" >/dev/null || { echo "$PROG: $PYTHON not found" >&2; exit 1; }
-HASH="$(sha256sum "$HERE/constraints.txt" | cut -c1-12)"
+HASH="$(sha256sum "$RELEASE_DIR/constraints.txt" | cut -c1-12)"
 CACHE="${TAPEDECK_SANDBOX_HOME:-$HOME/.cache/tapedeck}"
-VENV="$CACHE/nova-34.0.0-$HASH"
+VENV="$CACHE/nova-$NOVA_RELEASE-$HASH"
 MARKER="$VENV/.tapedeck-installed"
 mkdir -p "$CACHE"
 
@@ -26,7 +30,7 @@ if ! installed; then
         t0=$(date +%s)
         "$PYTHON" -m venv "$VENV"
         if ! "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-                -c "$HERE/constraints.txt" -r "$HERE/requirements.txt" >"$VENV.install.log" 2>&1; then
+                -c "$RELEASE_DIR/constraints.txt" -r "$RELEASE_DIR/requirements.txt" >"$VENV.install.log" 2>&1; then
             echo "$PROG: pip install failed; last lines of $VENV.install.log:" >&2
             tail -n 25 "$VENV.install.log" >&2
             exit 1
