@@ -87,12 +87,15 @@ async fn shipped_suites_record_replay_and_match_the_committed_cassettes() {
     // What was just recorded replays offline...
     let (code, stdout, _) = tapedeck(&["run", "--cassettes", &cassettes.display().to_string(), "suites"], repo());
     assert_eq!(code, 0, "{stdout}");
-    // ...and behaves like the committed cassettes (the CI staleness check). Runs this provider
-    // skipped for a capability it lacks (the header-identity sandbox has no Keystone) are not a
-    // change in Nova: they are compared only where both recordings ran them.
+    // ...and behaves like the committed cassettes of this provider's release (the CI staleness
+    // check: cassettes/nova-34.0.0, or cassettes/nova-33.0.2 against a `--nova 33.0.2` sandbox).
+    // Runs this provider skipped for a capability it lacks (the header-identity sandbox has no
+    // Keystone) are not a change in Nova: they are compared only where both recordings ran them.
     let committed = out.path().join("committed");
     std::fs::create_dir_all(&committed).unwrap();
-    for entry in std::fs::read_dir(repo().join("cassettes/nova-34.0.0")).unwrap() {
+    let shipped = repo().join("cassettes").join(&p.label);
+    assert!(shipped.is_dir(), "no committed cassettes for provider {}: {} is missing", p.label, shipped.display());
+    for entry in std::fs::read_dir(&shipped).unwrap() {
         let path = entry.unwrap().path();
         let fresh = cassettes.join(path.file_name().unwrap());
         let not_offered =
