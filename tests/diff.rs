@@ -58,6 +58,52 @@ fn the_shipped_set_is_equivalent_to_itself() {
     assert!(out.contains(&format!("equivalent: {n} cassettes compared, {n} equivalent, 0 different")), "{out}");
 }
 
+/// Two real releases (cassettes/nova-33.0.2 and nova-34.0.0, both recorded from the sandbox):
+/// the new microversion and nothing else. The version range is said once for all cassettes,
+/// the runs at 2.104 ran only on 34, and the 406 for an unsupported version names the new
+/// maximum; no id, host, time or provider-label noise.
+#[test]
+fn nova_33_against_34_is_the_new_microversion_and_nothing_else() {
+    let (a, b) = (repo().join("cassettes/nova-33.0.2"), repo().join("cassettes/nova-34.0.0"));
+    let (code, report) = json(&["--ignore", "timing", s(&a), s(&b)]);
+    assert_eq!(code, 1);
+    let common = report["common"].as_array().unwrap();
+    assert_eq!(common.len(), 1, "{common:#?}");
+    assert_eq!(
+        (common[0]["pointer"].as_str(), common[0]["a"].as_str(), common[0]["b"].as_str()),
+        (Some("cassette:api_versions"), Some("2.1–2.103"), Some("2.1–2.104"))
+    );
+    let mut skipped_on_33 = 0;
+    for c in report["cassettes"].as_array().unwrap() {
+        let name = c["name"].as_str().unwrap();
+        let changes: Vec<&Value> =
+            c["findings"].as_array().unwrap().iter().flat_map(|f| f["changes"].as_array().unwrap()).collect();
+        assert!(
+            c["notes"].as_array().is_none_or(|n| n.iter().all(|n| n.as_str().unwrap().starts_with("providers "))),
+            "{c:#?}"
+        );
+        if name.ends_with("@2.104.yaml") {
+            assert_eq!(changes.len(), 1, "{name}: {changes:#?}");
+            assert_eq!(changes[0]["class"], "skip");
+            assert_eq!(changes[0]["a"], "microversion 2.104 is outside the provider's range 2.1–2.103");
+            assert_eq!(changes[0]["b"], "ran");
+            skipped_on_33 += 1;
+        } else if name == "server-errors@2.1.yaml" {
+            assert_eq!(changes.len(), 1, "{changes:#?}");
+            assert_eq!(changes[0]["pointer"], "/computeFault/message");
+            assert!(changes[0]["b"].as_str().unwrap().ends_with("maximum is 2.104.\""), "{changes:#?}");
+        } else {
+            assert!(changes.is_empty(), "{name}: {changes:#?}");
+        }
+    }
+    let at_2_104 = std::fs::read_dir(&b)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with("@2.104.yaml"))
+        .count();
+    assert_eq!(skipped_on_33, at_2_104);
+    assert_eq!(report["different"], at_2_104 + 1);
+}
+
 #[test]
 fn resize_on_one_compute_differs_exactly_where_resize_cannot_complete() {
     let (code, out, _) = diff(&[s(&shipped("server-resize@2.1.yaml")), s(&one_compute())]);

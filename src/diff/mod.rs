@@ -14,7 +14,7 @@ pub mod review;
 use std::path::{Path, PathBuf};
 
 pub use compare::Options;
-use model::{CassetteDiff, DiffReport, Pairing};
+use model::{CassetteDiff, Change, DiffReport, Pairing};
 
 use crate::cassette;
 use crate::input::InputError;
@@ -42,17 +42,55 @@ pub fn report(a: &str, b: &str, pairs: Vec<Pair>, options: &Options) -> Result<D
         };
         cassettes.push(diff);
     }
+    let common = hoist_common(&mut cassettes);
     let different = cassettes.iter().filter(|c| !c.equivalent()).count();
     Ok(DiffReport {
         a: a.to_string(),
         b: b.to_string(),
-        equivalent: different == 0,
+        equivalent: different == 0 && common.is_empty(),
         compared: cassettes.len(),
         different,
         ignored_classes: options.ignore_classes.iter().copied().collect(),
         ignored_paths: options.ignore_paths.clone(),
+        common,
         cassettes,
     })
+}
+
+/// The cassette-header changes (`cassette:…`, e.g. the version range of `GET /`) that every
+/// one of two or more compared pairs has, taken out of each pair: two releases differ in that
+/// once, not once per cassette.
+fn hoist_common(cassettes: &mut [CassetteDiff]) -> Vec<Change> {
+    let header = |c: &CassetteDiff| -> Vec<Change> {
+        c.findings
+            .iter()
+            .filter(|f| f.operation.is_none() && f.request.is_none())
+            .flat_map(|f| f.changes.iter())
+            .filter(|ch| ch.pointer.as_deref().is_some_and(|p| p.starts_with("cassette:")))
+            .cloned()
+            .collect()
+    };
+    let mut both = cassettes.iter().filter(|c| c.pairing == Pairing::Both);
+    let Some(first) = both.next() else { return Vec::new() };
+    let mut common = header(first);
+    let mut pairs = 1;
+    for c in both {
+        let h = header(c);
+        common.retain(|ch| h.contains(ch));
+        pairs += 1;
+    }
+    if pairs < 2 || common.is_empty() {
+        return Vec::new();
+    }
+    for c in cassettes.iter_mut().filter(|c| c.pairing == Pairing::Both) {
+        for f in &mut c.findings {
+            if f.operation.is_none() && f.request.is_none() {
+                f.changes.retain(|ch| !common.contains(ch));
+            }
+        }
+        c.findings.retain(|f| !f.changes.is_empty() || f.body_diff.is_some());
+    }
+    common
 }
 
 pub fn diff_files(

@@ -171,5 +171,9 @@ pub struct DiffReport {
     pub ignored_classes: Vec<Class>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignored_paths: Vec<String>,
+    /// Cassette-header changes every compared pair shares (two releases: the version range
+    /// of `GET /`), said once here instead of once per cassette.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub common: Vec<Change>,
     pub cassettes: Vec<CassetteDiff>,
 }

@@ -71,6 +71,9 @@ fn finding_title(f: &Finding) -> String {
 pub fn terminal(report: &DiffReport, colour: bool) -> String {
     let p = Paint(colour);
     let mut out = String::new();
+    for ch in &report.common {
+        let _ = writeln!(out, "{}   every cassette: {}", p.red("ALL"), p.yellow(&change_line(ch)));
+    }
     for c in &report.cassettes {
         match c.pairing {
             Pairing::OnlyA => {
@@ -111,12 +114,21 @@ pub fn terminal(report: &DiffReport, colour: bool) -> String {
     let verdict = if report.equivalent { p.green("equivalent") } else { p.red("different") };
     let _ = writeln!(
         out,
-        "{verdict}: {} cassettes compared, {equivalent} equivalent, {} different{}",
+        "{verdict}: {} cassettes compared, {equivalent} equivalent, {} different{}{}",
         report.compared,
         report.different,
+        common_note(report),
         ignored_note(report)
     );
     out
+}
+
+fn common_note(r: &DiffReport) -> String {
+    match r.common.len() {
+        0 => String::new(),
+        1 => ", 1 change common to all".to_string(),
+        n => format!(", {n} changes common to all"),
+    }
 }
 
 fn header_note(c: &CassetteDiff) -> String {
@@ -156,12 +168,27 @@ pub fn markdown(report: &DiffReport) -> String {
     let _ = writeln!(out, "- **A**: `{}`\n- **B**: `{}`", report.a, report.b);
     let _ = writeln!(
         out,
-        "- **Verdict**: {} — {} cassettes compared, {equivalent} equivalent, {} different{}\n",
+        "- **Verdict**: {} — {} cassettes compared, {equivalent} equivalent, {} different{}{}\n",
         if report.equivalent { "equivalent" } else { "different" },
         report.compared,
         report.different,
+        common_note(report),
         ignored_note(report)
     );
+    if !report.common.is_empty() {
+        let _ = writeln!(out, "## Every cassette\n\n| change | where | A | B |\n|---|---|---|---|");
+        for ch in &report.common {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                ch.class.label(),
+                md_cell(ch.pointer.as_deref().unwrap_or("")),
+                md_cell(ch.a.as_deref().unwrap_or("")),
+                md_cell(ch.b.as_deref().unwrap_or("")),
+            );
+        }
+        out.push('\n');
+    }
     for c in &report.cassettes {
         match c.pairing {
             Pairing::OnlyA => {
