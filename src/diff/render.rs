@@ -157,6 +157,11 @@ fn body_diff_lines(diff: &str, max: usize) -> Vec<String> {
     lines
 }
 
+/// Operation ids are the api-ref's own anchors: in Markdown each links to its section.
+fn api_ref_link(op: &str) -> String {
+    format!("[{op}](https://docs.openstack.org/api-ref/compute/#{op})")
+}
+
 fn md_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
@@ -209,7 +214,7 @@ pub fn markdown(report: &DiffReport) -> String {
                             "| {} | {} | {} | {} | {} | {} | {} |",
                             md_cell(&f.step),
                             md_cell(f.request.as_deref().unwrap_or("")),
-                            md_cell(f.operation.as_deref().unwrap_or("")),
+                            f.operation.as_deref().map(api_ref_link).unwrap_or_default(),
                             ch.class.label(),
                             md_cell(&format!("{}{}", ch.pointer.as_deref().unwrap_or(""), field_note(ch))),
                             md_cell(ch.a.as_deref().unwrap_or("")),
