@@ -38,6 +38,47 @@ fn shipped_suites_replay_from_shipped_cassettes() {
     }
 }
 
+/// The other shipped release: Nova 33.0.2's cassettes replay against its own derived contract
+/// (`--schemas schemas-nova-33.0.2`); the runs at a microversion it does not offer (2.104) are
+/// skipped with the reason its version document gave when they were recorded.
+#[test]
+fn nova_33_cassettes_replay_against_nova_33_schemas() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let (code, out, err) = tapedeck(
+        &[
+            "run",
+            "--cassettes",
+            "cassettes/nova-33.0.2",
+            "--schemas",
+            "schemas-nova-33.0.2",
+            "--report",
+            &format!("json={}", report.display()),
+            "suites",
+        ],
+        repo(),
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let outcome: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let runs = outcome["runs"].as_array().unwrap();
+    let mut replayed = 0;
+    for run in runs {
+        assert_ne!(run["verdict"], "failed", "{}", run["reason"]);
+        let reason = run["reason"].as_str().unwrap_or("");
+        match run["verdict"].as_str() {
+            Some("skipped") if run["microversion"] == "2.104" => {
+                assert!(reason.contains("outside the provider's range 2.1–2.103"), "{run}")
+            }
+            Some("skipped") => assert!(reason.contains("not offered"), "{run}"),
+            _ => {
+                assert_eq!(run["cassette"]["state"], "replayed");
+                replayed += 1;
+            }
+        }
+    }
+    assert!(replayed >= 30, "{replayed} runs replayed");
+}
+
 #[test]
 fn shards_partition_the_run() {
     let runs_of = |args: &[&str]| -> Vec<String> {
