@@ -9,6 +9,37 @@ mod common;
 use common::{repo, tapedeck};
 use serde_json::Value;
 
+/// Each shipped profile names the release it certifies; the Nova 33.0.2 one passes on that
+/// release's own cassettes and schemas (its runs at 2.104 skipped, as 33 does not offer it).
+#[test]
+fn the_nova_33_profile_names_its_release_and_passes_on_nova_33() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("bundle");
+    let (code, stdout, stderr) = tapedeck(
+        &[
+            "certify",
+            "--profile",
+            "nova-33-compute-servers",
+            "--cassettes",
+            "cassettes/nova-33.0.2",
+            "--schemas",
+            "schemas-nova-33.0.2",
+            "--out",
+            &dir.display().to_string(),
+        ],
+        repo(),
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("REPLAYED: the recorded evidence passes profile nova-33-compute-servers"), "{stdout}");
+    let cert: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("certification.json")).unwrap()).unwrap();
+    assert_eq!((&cert["release"], &cert["passes"]), (&"33.0.2".into(), &true.into()));
+    assert_eq!(cert["provider"]["api_versions"]["max"], "2.103");
+    for (file, release) in [("nova-34-compute-servers.yaml", "34.0.0"), ("nova-33-compute-servers.yaml", "33.0.2")] {
+        let text = std::fs::read_to_string(repo().join("profiles").join(file)).unwrap();
+        assert!(text.contains(&format!("\nrelease: \"{release}\"\n")), "{file}");
+    }
+}
+
 #[test]
 fn shipped_profile_certifies_the_shipped_cassettes_with_evidence() {
     let out = tempfile::tempdir().unwrap();

@@ -520,8 +520,9 @@ fn markdown(b: &BundleDoc) -> String {
         .join(", region ");
     let _ = writeln!(
         md,
-        "Profile `{}` (`{}`), provider `{}`{}{}, {:?} mode, tapedeck {} ({}), {}{}.\n",
+        "Profile `{}`{} (`{}`), provider `{}`{}{}, {:?} mode, tapedeck {} ({}), {}{}.\n",
         c.profile,
+        c.release.as_deref().map(|r| format!(" for Nova {r}")).unwrap_or_default(),
         b.profile_file.sha256,
         b.provider.label,
         if cloud.is_empty() { String::new() } else { format!(" (cloud {cloud})") },

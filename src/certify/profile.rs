@@ -22,6 +22,8 @@ pub enum Status {
 #[serde(deny_unknown_fields)]
 struct ProfileDoc {
     profile: String,
+    /// The Nova release the profile certifies against (`34.0.0`).
+    release: Option<String>,
     description: Option<String>,
     capabilities: OrderedMap<Status>,
     #[serde(default)]
@@ -44,6 +46,9 @@ struct FlagDoc {
 #[derive(Debug, Clone)]
 pub struct Profile {
     pub name: String,
+    /// The Nova release whose contract the profile certifies (`34.0.0`); a user's own
+    /// profile may leave it out.
+    pub release: Option<String>,
     pub description: Option<String>,
     pub capabilities: Vec<(String, Status)>,
     pub flagged: Vec<Flag>,
@@ -110,6 +115,7 @@ pub fn load(path: &Path) -> Result<Profile, InputError> {
     }
     Ok(Profile {
         name: doc.profile,
+        release: doc.release,
         description: doc.description,
         capability_pos: doc.capabilities.0.iter().filter_map(|(k, _)| Some((k.value.clone(), yaml::pos(k)?))).collect(),
         capabilities: doc.capabilities.0.into_iter().map(|(k, v)| (k.value, v)).collect(),

@@ -88,6 +88,9 @@ pub struct CapabilityResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Certification {
     pub profile: String,
+    /// The Nova release the profile certifies against, when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
     /// Every required capability passed or is flagged: the evidence passes the profile. (A
     /// certification needs more: a live run that was not interrupted; see `bundle`.)
     pub passes: bool,
@@ -157,7 +160,13 @@ pub fn evaluate(profile: &Profile, runs: &[RunRecord], today: jiff::civil::Date)
         })
         .map(|c| c.capability.clone())
         .collect();
-    Certification { profile: profile.name.clone(), passes: blocking.is_empty(), capabilities, blocking }
+    Certification {
+        profile: profile.name.clone(),
+        release: profile.release.clone(),
+        passes: blocking.is_empty(),
+        capabilities,
+        blocking,
+    }
 }
 
 #[cfg(test)]
@@ -192,6 +201,7 @@ mod tests {
     fn profile(flag_expires: Option<&str>) -> Profile {
         Profile {
             name: "p".into(),
+            release: None,
             description: None,
             capabilities: vec![
                 ("a".into(), Status::Required),

@@ -86,9 +86,16 @@ pub fn run(mut args: CertifyArgs, config: &Config) -> CommandResult {
     if args.profile.is_none() {
         // The shipped profile, as the shipped suites are the default: say which.
         let names: Vec<&str> = tapedeck::shipped::profile_names().collect();
-        if let [only] = names[..] {
-            eprintln!("profile: the shipped {only} (--profile FILE or NAME for another)");
-            args.profile = Some(PathBuf::from(only));
+        let chosen = match names[..] {
+            [only] => Some(only),
+            _ => names.iter().copied().find(|n| *n == tapedeck::shipped::DEFAULT_PROFILE),
+        };
+        if let Some(name) = chosen {
+            let others: Vec<&str> = names.iter().copied().filter(|n| *n != name).collect();
+            let others =
+                if others.is_empty() { String::new() } else { format!("; shipped too: {}", others.join(", ")) };
+            eprintln!("profile: the shipped {name} (--profile FILE or NAME for another{others})");
+            args.profile = Some(PathBuf::from(name));
         }
     }
     let (Some(profile_path), Some(out)) = (&args.profile, &args.out) else {

@@ -98,7 +98,11 @@ pub fn export_suites(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), WriteEr
     Ok((written, kept))
 }
 
-/// The names of the shipped profiles (`nova-34-compute-servers`).
+/// The shipped profile `certify` uses when none is named: the one for the default release
+/// (the reference cassettes' Nova 34.0.0), when several are shipped.
+pub const DEFAULT_PROFILE: &str = "nova-34-compute-servers";
+
+/// The names of the shipped profiles (`nova-34-compute-servers`, `nova-33-compute-servers`).
 pub fn profile_names() -> impl Iterator<Item = &'static str> {
     embedded::PROFILES.iter().map(|(rel, _)| rel.trim_end_matches(".yaml"))
 }
