@@ -13,6 +13,7 @@ use super::fields::body_changes;
 use super::model::{Change, Class, Finding};
 use crate::cassette::Cassette;
 use crate::schema_store::{SchemaStore, Target};
+use crate::status_model;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -128,8 +129,11 @@ fn request_line(e: &CanonExchange) -> String {
     format!("{} {}", e.method, e.path)
 }
 
-fn trace(g: &Group) -> Vec<(u16, Option<String>)> {
-    let mut t: Vec<(u16, Option<String>)> = Vec::new();
+/// One observed status of a wait: the HTTP code and, for a 200, the server's status.
+type TraceEntry = (u16, Option<String>);
+
+fn trace(g: &Group) -> Vec<TraceEntry> {
+    let mut t: Vec<TraceEntry> = Vec::new();
     for e in g.exchanges {
         let entry = (e.status, e.server_status.clone());
         if t.last() != Some(&entry) {
@@ -140,7 +144,7 @@ fn trace(g: &Group) -> Vec<(u16, Option<String>)> {
 }
 
 /// `[BUILD, ACTIVE]`, `[ACTIVE, 404]`: statuses of 200 answers, codes of the others.
-fn render_trace(t: &[(u16, Option<String>)]) -> String {
+fn render_trace(t: &[TraceEntry]) -> String {
     let entries: Vec<String> = t
         .iter()
         .map(|(code, s)| match (code, s) {
@@ -150,6 +154,31 @@ fn render_trace(t: &[(u16, Option<String>)]) -> String {
         })
         .collect();
     format!("[{}]", entries.join(", "))
+}
+
+/// Two polls of one transition agree when the shorter trace is a subsequence of the longer (a
+/// fast transitional status one side polled past), also after each drops a first, settled
+/// status the other never saw: the state before the action, still showing at one side's first
+/// poll and gone by the other's (one shelve polled `[ACTIVE, SHELVED_OFFLOADED]`, the next
+/// `[SHELVED, SHELVED_OFFLOADED]`: seen between two recordings of the same Nova). A
+/// transitional status is never dropped: `[REBOOT, ACTIVE]` against `[HARD_REBOOT, ACTIVE]` is a
+/// change.
+fn same_path(a: &[TraceEntry], b: &[TraceEntry]) -> bool {
+    let subsequence = |a: &[TraceEntry], b: &[TraceEntry]| {
+        let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+        is_subsequence(short, long)
+    };
+    let before_the_action = |t: &'_ [TraceEntry], other: &[TraceEntry]| -> usize {
+        match t.first() {
+            Some(first @ (_, Some(status)))
+                if t.len() > 1 && !other.contains(first) && !status_model::TRANSITIONAL.contains(&status.as_str()) =>
+            {
+                1
+            }
+            _ => 0,
+        }
+    };
+    subsequence(a, b) || subsequence(&a[before_the_action(a, b)..], &b[before_the_action(b, a)..])
 }
 
 fn is_subsequence<T: PartialEq>(short: &[T], long: &[T]) -> bool {
@@ -265,8 +294,7 @@ impl Comparer<'_> {
     fn wait(&self, ga: &Group, gb: &Group, ends_only: bool) -> Vec<Finding> {
         let mut changes = Vec::new();
         let (ta, tb) = (trace(ga), trace(gb));
-        let (short, long) = if ta.len() <= tb.len() { (&ta, &tb) } else { (&tb, &ta) };
-        if ta.last() != tb.last() || (!ends_only && !is_subsequence(short, long)) {
+        if ta.last() != tb.last() || (!ends_only && !same_path(&ta, &tb)) {
             changes.push(Change::new(Class::Trace).values(Some(render_trace(&ta)), Some(render_trace(&tb))));
         }
         let (la, lb) = (ga.exchanges.last(), gb.exchanges.last());
@@ -459,6 +487,22 @@ impl Comparer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn traces_agree_when_each_missed_another_fast_status() {
+        let t = |statuses: &[&str]| -> Vec<TraceEntry> {
+            statuses.iter().map(|s| if *s == "404" { (404, None) } else { (200, Some(s.to_string())) }).collect()
+        };
+        let same = |a: &[&str], b: &[&str]| same_path(&t(a), &t(b));
+        assert!(same(&["ACTIVE", "SHELVED_OFFLOADED"], &["SHELVED", "SHELVED_OFFLOADED"]));
+        assert!(same(&["BUILD", "ACTIVE"], &["ACTIVE"]));
+        assert!(same(&["ACTIVE", "REBOOT", "ACTIVE"], &["REBOOT", "ACTIVE"]));
+        assert!(same(&["ACTIVE", "404"], &["404"]));
+        // Another transitional status, or the same ones in another order, are a change.
+        assert!(!same(&["REBOOT", "ACTIVE"], &["HARD_REBOOT", "ACTIVE"]));
+        assert!(!same(&["ACTIVE", "REBOOT", "ACTIVE"], &["HARD_REBOOT", "ACTIVE"]));
+        assert!(!same(&["RESIZE", "VERIFY_RESIZE", "ACTIVE"], &["VERIFY_RESIZE", "RESIZE", "ACTIVE"]));
+    }
 
     #[test]
     fn pointer_patterns_match_subtrees_and_globs() {
