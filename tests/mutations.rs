@@ -190,6 +190,42 @@ fn mutations() -> Vec<Mutation> {
             catch: at("show", "schema", "/server/metadata/"),
         },
         Mutation {
+            name: "show: a user id that is not one (a space in it)",
+            family: Schema,
+            cassette: "server-lifecycle@2.1",
+            also: &["2.104"],
+            edit: |d| server(answer(d, "show"))["user_id"] = json!("not an id"),
+            catch: at("show", "schema", "/server/user_id"),
+        },
+        Mutation {
+            name: "show: a link with a `rel` Nova never writes",
+            family: Schema,
+            cassette: "server-lifecycle@2.1",
+            also: &["2.104"],
+            edit: |d| server(answer(d, "show"))["links"][0]["rel"] = json!("alternate"),
+            catch: at("show", "schema", "/server/links/0/rel"),
+        },
+        Mutation {
+            name: "show: a MAC address that is not one",
+            family: Schema,
+            cassette: "server-lifecycle@2.1",
+            also: &["2.104"],
+            edit: |d| {
+                let addresses = object(&mut server(answer(d, "show"))["addresses"]);
+                let first = addresses.values_mut().next().expect("the server has an address");
+                first[0]["OS-EXT-IPS-MAC:mac_addr"] = json!("fa:16:3e");
+            },
+            catch: at("show", "schema", "OS-EXT-IPS-MAC:mac_addr"),
+        },
+        Mutation {
+            name: "rebuild: the answer without `progress`",
+            family: Schema,
+            cassette: "server-rebuild@2.1",
+            also: &["2.104"],
+            edit: |d| drop(object(server(answer(d, "rebuild"))).remove("progress")),
+            catch: at("rebuild", "schema", "\"progress\" is a required property"),
+        },
+        Mutation {
             name: "update at 2.96+: `pinned_availability_zone` missing",
             family: Schema,
             cassette: "server-update@2.104",

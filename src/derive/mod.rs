@@ -9,6 +9,7 @@ pub mod error;
 pub mod inc;
 pub mod latest;
 pub mod nesting;
+pub mod nova_rules;
 pub mod overrides;
 pub mod params;
 pub mod ranges;
@@ -69,6 +70,7 @@ pub fn derive_from(
     let mut report = Report { latest: Some(latest), ..Report::default() };
     let mut operations: Vec<OperationFile> = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut landed = nova_rules::Landed::default();
     for section in &sections {
         let where_ = format!("{}:{}", section.file, section.line);
         let mut section = section.clone();
@@ -83,18 +85,32 @@ pub fn derive_from(
         for u in overrides.unlisted.iter().filter(|u| u.operation == section.id) {
             let entry = inc::ParamRef { name: u.name.clone(), key: u.param.clone(), line: 0 };
             match u.direction {
-                overrides::UnlistedDirection::Request => section.request.push(entry),
-                overrides::UnlistedDirection::Response => section.response.push(entry),
+                overrides::BodyKind::Request => section.request.push(entry),
+                overrides::BodyKind::Response => section.response.push(entry),
             }
         }
-        let op = derive_operation(&section, params, overrides, latest, &mut report);
+        let mut op = derive_operation(&section, params, overrides, latest, &mut report);
+        adopt_nova_rules(&mut op, overrides, &mut landed);
         operations.push(op);
+    }
+    let derived: Vec<&str> = operations.iter().map(|o| o.id.as_str()).collect();
+    if let Some(stale) = landed.stale(&overrides.nova_rules, &derived).first() {
+        return Err(DeriveError::new("overrides.yaml", 0, format!("{stale} (remove or correct the entry)")));
     }
     operations.sort_by(|a, b| a.id.cmp(&b.id));
     report.operations = operations.len();
     report.schemas =
         operations.iter().map(|o| o.request.len() + o.responses.values().map(Vec::len).sum::<usize>()).sum();
     Ok(Derivation { operations, faults: overrides.faults.clone(), report })
+}
+
+fn adopt_nova_rules(op: &mut OperationFile, overrides: &Overrides, landed: &mut nova_rules::Landed) {
+    use overrides::BodyKind;
+    let rules = &overrides.nova_rules;
+    op.request = nova_rules::apply(&op.id, BodyKind::Request, std::mem::take(&mut op.request), rules, landed);
+    for schemas in op.responses.values_mut() {
+        *schemas = nova_rules::apply(&op.id, BodyKind::Response, std::mem::take(schemas), rules, landed);
+    }
 }
 
 fn derive_operation(

@@ -275,12 +275,17 @@ fn run(compiled: &Result<jsonschema::Validator, String>, doc: &Value, extra: Ext
 }
 
 /// Draft 2020-12 with formats asserted (nova's own schemas rely on it: `oneOf` ipv4/ipv6)
-/// plus nova's zone-optional ISO 8601.
+/// plus nova's zone-optional ISO 8601 and the formats of Nova's own schemas that the
+/// overrides adopt. An unknown format fails to compile rather than pass unchecked.
 pub fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
     jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
+        .should_ignore_unknown_formats(false)
         .with_format("iso8601", formats::is_iso8601)
+        .with_format("name", formats::is_nova_name)
+        .with_format("base64", formats::is_base64)
+        .with_format("mac-address", formats::is_mac_address)
         .build(schema)
         .map_err(|e| e.to_string())
 }

@@ -196,13 +196,21 @@ fn rules(a: &Fact, n: &Fact, request: bool) -> Vec<(Rule, String, String, Strict
             out.push((rule, or_none(x), or_none(y), s));
         }
     };
-    text(Rule::Format, &a.format, &n.format);
-    text(Rule::Pattern, &a.pattern, &n.pattern);
+    // Where the api-ref allows no string, a rule on strings adds nothing (Nova's backup
+    // `rotation` takes a string of digits or an integer; the api-ref takes the integer).
+    let strings = ta.is_empty() || ta.contains("string");
+    if strings {
+        text(Rule::Format, &a.format, &n.format);
+        text(Rule::Pattern, &a.pattern, &n.pattern);
+    }
     text(Rule::Minimum, &a.minimum, &n.minimum);
     text(Rule::Maximum, &a.maximum, &n.maximum);
-    for (rule, x, y, nova_stricter_when_larger) in
-        [(Rule::MinLength, a.min_length, n.min_length, true), (Rule::MaxLength, a.max_length, n.max_length, false)]
-    {
+    let lengths = if strings {
+        vec![(Rule::MinLength, a.min_length, n.min_length, true), (Rule::MaxLength, a.max_length, n.max_length, false)]
+    } else {
+        vec![]
+    };
+    for (rule, x, y, nova_stricter_when_larger) in lengths {
         if x != y {
             let s = match (x, y) {
                 (None, Some(_)) => Strictness::NovaStricter,
