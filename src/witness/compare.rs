@@ -58,6 +58,9 @@ pub enum Class {
     NovaSchemaBug,
     /// The traffic fits neither: the provider deviates from both.
     ProviderBug,
+    /// The traffic reaches the pointer, but the rule cannot be checked here (a format of
+    /// Nova's that tapedeck does not implement).
+    Unjudged,
     /// No recorded document reaches this pointer in this range.
     NotExercised,
 }
@@ -76,6 +79,9 @@ impl Class {
             Class::Differs => "written differently; the traffic fits both",
             Class::NovaSchemaBug => "the traffic breaks Nova's own schema and fits the api-ref",
             Class::ProviderBug => "the traffic fits neither: a provider bug",
+            Class::Unjudged => {
+                "the traffic reaches it, but tapedeck cannot check this rule (a format it does not implement)"
+            }
             Class::NotExercised => "not exercised by the recorded traffic",
         }
     }
@@ -229,10 +235,11 @@ fn rules(a: &Fact, n: &Fact, request: bool) -> Vec<(Rule, String, String, Strict
     out
 }
 
-/// Whether the traffic satisfies one side's rule at the finding's pointer.
-pub fn satisfies(f: &Finding, side: &str, fact: Option<&Fact>, parent: Option<&Fact>, seen: &Seen) -> bool {
+/// Whether the traffic satisfies one side's rule at the finding's pointer; `None` when the rule
+/// cannot be checked here (a format of Nova's that tapedeck does not implement): never a pass.
+pub fn satisfies(f: &Finding, side: &str, fact: Option<&Fact>, parent: Option<&Fact>, seen: &Seen) -> Option<bool> {
     let nova = side == "nova";
-    match f.rule {
+    Some(match f.rule {
         Rule::Body | Rule::Status => true,
         Rule::Member => {
             let listed = fact.is_some();
@@ -249,7 +256,8 @@ pub fn satisfies(f: &Finding, side: &str, fact: Option<&Fact>, parent: Option<&F
         Rule::Required => !fact.is_some_and(|x| x.required) || seen.present >= seen.parents,
         Rule::Type => fact.is_none_or(|x| x.types.is_empty() || seen.types.is_subset(&widen(&x.types))),
         Rule::Closed => true,
-        _ => fact.is_none_or(|x| {
+        _ => {
+            let Some(x) = fact else { return Some(true) };
             let mut schema = x.value_schema();
             // Only the rule at hand: types and values are judged on their own findings.
             if !matches!(f.rule, Rule::Values) {
@@ -259,10 +267,10 @@ pub fn satisfies(f: &Finding, side: &str, fact: Option<&Fact>, parent: Option<&F
             if let Some(format) = x.format.as_ref().filter(|_| f.rule == Rule::Format) {
                 schema["format"] = Value::String(format.clone());
             }
-            let Ok(v) = crate::schema_store::compile(&schema) else { return true };
+            let v = crate::schema_store::compile(&schema).ok()?;
             seen.values.iter().filter_map(|t| serde_json::from_str::<Value>(t).ok()).all(|value| v.is_valid(&value))
-        }),
-    }
+        }
+    })
 }
 
 pub fn classify(strictness: Strictness, api_ok: bool, nova_ok: bool) -> Class {
@@ -369,6 +377,29 @@ mod tests {
         assert!(got.contains(&("/b", Rule::Type, Strictness::NovaStricter)), "{got:?}");
         assert!(got.contains(&("/gone", Rule::Member, Strictness::NovaStricter)), "{got:?}");
         assert!(got.contains(&("/new", Rule::Member, Strictness::NovaLooser)), "{got:?}");
+    }
+
+    #[test]
+    fn a_rule_tapedeck_cannot_check_is_not_judged_a_pass() {
+        let f = Finding {
+            status: None,
+            pointer: "/cidr".into(),
+            rule: Rule::Format,
+            api_ref: "none".into(),
+            nova: "cidr".into(),
+            strictness: Strictness::NovaStricter,
+        };
+        let seen = Seen {
+            parents: 1,
+            present: 1,
+            types: ["string".to_string()].into(),
+            values: ["\"10.0.0.0/8\"".to_string()].into(),
+        };
+        let cidr = Fact { format: Some("cidr".into()), ..Fact::default() };
+        assert_eq!(satisfies(&f, "nova", Some(&cidr), None, &seen), None);
+        let uuid = Fact { format: Some("uuid".into()), ..Fact::default() };
+        assert_eq!(satisfies(&f, "nova", Some(&uuid), None, &seen), Some(false));
+        assert_eq!(satisfies(&f, "api", None, None, &seen), Some(true));
     }
 
     #[test]

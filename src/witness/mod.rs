@@ -217,7 +217,10 @@ fn judge(
     let parent = parent_of(&f.pointer);
     let api_ok = satisfies(f, "api", api.and_then(|a| a.get(&f.pointer)), api.and_then(|a| a.get(parent)), &seen);
     let nova_ok = satisfies(f, "nova", nova.and_then(|n| n.get(&f.pointer)), nova.and_then(|n| n.get(parent)), &seen);
-    (classify(f.strictness, api_ok, nova_ok), Some(seen))
+    match (api_ok, nova_ok) {
+        (Some(api_ok), Some(nova_ok)) => (classify(f.strictness, api_ok, nova_ok), Some(seen)),
+        _ => (Class::Unjudged, Some(seen)),
+    }
 }
 
 /// What the traffic saw at a pointer; a member never seen counts its parent's appearances.
