@@ -206,6 +206,9 @@ pub const ACTION_PATHS: &[(&str, &[&str])] = &[
     ("shelve", &["ACTIVE", "SHELVED", "SHELVED_OFFLOADED"]),
     ("unshelve", &["SHELVED_OFFLOADED", "ACTIVE"]),
     ("delete", &["ACTIVE", "DELETED"]),
+    // A cold migration is a resize to the same flavor on another host.
+    ("migrate", &["ACTIVE", "RESIZE", "VERIFY_RESIZE"]),
+    ("live-migrate", &["ACTIVE", "MIGRATING", "ACTIVE"]),
 ];
 
 pub fn expected_path(action: &str) -> Option<&'static [&'static str]> {

@@ -6,6 +6,7 @@
 pub mod api_ref;
 pub mod emit;
 pub mod error;
+pub mod extends;
 pub mod inc;
 pub mod latest;
 pub mod nesting;
@@ -70,7 +71,6 @@ pub fn derive_from(
     let mut report = Report { latest: Some(latest), ..Report::default() };
     let mut operations: Vec<OperationFile> = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    let mut landed = nova_rules::Landed::default();
     for section in &sections {
         let where_ = format!("{}:{}", section.file, section.line);
         let mut section = section.clone();
@@ -82,6 +82,11 @@ pub fn derive_from(
             section.id = renamed;
         }
         seen.insert(section.id.clone(), where_);
+        if let Some(ext) = overrides.extends.iter().find(|e| e.operation == section.id)
+            && section.normal_codes.is_empty()
+        {
+            section.normal_codes = ext.normal_codes.clone();
+        }
         for u in overrides.unlisted.iter().filter(|u| u.operation == section.id) {
             let entry = inc::ParamRef { name: u.name.clone(), key: u.param.clone(), line: 0 };
             match u.direction {
@@ -89,9 +94,22 @@ pub fn derive_from(
                 overrides::BodyKind::Response => section.response.push(entry),
             }
         }
-        let mut op = derive_operation(&section, params, overrides, latest, &mut report);
-        adopt_nova_rules(&mut op, overrides, &mut landed);
+        let op = derive_operation(&section, params, overrides, latest, &mut report);
         operations.push(op);
+    }
+    // Nova's rules land at pointers of the finished schemas: an operation written as another's
+    // difference takes the other's (adopted rules included), then its own.
+    let extends_other = |id: &str| overrides.extends.iter().any(|e| e.operation == id);
+    let mut landed = nova_rules::Landed::default();
+    for op in operations.iter_mut().filter(|o| !extends_other(&o.id)) {
+        adopt_nova_rules(op, overrides, &mut landed);
+    }
+    for ext in &overrides.extends {
+        let base = operations.iter().find(|o| o.id == ext.base).cloned();
+        let (Some(base), Some(op)) = (base, operations.iter_mut().find(|o| o.id == ext.operation)) else { continue };
+        extends::apply(op, &base, ext).map_err(|e| DeriveError::new("overrides.yaml", 0, e))?;
+        report.gaps.retain(|g| g.operation != ext.operation);
+        adopt_nova_rules(op, overrides, &mut landed);
     }
     let derived: Vec<&str> = operations.iter().map(|o| o.id.as_str()).collect();
     if let Some(stale) = landed.stale(&overrides.nova_rules, &derived).first() {

@@ -34,6 +34,8 @@ pub struct Overrides {
     pub unlisted: Vec<Unlisted>,
     #[serde(default)]
     pub nova_rules: Vec<NovaRule>,
+    #[serde(default)]
+    pub extends: Vec<Extends>,
     pub faults: FaultsFile,
     #[serde(skip)]
     prose_regex: OnceLock<Option<Regex>>,
@@ -57,6 +59,24 @@ pub struct Unlisted {
 pub enum BodyKind {
     Request,
     Response,
+}
+
+/// An operation the api-ref writes as a difference from another (`Create Multiple Servers`:
+/// "all the same parameters as create with a few additional attributes"): its request is the
+/// base's with its own parameters added inside `into`, and each success answer is its own
+/// (when it lists one) or the base's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Extends {
+    pub operation: String,
+    pub base: String,
+    /// The envelope of the base's request the parameters belong in (`server`).
+    pub into: String,
+    /// Normal codes, where the section has no `Normal response codes` line.
+    #[serde(default)]
+    pub normal_codes: Vec<u16>,
+    pub reason: String,
+    pub source: String,
 }
 
 /// A rule Nova's own schema enforces that the api-ref states more loosely, adopted at JSON

@@ -169,7 +169,29 @@ impl SchemaStore {
     pub fn match_request(&self, method: &str, path: &str, body: Option<&Value>) -> Option<&OperationInfo> {
         let shape = (method.to_ascii_uppercase(), matching::segments(path));
         let candidates = self.by_shape.get(&shape).into_iter().flatten().map(|&i| &self.operations[i].info);
-        matching::best_match(candidates, method, path, body)
+        let matches = matching::best_matches(candidates, method, path, body);
+        if matches.len() < 2 {
+            return matches.first().copied();
+        }
+        // The one whose newest request schema documents most members of the body's envelope
+        // (`min_count` is create-multiple-servers'); a tie goes to the first in api-ref order.
+        let envelope = body.and_then(Value::as_object).filter(|m| m.len() == 1).and_then(|m| m.iter().next());
+        let Some((name, inner)) = envelope.and_then(|(k, v)| v.as_object().map(|v| (k, v))) else {
+            return matches.first().copied();
+        };
+        let documented = |op: &OperationInfo| {
+            let Some(schemas) = self.find(&op.id).and_then(|s| s.schemas().ok()) else { return 0 };
+            let Some(props) = schemas
+                .request
+                .last()
+                .and_then(|r| r.range.schema.get("properties")?.get(name)?.get("properties")?.as_object())
+            else {
+                return 0;
+            };
+            inner.keys().filter(|k| props.contains_key(k.as_str())).count()
+        };
+        let most = matches.iter().map(|op| documented(op)).max().unwrap_or(0);
+        matches.into_iter().find(|op| documented(op) == most)
     }
 
     /// The fault key nova uses for an error status (`404` → `itemNotFound`).

@@ -188,7 +188,23 @@ fn rules(a: &Fact, n: &Fact, request: bool) -> Vec<(Rule, String, String, Strict
         let s = if n.required { Strictness::NovaStricter } else { Strictness::NovaLooser };
         out.push((Rule::Required, yes_no(a.required, "required"), yes_no(n.required, "required"), s));
     }
-    match (&a.values, &n.values) {
+    // Nova's values of a type the api-ref does not allow add nothing (its booleans also take
+    // "True", "on", "1"…); what is left that holds every value of the type is no rule either.
+    let of_api_type = |values: &Option<BTreeSet<String>>| {
+        values.as_ref().and_then(|vs| {
+            if ta.is_empty() {
+                return Some(vs.clone());
+            }
+            let kept: BTreeSet<String> = vs
+                .iter()
+                .filter(|v| serde_json::from_str::<Value>(v).is_ok_and(|v| ta.contains(json_type(&v))))
+                .cloned()
+                .collect();
+            let every_boolean = ta.len() == 1 && ta.contains("boolean") && kept.len() == 2;
+            (!every_boolean).then_some(kept)
+        })
+    };
+    match (&of_api_type(&a.values), &of_api_type(&n.values)) {
         (x, y) if x == y => {}
         (x, y) => out.push((Rule::Values, values(x), values(y), subset(x.as_ref(), y.as_ref()))),
     }
@@ -300,6 +316,19 @@ pub fn summary(seen: &Seen) -> String {
         s.push_str(&format!("; values {}", seen.values.iter().cloned().collect::<Vec<_>>().join(", ")));
     }
     s
+}
+
+/// The JSON Schema type of a value (a whole number is an `integer`).
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
 }
 
 /// `integer` is a `number`: a set holding `number` holds `integer` too.

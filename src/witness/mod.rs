@@ -205,15 +205,19 @@ fn judge(
         return (classify(f.strictness, f.rule == Rule::Body, true), None);
     }
     let Some(seen) = seen_at(traffic, op, f.status, lo, hi, &f.pointer) else { return (Class::NotExercised, None) };
-    // A rule on a member's value needs the member; one on its presence needs the parent.
+    // A rule on a member's value needs the member; one on its presence needs the parent. A
+    // member one side lists with a schema is a rule on its value: judged only where it was
+    // seen (a parent recorded without it says nothing about what the member may hold).
+    let (api, nova) = (side.api.as_ref(), side.nova.as_ref());
+    let listed = |facts: Option<&Facts>| facts.is_some_and(|x| x.contains_key(&f.pointer));
     let reached = match f.rule {
+        Rule::Member if listed(api) != listed(nova) && !f.nova.starts_with("not ") => seen.present > 0,
         Rule::Member | Rule::Required => seen.parents > 0 || seen.present > 0,
         _ => seen.present > 0,
     };
     if !reached {
         return (Class::NotExercised, None);
     }
-    let (api, nova) = (side.api.as_ref(), side.nova.as_ref());
     let parent = parent_of(&f.pointer);
     let api_ok = satisfies(f, "api", api.and_then(|a| a.get(&f.pointer)), api.and_then(|a| a.get(parent)), &seen);
     let nova_ok = satisfies(f, "nova", nova.and_then(|n| n.get(&f.pointer)), nova.and_then(|n| n.get(parent)), &seen);
