@@ -25,7 +25,7 @@ fn shipped_profile_certifies_the_shipped_cassettes_with_evidence() {
         (&cert["certified"], &cert["result"], &cert["passes"]),
         (&false.into(), &"replayed".into(), &true.into())
     );
-    assert_eq!(cert["runs"].as_array().unwrap().len(), 66, "every run, structured");
+    assert_eq!(cert["runs"].as_array().unwrap().len(), 70, "every run, structured");
     assert_eq!(cert["runs"][0]["verdict"], "passed");
     assert!(cert["tapedeck"]["commit"].as_str().is_some_and(|c| !c.is_empty()));
     assert_eq!(cert["provider"]["api_versions"]["max"], "2.104");
