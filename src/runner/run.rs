@@ -20,7 +20,8 @@ pub async fn run(
     shared: Shared<'_>,
     progress: Progress,
 ) -> RunOutcome {
-    let Shared { cancel, schemas, extra_keys, estimates, batches, cleanup_timeout, redactor } = shared;
+    let Shared { cancel, schemas, extra_keys, estimates, batches, cleanup_timeout, wait_timeout_scale, redactor } =
+        shared;
     let wall = Instant::now();
     let suite = plan.suite.clone();
     let mut outcome = RunOutcome {
@@ -105,6 +106,7 @@ pub async fn run(
         batches,
         transport_failed: false,
         cleanup_timeout,
+        wait_timeout_scale,
         redactor,
         last_action: None,
         cleaning: false,
