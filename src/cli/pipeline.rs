@@ -501,8 +501,11 @@ fn pending_lines(outcome: &Outcome) {
         match pending_review(&dir, &names, false) {
             Ok(review) => {
                 for c in &review.cassettes {
-                    let what =
-                        if c.equivalent() { "equivalent".to_string() } else { format!("{} changes", c.change_count()) };
+                    let what = if c.equivalent() {
+                        "equivalent".to_string()
+                    } else {
+                        human::plural(c.change_count(), "change", "changes")
+                    };
                     say!("  {:<40} {what}", c.name);
                 }
             }

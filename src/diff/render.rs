@@ -189,7 +189,7 @@ fn header_note(c: &CassetteDiff) -> String {
         parts.push(format!("microversion {a} vs {b}"));
     }
     parts.extend(c.notes.iter().cloned());
-    parts.push(format!("{} changes", c.change_count()));
+    parts.push(plural(c.change_count(), "change", "changes"));
     parts.join(" · ")
 }
 
@@ -210,9 +210,9 @@ pub fn markdown(report: &DiffReport) -> String {
     let _ = writeln!(out, "- **A**: `{}`\n- **B**: `{}`", report.a, report.b);
     let _ = writeln!(
         out,
-        "- **Verdict**: {} — {} cassettes compared, {equivalent} equivalent, {} different{}",
+        "- **Verdict**: {} — {} compared, {equivalent} equivalent, {} different{}",
         if report.equivalent { "equivalent" } else { "different" },
-        report.compared,
+        plural(report.compared, "cassette", "cassettes"),
         report.different,
         ignored_note(report)
     );
