@@ -168,24 +168,28 @@ pub fn step_details(out: &mut String, run: &RunOutcome, step: &StepOutcome) {
 }
 
 /// What makes two failures the same one: the failed step and what its checks said, with the
-/// values that differ between recordings (server ids) left out.
+/// values that differ between recordings (server ids, run ids, the cassette's microversion)
+/// left out.
 fn failure_key(run: &RunOutcome) -> String {
-    let ids = &*UUID;
+    let cassette = format!("@{}.yaml", run.microversion);
+    let same = |text: &str| VOLATILE.replace_all(&text.replace(&cassette, "@[mv].yaml"), "[id]").into_owned();
     let mut key = run.suite.clone();
     for step in run.steps.iter().chain(&run.cleanups).filter(|s| s.verdict == Verdict::Failed) {
         let _ = write!(key, "\n{}", step.name);
         let failed: Vec<String> = step.checks.iter().filter(|c| c.failed()).map(|c| c.describe()).collect();
         let said = if failed.is_empty() { step.reason.clone().unwrap_or_default() } else { failed.join("\n") };
-        let _ = write!(key, "\n{}", ids.replace_all(&said, "[id]"));
+        let _ = write!(key, "\n{}", same(&said));
     }
     if run.steps.iter().chain(&run.cleanups).all(|s| s.verdict != Verdict::Failed) {
-        let _ = write!(key, "\n{}", run.reason.as_deref().unwrap_or(""));
+        let _ = write!(key, "\n{}", same(run.reason.as_deref().unwrap_or("")));
     }
     key
 }
 
-static UUID: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").expect("uuid pattern")
+/// Ids a recording made up: UUIDs, and the run id in server names (`td-187bc0e7-…`).
+static VOLATILE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|td-[0-9a-f]{8}\b")
+        .expect("volatile id pattern")
 });
 
 /// The failed runs, those of one suite that failed the same way together (in plan order of
