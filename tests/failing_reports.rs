@@ -84,4 +84,6 @@ fn markdown_puts_the_failure_first_and_folds_the_rest() {
         assert!(text.find(folded).is_some_and(|at| at > failures), "{folded} folded, after the failures:\n{text}");
     }
     assert!(text.contains("Never exercised: `"), "operations no run exercised are named:\n{text}");
+    // A pull-request comment holds 65 536 characters; a job summary 1 MiB.
+    assert!(text.len() < 20_000 && text.lines().count() < 80, "{} bytes, {} lines", text.len(), text.lines().count());
 }
