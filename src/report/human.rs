@@ -229,11 +229,13 @@ pub fn failures(outcome: &Outcome) -> String {
             String::new()
         };
         let _ = writeln!(out, "  {}{also}", paint(style::HEADER, group_label(&runs)));
+        // The evidence is plain text (JUnit and Markdown carry it); here its marks are red.
+        let cross = format!("        {} ", paint(style::FAILED, "✗"));
         let details = failure_details(first);
         if details.is_empty() {
-            let _ = writeln!(out, "        ✗ {}", first.reason.as_deref().unwrap_or("failed"));
+            let _ = writeln!(out, "{cross}{}", first.reason.as_deref().unwrap_or("failed"));
         } else {
-            out.push_str(&details);
+            out.push_str(&details.replace("        ✗ ", &cross));
         }
     }
     out
