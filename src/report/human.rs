@@ -281,3 +281,85 @@ pub fn footer(outcome: &Outcome) -> String {
 pub fn secs(ms: u64) -> String {
     if ms < 1000 { format!("{ms}ms") } else { format!("{:.2}s", ms as f64 / 1000.0) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::{CheckKind, CheckState, StepKind, Summary};
+
+    fn failed(suite: &str, mv: &str, message: &str) -> RunOutcome {
+        let mut step = StepOutcome::start("show", StepKind::Request, None, 0);
+        step.verdict = Verdict::Failed;
+        step.checks.push(CheckOutcome::new(CheckKind::Transport, "request", CheckState::Failed).message(message));
+        RunOutcome {
+            suite: suite.into(),
+            file: String::new(),
+            microversion: mv.parse().unwrap(),
+            capabilities: vec![],
+            started_at: String::new(),
+            verdict: Verdict::Failed,
+            reason: None,
+            duration_ms: 0,
+            wall_ms: 0,
+            cassette: None,
+            steps: vec![step],
+            cleanups: vec![],
+            exchanges: vec![],
+            notes: vec![],
+        }
+    }
+
+    fn outcome(runs: Vec<RunOutcome>) -> Outcome {
+        Outcome {
+            format: 1,
+            tapedeck: String::new(),
+            mode: Mode::Replay,
+            provider: String::new(),
+            started_at: String::new(),
+            duration_ms: 0,
+            interrupted: false,
+            summary: Summary::of(&runs),
+            runs,
+            operations: vec![],
+        }
+    }
+
+    #[test]
+    fn a_failure_is_the_same_across_recordings_of_a_suite_and_only_there() {
+        let o = outcome(vec![
+            failed(
+                "list",
+                "2.1",
+                "GET /servers?name=td-187bc0e7-x is not in list@2.1.yaml (01d2995c-241b-4231-8118-ec1097daeb29)",
+            ),
+            failed(
+                "list",
+                "2.104",
+                "GET /servers?name=td-c168350d-x is not in list@2.104.yaml (b054e092-f06a-468b-84ad-d2ef2aeabd6a)",
+            ),
+            failed("list", "2.9", "another failure"),
+            failed(
+                "other",
+                "2.1",
+                "GET /servers?name=td-187bc0e7-x is not in list@2.1.yaml (01d2995c-241b-4231-8118-ec1097daeb29)",
+            ),
+        ]);
+        let labels: Vec<String> = failure_groups(&o).iter().map(|g| group_label(g)).collect();
+        assert_eq!(labels, ["list @ 2.1, 2.104", "list @ 2.9", "other @ 2.1"]);
+        assert!(failures(&o).contains("list @ 2.1, 2.104\u{1b}[0m — the same failure at 2 microversions"));
+    }
+
+    #[test]
+    fn counts_and_plurals() {
+        assert_eq!(plural(1, "run", "runs"), "1 run");
+        assert_eq!(plural(0, "run", "runs"), "0 runs");
+        let mut run = failed("s", "2.1", "x");
+        run.steps.push(StepOutcome::skipped("later", StepKind::Request, "not run: step `show` failed"));
+        run.steps.push(StepOutcome::skipped(
+            "new",
+            StepKind::Request,
+            "needs microversion 2.9 or later; this run is at 2.1",
+        ));
+        assert_eq!(step_counts(&run), "3 steps, 1 skipped at 2.1, 1 not run after the failure");
+    }
+}
