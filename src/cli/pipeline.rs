@@ -435,18 +435,18 @@ pub fn finish(outcome: &Outcome, reports: &[ReportTarget]) -> Result<Ending, Cli
     })
 }
 
-/// Failures with their evidence, notes, and the summary line.
+/// The result of every run in plan order (live, the progress showed them as they finished),
+/// failures with their evidence, warnings, notes, and the summary line.
 pub fn finish_lines(outcome: &Outcome) {
-    let failed: Vec<_> = outcome.runs.iter().filter(|r| r.verdict == Verdict::Failed).collect();
-    if !failed.is_empty() {
-        say!("\n{}", paint(style::FAILED, "failures:"));
-        for run in &failed {
-            say!("  {} @ {}: {}", run.suite, run.microversion, run.reason.as_deref().unwrap_or("failed"));
-            let details = human::failure_details(run);
-            if !details.is_empty() {
-                say!("{}", details.trim_end_matches('\n'));
-            }
-        }
+    if outcome.mode != Mode::Replay && !outcome.runs.is_empty() {
+        say!("\n{}", paint(style::HEADER, "results, in plan order:"));
+    }
+    for line in human::results(outcome) {
+        say!("{line}");
+    }
+    let failures = human::failures(outcome);
+    if !failures.is_empty() {
+        say!("{}", failures.trim_end_matches('\n'));
     }
     let warnings = views::warnings(outcome);
     if !warnings.is_empty() {
@@ -482,7 +482,8 @@ fn left_behind_lines(outcome: &Outcome) {
         }
     }
     if !left.is_empty() {
-        say!("\nleft on the provider: {} cleanup(s) could not remove what they delete:", left.len());
+        let cleanups = human::plural(left.len(), "cleanup", "cleanups");
+        say!("\nleft on the provider: {cleanups} could not remove what they delete:");
         for l in &left {
             say!("{l}");
         }
@@ -505,16 +506,23 @@ fn pending_lines(outcome: &Outcome) {
         by_dir.entry(dir.to_path_buf()).or_default().push(name.to_string_lossy().into_owned());
     }
     for (dir, names) in by_dir {
+        let (count, are) = if names.len() == 1 {
+            ("1 re-recorded cassette".to_string(), "is")
+        } else {
+            (format!("{} re-recorded cassettes", names.len()), "are")
+        };
         say!(
-            "\n{} re-recorded cassette(s) are pending review in {} (the accepted ones are untouched):",
-            names.len(),
+            "\n{count} {are} pending review in {} (the accepted ones are untouched):",
             dir.join(PENDING_DIR).display()
         );
         match pending_review(&dir, &names, false) {
             Ok(review) => {
                 for c in &review.cassettes {
-                    let what =
-                        if c.equivalent() { "equivalent".to_string() } else { format!("{} changes", c.change_count()) };
+                    let what = if c.equivalent() {
+                        "equivalent".to_string()
+                    } else {
+                        human::plural(c.change_count(), "change", "changes")
+                    };
                     say!("  {:<40} {what}", c.name);
                 }
             }

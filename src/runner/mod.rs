@@ -145,6 +145,13 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
         interrupted: config.cancel.is_cancelled(),
         runs,
         summary,
+        // The resource the suites are about: the rest of the Compute API would drown it.
+        operations: config
+            .schemas
+            .operations()
+            .filter(|o| o.path.starts_with("/servers"))
+            .map(|o| o.id.clone())
+            .collect(),
     }
 }
 

@@ -29,6 +29,7 @@ pub async fn run(
         file: suite.file.display().to_string(),
         microversion: plan.microversion,
         capabilities: suite.capabilities.clone(),
+        started_at: crate::util::clock::now_rfc3339(),
         verdict: Verdict::Passed,
         reason: None,
         duration_ms: 0,
@@ -87,7 +88,11 @@ pub async fn run(
     if let Some(reason) = &plan.skip {
         outcome.verdict = Verdict::Skipped;
         outcome.reason = Some(reason.clone());
-        finish(&mut outcome, transport.as_mut(), RunEnd { complete: true, skipped: Some(reason) });
+        finish(
+            &mut outcome,
+            transport.as_mut(),
+            RunEnd { complete: true, stopped_at_failure: false, skipped: Some(reason) },
+        );
         outcome.wall_ms = millis(wall.elapsed());
         return outcome;
     }
@@ -177,7 +182,8 @@ pub async fn run(
     outcome.duration_ms = millis(ctx.transport.elapsed());
     outcome.exchanges = std::mem::take(&mut ctx.exchanges);
     let complete = !ctx.transport_failed && !cancel.is_cancelled();
-    finish(&mut outcome, ctx.transport.as_mut(), RunEnd { complete, skipped: None });
+    let stopped_at_failure = stop.is_some();
+    finish(&mut outcome, ctx.transport.as_mut(), RunEnd { complete, stopped_at_failure, skipped: None });
     outcome.wall_ms = millis(wall.elapsed());
     redact_messages(&mut outcome, redactor);
     outcome

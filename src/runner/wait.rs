@@ -326,7 +326,12 @@ fn finish(
         }
         Err(e) => {
             out.verdict = Verdict::Failed;
-            out.reason = Some(if seen.is_empty() { e.clone() } else { format!("{e} (observed: {seen})") });
+            let declared = trace.as_ref().map(|t| t.declared_path.join(" → ")).unwrap_or_default();
+            out.reason = Some(match (seen.is_empty(), declared.is_empty()) {
+                (true, _) => e.clone(),
+                (false, true) => format!("{e} (observed: {seen})"),
+                (false, false) => format!("{e} (observed: {seen}; declared: {declared})"),
+            });
             CheckOutcome::new(CheckKind::Path, target, CheckState::Failed).message(e.clone())
         }
     };
