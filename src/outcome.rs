@@ -60,6 +60,11 @@ pub struct Outcome {
     pub interrupted: bool,
     pub runs: Vec<RunOutcome>,
     pub summary: Summary,
+    /// The operations of the `servers` resource (`/servers…`) in the schema set the runs were
+    /// checked against, by id: coverage shows those no run exercised. (Not in the JSON report:
+    /// it is the schema set's, not the run's.)
+    #[serde(skip)]
+    pub operations: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -98,6 +103,8 @@ pub struct RunOutcome {
     pub file: String,
     pub microversion: Microversion,
     pub capabilities: Vec<String>,
+    /// When this process started the run (RFC 3339, to the second; in replay too).
+    pub started_at: String,
     pub verdict: Verdict,
     /// Why it was skipped, or the first failure in one line.
     #[serde(skip_serializing_if = "Option::is_none")]

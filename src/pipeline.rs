@@ -36,6 +36,8 @@ pub struct RunRequest {
     pub batch_waits: bool,
     /// How long a cleanup may take to see the server it deletes gone.
     pub cleanup_timeout: std::time::Duration,
+    /// Every wait's bound is multiplied by this.
+    pub wait_timeout_scale: f64,
     pub schemas: &'static SchemaStore,
     pub extra_keys: ExtraKeys,
     /// `(k, n)`: only shard k of n.
@@ -167,6 +169,7 @@ pub async fn run(
         extra_keys: request.extra_keys,
         batch_waits: request.batch_waits,
         cleanup_timeout: request.cleanup_timeout,
+        wait_timeout_scale: request.wait_timeout_scale,
         redactor,
     };
     Ok(Executed { outcome: runner::execute(plans, config).await, live, endpoint_url })

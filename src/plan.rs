@@ -241,8 +241,8 @@ pub fn missing_variables(plans: &[RunPlan]) -> Option<InputError> {
     let lines: Vec<String> = missing
         .iter()
         .map(|(var, runs)| {
-            let shown: Vec<&str> = runs.iter().take(4).map(String::as_str).collect();
-            let more = if runs.len() > 4 { format!(" and {} more", runs.len() - 4) } else { String::new() };
+            let shown: Vec<&str> = runs.iter().take(3).map(String::as_str).collect();
+            let more = if runs.len() > 3 { format!(" and {} more", runs.len() - 3) } else { String::new() };
             format!("  {var}: needed by {}{more}", shown.join(", "))
         })
         .collect();

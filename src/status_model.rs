@@ -148,6 +148,29 @@ pub fn recorded_action(key: &str) -> Option<&'static str> {
     RECORDED_ACTIONS.iter().find(|(k, _)| *k == key).map(|(_, a)| *a)
 }
 
+/// What a status says about the server, as reports colour it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusKind {
+    /// A status a server rests in (`ACTIVE`, `SHUTOFF`, `DELETED`, …).
+    Settled,
+    /// A task is running on the server (`BUILD`, `REBOOT`, …): see [`TRANSITIONAL`].
+    Transitional,
+    /// `ERROR`, or Nova's `UNKNOWN` (it lost track of the server).
+    Failure,
+    /// Not a status Nova returns.
+    Unknown,
+}
+
+pub fn kind_of(status: &str) -> StatusKind {
+    let status = resolve(status).map(|r| r.status()).unwrap_or("");
+    match status {
+        "" => StatusKind::Unknown,
+        "ERROR" | "UNKNOWN" => StatusKind::Failure,
+        s if TRANSITIONAL.contains(&s) => StatusKind::Transitional,
+        _ => StatusKind::Settled,
+    }
+}
+
 /// Spellings used by the api-ref and other documents, and what Nova really returns.
 pub const ALIASES: &[(&str, &str, &str)] = &[
     ("BUILDING", "BUILD", "api-ref prose says BUILDING; Nova returns BUILD"),
@@ -206,6 +229,9 @@ pub const ACTION_PATHS: &[(&str, &[&str])] = &[
     ("shelve", &["ACTIVE", "SHELVED", "SHELVED_OFFLOADED"]),
     ("unshelve", &["SHELVED_OFFLOADED", "ACTIVE"]),
     ("delete", &["ACTIVE", "DELETED"]),
+    // A cold migration is a resize to the same flavor on another host.
+    ("migrate", &["ACTIVE", "RESIZE", "VERIFY_RESIZE"]),
+    ("live-migrate", &["ACTIVE", "MIGRATING", "ACTIVE"]),
 ];
 
 pub fn expected_path(action: &str) -> Option<&'static [&'static str]> {

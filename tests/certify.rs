@@ -56,7 +56,7 @@ fn shipped_profile_certifies_the_shipped_cassettes_with_evidence() {
         (&cert["certified"], &cert["result"], &cert["passes"]),
         (&false.into(), &"replayed".into(), &true.into())
     );
-    assert_eq!(cert["runs"].as_array().unwrap().len(), 50, "every run, structured");
+    assert_eq!(cert["runs"].as_array().unwrap().len(), 70, "every run, structured");
     assert_eq!(cert["runs"][0]["verdict"], "passed");
     assert!(cert["tapedeck"]["commit"].as_str().is_some_and(|c| !c.is_empty()));
     assert_eq!(cert["provider"]["api_versions"]["max"], "2.104");
@@ -118,6 +118,13 @@ fn verify_reproduces_a_bundle_and_rejects_any_changed_byte() {
     let (code, out, err) = certify(&["--verify", &b]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("every file matches SHA256SUMS") && out.contains("VERIFIED: replaying"), "{out}");
+    // The HTML report of a bundle opens with the verdict per capability.
+    let page = std::fs::read_to_string(bundle.join("report.html")).unwrap();
+    let verdicts = page.find("<h2 id=\"certification\">Certification: <span class=\"skipped\">replayed</span></h2>");
+    assert!(verdicts.is_some_and(|at| at < page.find("<h2>Capabilities</h2>").unwrap()), "{page}");
+    assert!(
+        page.contains("<td><code>compute-servers-reboot</code></td><td>required</td><td class=\"passed\">passed</td>")
+    );
 
     // One byte of the evidence changed: named, exit 1.
     let cassette = bundle.join("cassettes/server-reboot@2.1.yaml");

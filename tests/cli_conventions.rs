@@ -371,3 +371,14 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+#[test]
+fn a_wait_timeout_scale_must_be_a_positive_factor() {
+    for bad in ["0", "-2", "NaN", "5000"] {
+        let (code, _, err) = td(&["run", "--wait-timeout-scale", bad], &[]);
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(err.contains("--wait-timeout-scale must be a number above 0"), "{bad}: {err}");
+    }
+    let (code, _, err) = td(&["run", "--wait-timeout-scale", "fast"], &[]);
+    assert_eq!(code, 2, "{err}");
+}

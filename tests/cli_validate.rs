@@ -124,3 +124,47 @@ fn invalid_server_report_reads_well() {
     assert_eq!(code, 1);
     insta::assert_snapshot!(out.replace(&doc, "[FILE]"));
 }
+
+#[test]
+fn explain_names_the_source_of_each_failed_rule() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A recorded show at 2.1 with three deviations: an adopted Nova rule (the user id's
+    // pattern), an override (metadata values are strings) and tapedeck's closed objects.
+    let cassette = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cassettes/nova-34.0.0/server-lifecycle@2.1.yaml"),
+    )
+    .expect("shipped cassette");
+    let doc: serde_json::Value = serde_saphyr::from_str(&cassette).expect("cassette parses");
+    let mut show = doc["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["request"]["method"] == "GET" && e["response"]["body"]["server"]["user_id"].is_string())
+        .map(|e| e["response"]["body"].clone())
+        .expect("a recorded show");
+    show["server"]["user_id"] = "not an id".into();
+    show["server"]["metadata"] = serde_json::json!({"k": 7});
+    show["server"]["extra"] = 1.into();
+    let bad = file(&dir, "show.json", &show.to_string());
+    let args = ["validate", "--operation", "show-server-details", "--microversion", "2.1"];
+    let (code, plain, _) = tapedeck(&[&args[..], &[bad.as_str()]].concat());
+    assert_eq!(code, 1, "{plain}");
+    assert!(!plain.contains("rule:"), "no explanation unless asked: {plain}");
+    let (code, out, _) = tapedeck(&[&args[..], &["--explain", bad.as_str()]].concat());
+    assert_eq!(code, 1, "{out}");
+    let after = |pointer: &str| {
+        let start = out.find(&format!("  {pointer}: ")).unwrap_or_else(|| panic!("no error at {pointer}: {out}"));
+        let rest = &out[start + 2..];
+        rest[..rest[1..].find("\n  /").map_or(rest.len(), |i| i + 1)].to_string()
+    };
+    let user = after("/server/user_id");
+    assert!(user.contains("rule: Nova's own schema, adopted by overrides.yaml nova_rules["), "{user}");
+    assert!(user.contains("schemas/servers.py") && user.contains("servers.inc:"), "{user}");
+    let metadata = after("/server/metadata/k");
+    assert!(
+        metadata.contains("override: overrides.yaml fields[") && metadata.contains("string → string map"),
+        "{metadata}"
+    );
+    let extra = after("/server/extra");
+    assert!(extra.contains("tapedeck closes every object"), "{extra}");
+}

@@ -26,7 +26,7 @@ fn an_empty_directory_replays_the_shipped_set() {
     let (code, out, err) = run(dir.path(), &["run"]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(err.contains("suites: the shipped conformance set"), "{err}");
-    assert!(out.contains("48 passed, 0 failed, 2 skipped"), "{out}");
+    assert!(out.contains("68 passed, 0 failed, 2 skipped"), "{out}");
     // The shipped profile by name, from the shipped cassettes: re-verified, never certified.
     let (code, out, err) = run(dir.path(), &["certify", "--profile", "nova-34-compute-servers", "--out", "bundle"]);
     assert_eq!(code, 0, "{out}\n{err}");

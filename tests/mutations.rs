@@ -190,6 +190,42 @@ fn mutations() -> Vec<Mutation> {
             catch: at("show", "schema", "/server/metadata/"),
         },
         Mutation {
+            name: "show: a user id that is not one (a space in it)",
+            family: Schema,
+            cassette: "server-lifecycle@2.1",
+            also: &["2.104"],
+            edit: |d| server(answer(d, "show"))["user_id"] = json!("not an id"),
+            catch: at("show", "schema", "/server/user_id"),
+        },
+        Mutation {
+            name: "show: a link with a `rel` Nova never writes",
+            family: Schema,
+            cassette: "server-lifecycle@2.1",
+            also: &["2.104"],
+            edit: |d| server(answer(d, "show"))["links"][0]["rel"] = json!("alternate"),
+            catch: at("show", "schema", "/server/links/0/rel"),
+        },
+        Mutation {
+            name: "show: a MAC address that is not one",
+            family: Schema,
+            cassette: "server-lifecycle@2.1",
+            also: &["2.104"],
+            edit: |d| {
+                let addresses = object(&mut server(answer(d, "show"))["addresses"]);
+                let first = addresses.values_mut().next().expect("the server has an address");
+                first[0]["OS-EXT-IPS-MAC:mac_addr"] = json!("fa:16:3e");
+            },
+            catch: at("show", "schema", "OS-EXT-IPS-MAC:mac_addr"),
+        },
+        Mutation {
+            name: "rebuild: the answer without `progress`",
+            family: Schema,
+            cassette: "server-rebuild@2.1",
+            also: &["2.104"],
+            edit: |d| drop(object(server(answer(d, "rebuild"))).remove("progress")),
+            catch: at("rebuild", "schema", "\"progress\" is a required property"),
+        },
+        Mutation {
             name: "update at 2.96+: `pinned_availability_zone` missing",
             family: Schema,
             cassette: "server-update@2.104",
@@ -713,6 +749,59 @@ fn mutations() -> Vec<Mutation> {
             also: &["2.104"],
             edit: |d| server(answer(d, "description stored"))["description"] = Value::Null,
             catch: at("description stored", "body", "/server/description"),
+        },
+        Mutation {
+            name: "resetState answered 202 but the server not in ERROR",
+            family: Behaviour,
+            cassette: "server-admin-actions@2.1",
+            also: &["2.104"],
+            edit: |d| server(answer(d, "error"))["status"] = json!("ACTIVE"),
+            catch: at("error", "body", "/server/status"),
+        },
+        Mutation {
+            name: "a cold migration that leaves the server on its host",
+            family: Behaviour,
+            cassette: "server-admin-actions@2.1",
+            also: &["2.104"],
+            edit: |d| {
+                let first = server(answer(d, "host before"))["OS-EXT-SRV-ATTR:host"].clone();
+                server(answer(d, "on the other host"))["OS-EXT-SRV-ATTR:host"] = first;
+            },
+            catch: at("on the other host", "body", "OS-EXT-SRV-ATTR:host"),
+        },
+        Mutation {
+            name: "tags replaced by PUT but the old ones listed",
+            family: Behaviour,
+            cassette: "server-info@2.26",
+            also: &["2.104"],
+            edit: |d| body(answer(d, "list the tags"))["tags"] = json!(["blue"]),
+            catch: at("list the tags", "body", "/tags"),
+        },
+        Mutation {
+            name: "a tag filter that filters nothing",
+            family: Behaviour,
+            cassette: "server-list@2.26",
+            also: &["2.104"],
+            edit: |d| {
+                let all = body(answer(d, "filter by not-tags (2.26+)"))["servers"].clone();
+                let mut one = all.as_array().cloned().unwrap_or_default();
+                one.extend(
+                    body(answer(d, "filter by tags (2.26+)"))["servers"].as_array().cloned().unwrap_or_default(),
+                );
+                body(answer(d, "filter by tags (2.26+)"))["servers"] = Value::Array(one);
+            },
+            catch: at("filter by tags (2.26+)", "body", "/servers"),
+        },
+        Mutation {
+            name: "multiple create answering a server instead of the reservation id",
+            family: Behaviour,
+            cassette: "server-create-options@2.1",
+            also: &["2.104"],
+            edit: |d| {
+                let reservation = body(answer(d, "two at once"))["reservation_id"].clone();
+                body(answer(d, "two at once"))["server"] = json!({"id": "x", "reservation_id": reservation});
+            },
+            catch: at("two at once", "body", "/server"),
         },
         Mutation {
             name: "rebuild's 202 showing ACTIVE instead of REBUILD",

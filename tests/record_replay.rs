@@ -151,7 +151,7 @@ async fn record_redacts_and_replay_reproduces_the_polls() {
     let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
     assert!(junit.starts_with("<?xml"), "{junit}");
     assert!(junit.contains(r#"<testsuite name="scripted@2.1" tests="3""#), "{junit}");
-    assert!(junit.contains(r#"<testcase name="active" classname="scripted@2.1""#), "{junit}");
+    assert!(junit.contains(r#"<testcase name="active" classname="scripted.v2_1""#), "{junit}");
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
     let trace = &report["runs"][0]["steps"][1]["trace"]["observations"];

@@ -134,6 +134,7 @@ async fn run(suite_text: &str, polls: Vec<Exchange>) -> Outcome {
         extra_keys: ExtraKeys::Deny,
         batch_waits: true,
         cleanup_timeout: std::time::Duration::from_secs(120),
+        wait_timeout_scale: 1.0,
         redactor: Default::default(),
     };
     runner::execute(plans, config).await

@@ -325,10 +325,34 @@ pub fn write(
     write_doc(out, &doc)?;
     report::write_atomic(&out.join("report.json"), report::json::render(outcome).as_bytes())?;
     report::write_atomic(&out.join("report.md"), report::markdown::render(outcome).as_bytes())?;
-    report::write_atomic(&out.join("report.html"), report::html::render(outcome).as_bytes())?;
+    let page = report::html::render_certification(outcome, &certification_view(&doc));
+    report::write_atomic(&out.join("report.html"), page.as_bytes())?;
     report::write_atomic(&out.join("junit.xml"), report::junit::render(outcome)?.as_bytes())?;
     write_sums(out)?;
     Ok(doc)
+}
+
+/// The verdicts as the HTML report shows them at its top.
+fn certification_view(doc: &BundleDoc) -> report::html::Certification {
+    let word = |v: serde_json::Result<serde_json::Value>| {
+        v.ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+    };
+    report::html::Certification {
+        result: word(serde_json::to_value(doc.result)),
+        capabilities: doc
+            .verdict
+            .capabilities
+            .iter()
+            .map(|c| {
+                (
+                    c.capability.clone(),
+                    word(serde_json::to_value(c.status)),
+                    word(serde_json::to_value(c.verdict)),
+                    c.runs.clone(),
+                )
+            })
+            .collect(),
+    }
 }
 
 /// `certification.json` and `certification.md` of `doc`.

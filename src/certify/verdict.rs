@@ -182,6 +182,7 @@ mod tests {
             file: String::new(),
             microversion: "2.1".parse().unwrap(),
             capabilities: vec![cap.into()],
+            started_at: String::new(),
             verdict,
             reason: Some("why".into()),
             duration_ms: 0,

@@ -2,7 +2,7 @@
 //! observed statuses (consecutive repeats collapsed) must be a subsequence of the declared path,
 //! in order. An undeclared status, or one seen after the path has moved past it, fails.
 
-/// `Ok(())` or the reason the trace does not fit. An empty declared path allows anything.
+/// `Ok(())` or the reason the trace does not fit (the caller shows both paths beside it). An empty declared path allows anything.
 pub fn check_path(declared: &[&str], observed: &[&str]) -> Result<(), String> {
     if declared.is_empty() {
         return Ok(());
@@ -16,19 +16,10 @@ pub fn check_path(declared: &[&str], observed: &[&str]) -> Result<(), String> {
         match declared[from..].iter().position(|s| s == status) {
             Some(p) => at = Some(from + p),
             None if declared.contains(status) => {
-                return Err(format!(
-                    "went backwards: {status} after {} (observed {}; declared {})",
-                    observed[i - 1],
-                    observed.join(" → "),
-                    declared.join(" → ")
-                ));
+                return Err(format!("went backwards: {status} after {}", observed[i - 1]));
             }
             None => {
-                return Err(format!(
-                    "{status} is not on the declared path (observed {}; declared {})",
-                    observed.join(" → "),
-                    declared.join(" → ")
-                ));
+                return Err(format!("{status} is not on the declared path"));
             }
         }
     }

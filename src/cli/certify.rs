@@ -272,6 +272,10 @@ fn verify(bundle_dir: &Path, mut execution: pipeline::Execution) -> CommandResul
         selection,
     });
     let Executed { outcome, .. } = block_on(pipeline::execute(&request))?;
+    // A replay shows no progress: its runs, in plan order, once it is done.
+    for line in tapedeck::report::human::results(&outcome) {
+        super::term::human_stream().line(&line);
+    }
     let records: Vec<RunRecord> = outcome.runs.iter().map(RunRecord::of).collect();
     let day = bundle::created_on(&doc).unwrap_or_else(|| jiff::Zoned::now().date());
     let again = verdict::evaluate(&profile, &records, day);

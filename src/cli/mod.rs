@@ -8,6 +8,7 @@ mod completions;
 mod diff;
 mod discover;
 mod exit;
+mod explain;
 mod init;
 mod interrupt;
 mod list;

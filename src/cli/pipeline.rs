@@ -72,6 +72,12 @@ pub struct ExecutionArgs {
     /// again once the server has settled); what remains after it is listed at the end.
     #[arg(long, default_value = "120s", value_name = "DURATION")]
     pub cleanup_timeout: String,
+    /// Multiply every wait's bound by FACTOR, for a provider slower than usual (the bounds are
+    /// each suite's `timeout`, or 300 s for a build, reboot or delete, 600 s for a rebuild and
+    /// 900 s for a resize, migration or shelve) [default: 1, or the provider file's
+    /// `wait_timeout_scale`].
+    #[arg(long, value_name = "FACTOR")]
+    pub wait_timeout_scale: Option<f64>,
     /// Validate responses against the schemas in DIR instead of the embedded ones.
     #[arg(long)]
     pub schemas: Option<PathBuf>,
@@ -260,6 +266,8 @@ pub struct Execution {
     jobs: usize,
     batch_waits: bool,
     cleanup_timeout: Duration,
+    /// The flag's factor; the provider file's applies when it is `None`.
+    wait_timeout_scale: Option<f64>,
     extra_keys: ExtraKeys,
     shard: Option<(usize, usize)>,
     connect: ConnectOptions,
@@ -286,6 +294,11 @@ impl ExecutionArgs {
         let connect = provider.connect_options(true)?;
         let cleanup_timeout =
             parse_duration(&self.cleanup_timeout).map_err(|e| InputError::new(format!("--cleanup-timeout: {e}")))?;
+        if let Some(f) = self.wait_timeout_scale
+            && !(f.is_finite() && f > 0.0 && f <= 1000.0)
+        {
+            return Err(InputError::new(format!("--wait-timeout-scale must be a number above 0 and at most 1000, got {f}")));
+        }
         let shard = match &self.shard {
             Some(text) => Some(plan::parse_shard(text).map_err(|e| InputError::new(format!("--shard: {e}")))?),
             None => None,
@@ -294,6 +307,7 @@ impl ExecutionArgs {
             jobs,
             batch_waits: !self.no_batch_waits,
             cleanup_timeout,
+            wait_timeout_scale: self.wait_timeout_scale,
             extra_keys: self.extra_keys.into(),
             shard,
             connect,
@@ -334,6 +348,8 @@ pub fn request(parts: RequestParts) -> RunRequest {
         provider,
         selection,
     } = parts;
+    let wait_timeout_scale =
+        execution.wait_timeout_scale.or(provider.as_ref().and_then(|p| p.wait_timeout_scale)).unwrap_or(1.0);
     RunRequest {
         suites,
         mode,
@@ -346,6 +362,7 @@ pub fn request(parts: RequestParts) -> RunRequest {
         jobs: execution.jobs,
         batch_waits: execution.batch_waits,
         cleanup_timeout: execution.cleanup_timeout,
+        wait_timeout_scale,
         schemas,
         extra_keys: execution.extra_keys,
         shard: execution.shard,
@@ -418,18 +435,18 @@ pub fn finish(outcome: &Outcome, reports: &[ReportTarget]) -> Result<Ending, Cli
     })
 }
 
-/// Failures with their evidence, notes, and the summary line.
+/// The result of every run in plan order (live, the progress showed them as they finished),
+/// failures with their evidence, warnings, notes, and the summary line.
 pub fn finish_lines(outcome: &Outcome) {
-    let failed: Vec<_> = outcome.runs.iter().filter(|r| r.verdict == Verdict::Failed).collect();
-    if !failed.is_empty() {
-        say!("\n{}", paint(style::FAILED, "failures:"));
-        for run in &failed {
-            say!("  {} @ {}: {}", run.suite, run.microversion, run.reason.as_deref().unwrap_or("failed"));
-            let details = human::failure_details(run);
-            if !details.is_empty() {
-                say!("{}", details.trim_end_matches('\n'));
-            }
-        }
+    if outcome.mode != Mode::Replay && !outcome.runs.is_empty() {
+        say!("\n{}", paint(style::HEADER, "results, in plan order:"));
+    }
+    for line in human::results(outcome) {
+        say!("{line}");
+    }
+    let failures = human::failures(outcome);
+    if !failures.is_empty() {
+        say!("{}", failures.trim_end_matches('\n'));
     }
     let warnings = views::warnings(outcome);
     if !warnings.is_empty() {
@@ -465,7 +482,8 @@ fn left_behind_lines(outcome: &Outcome) {
         }
     }
     if !left.is_empty() {
-        say!("\nleft on the provider: {} cleanup(s) could not remove what they delete:", left.len());
+        let cleanups = human::plural(left.len(), "cleanup", "cleanups");
+        say!("\nleft on the provider: {cleanups} could not remove what they delete:");
         for l in &left {
             say!("{l}");
         }
@@ -488,16 +506,23 @@ fn pending_lines(outcome: &Outcome) {
         by_dir.entry(dir.to_path_buf()).or_default().push(name.to_string_lossy().into_owned());
     }
     for (dir, names) in by_dir {
+        let (count, are) = if names.len() == 1 {
+            ("1 re-recorded cassette".to_string(), "is")
+        } else {
+            (format!("{} re-recorded cassettes", names.len()), "are")
+        };
         say!(
-            "\n{} re-recorded cassette(s) are pending review in {} (the accepted ones are untouched):",
-            names.len(),
+            "\n{count} {are} pending review in {} (the accepted ones are untouched):",
             dir.join(PENDING_DIR).display()
         );
         match pending_review(&dir, &names, false) {
             Ok(review) => {
                 for c in &review.cassettes {
-                    let what =
-                        if c.equivalent() { "equivalent".to_string() } else { format!("{} changes", c.change_count()) };
+                    let what = if c.equivalent() {
+                        "equivalent".to_string()
+                    } else {
+                        human::plural(c.change_count(), "change", "changes")
+                    };
                     say!("  {:<40} {what}", c.name);
                 }
             }

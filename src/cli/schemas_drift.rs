@@ -23,8 +23,12 @@ pub struct DriftArgs {
     #[arg(long, value_name = "DIR", default_value = "docs/drift")]
     out: PathBuf,
     /// Write nothing: exit 1 if the committed report differs from a fresh one (for CI).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "propose")]
     check: bool,
+    /// Write nothing: print draft `nova_rules` entries for overrides.yaml (Nova's stricter
+    /// rules that the traffic agrees with), for review.
+    #[arg(long)]
+    propose: bool,
 }
 
 pub fn run(args: DriftArgs) -> CommandResult {
@@ -40,6 +44,10 @@ pub fn run(args: DriftArgs) -> CommandResult {
         cassettes.push(tapedeck::cassette::load(&dir.join(name))?);
     }
     let report = three_way(store, &ops, &release, &cassettes);
+    if args.propose {
+        print!("{}", tapedeck::witness::propose::drafts(&report, store));
+        return Ok(Ending::Passed);
+    }
     let files = [
         (args.out.join(format!("nova-{release}.md")), render::markdown(&report)),
         (args.out.join(format!("nova-{release}.json")), render::json(&report)),

@@ -5,6 +5,7 @@
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
+use tapedeck::derive::overrides::Overrides;
 use tapedeck::input::yaml::read_text;
 use tapedeck::microversion::Microversion;
 use tapedeck::schema_store::{ExtraKeys, SchemaError, SchemaStore, Target, Validation};
@@ -34,6 +35,10 @@ pub struct ValidateArgs {
     /// Read schemas from DIR instead of the embedded set.
     #[arg(long, value_name = "DIR")]
     pub schemas: Option<PathBuf>,
+    /// Say where each failed rule comes from: the api-ref table line, an override and its
+    /// reason, or Nova's own schema adopted by a reviewed override.
+    #[arg(long)]
+    pub explain: bool,
     /// The JSON documents (an empty file is an empty body).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -52,9 +57,22 @@ pub fn run(args: ValidateArgs) -> CommandResult {
         Target::Response { status: args.status.or(op.normal_codes.first().copied()).unwrap_or(200) }
     };
     let extra: ExtraKeys = args.extra_keys.into();
+    let explainer = match args.explain {
+        true => {
+            let schema = store.schema(&op.id, target, args.microversion).map_err(|e| usage(e.to_string()))?;
+            let overrides = Overrides::shipped().map_err(usage)?;
+            Some((schema, op.clone(), overrides))
+        }
+        false => None,
+    };
+    let explain = |e: &SchemaError| match &explainer {
+        Some((schema, op, overrides)) => super::explain::explain(schema, e, op, overrides),
+        None => Vec::new(),
+    };
     // Files are read, parsed and validated on every core; results print in argument order.
-    let results =
-        parallel::map(&args.files, |file| validate_file(store, &op.id, target, args.microversion, file, extra));
+    let results = parallel::map(&args.files, |file| {
+        validate_file(store, &op.id, target, args.microversion, file, extra, &explain)
+    });
     let mut any_invalid = false;
     for result in results {
         match result {
@@ -76,6 +94,7 @@ fn validate_file(
     microversion: Microversion,
     file: &Path,
     extra: ExtraKeys,
+    explain: &(dyn Fn(&SchemaError) -> Vec<String> + Sync),
 ) -> Result<(String, bool), String> {
     // The read error names the file, and the place of a byte that is not UTF-8.
     let text = read_text(file).map_err(|e| e.to_string())?;
@@ -101,6 +120,9 @@ fn validate_file(
             let _ = writeln!(out, "{}: invalid ({} errors)", file.display(), errors.len());
             for e in errors {
                 let _ = writeln!(out, "  {e}");
+                for line in explain(&e) {
+                    let _ = writeln!(out, "    {line}");
+                }
             }
             warn(&mut out, warnings);
             true

@@ -19,7 +19,10 @@ difference. Embedded into the `tapedeck` binary at build time.
 - `operations/<id>.json` — one api-ref operation (`id` is the api-ref anchor): method, path
   template, microversion range, normal / error codes, action key, included samples, and JSON
   Schemas (draft 2020-12) for the request and for each normal status, per microversion range.
-  `{\"type\": \"null\"}` means no body.
+  `{\"type\": \"null\"}` means no body. Each field's `$comment` says where its rules come from
+  (`param user_id line 807; overrides fields[3]; nova_rules[45] pattern`: the parameters.yaml
+  entry and the line of the operation's .inc that lists it, then the override entries that
+  changed it); `tapedeck validate --explain` reads it.
 - `faults.json` — the error body format for 4xx/5xx (`{\"itemNotFound\": {\"code\", \"message\"}}`).
 - `REPORT.md` — the derivation report: fields not placed, coverage gaps, inferences.
 - `DRIFT.json` — api samples that do not validate (documentation drift), each with its

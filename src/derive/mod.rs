@@ -6,9 +6,11 @@
 pub mod api_ref;
 pub mod emit;
 pub mod error;
+pub mod extends;
 pub mod inc;
 pub mod latest;
 pub mod nesting;
+pub mod nova_rules;
 pub mod overrides;
 pub mod params;
 pub mod ranges;
@@ -80,21 +82,53 @@ pub fn derive_from(
             section.id = renamed;
         }
         seen.insert(section.id.clone(), where_);
+        if let Some(ext) = overrides.extends.iter().find(|e| e.operation == section.id)
+            && section.normal_codes.is_empty()
+        {
+            section.normal_codes = ext.normal_codes.clone();
+        }
         for u in overrides.unlisted.iter().filter(|u| u.operation == section.id) {
             let entry = inc::ParamRef { name: u.name.clone(), key: u.param.clone(), line: 0 };
             match u.direction {
-                overrides::UnlistedDirection::Request => section.request.push(entry),
-                overrides::UnlistedDirection::Response => section.response.push(entry),
+                overrides::BodyKind::Request => section.request.push(entry),
+                overrides::BodyKind::Response => section.response.push(entry),
             }
         }
         let op = derive_operation(&section, params, overrides, latest, &mut report);
         operations.push(op);
+    }
+    // Nova's rules land at pointers of the finished schemas: an operation written as another's
+    // difference takes the other's (adopted rules included), then its own.
+    let extends_other = |id: &str| overrides.extends.iter().any(|e| e.operation == id);
+    let mut landed = nova_rules::Landed::default();
+    for op in operations.iter_mut().filter(|o| !extends_other(&o.id)) {
+        adopt_nova_rules(op, overrides, &mut landed);
+    }
+    for ext in &overrides.extends {
+        let base = operations.iter().find(|o| o.id == ext.base).cloned();
+        let (Some(base), Some(op)) = (base, operations.iter_mut().find(|o| o.id == ext.operation)) else { continue };
+        extends::apply(op, &base, ext).map_err(|e| DeriveError::new("overrides.yaml", 0, e))?;
+        report.gaps.retain(|g| g.operation != ext.operation);
+        adopt_nova_rules(op, overrides, &mut landed);
+    }
+    let derived: Vec<&str> = operations.iter().map(|o| o.id.as_str()).collect();
+    if let Some(stale) = landed.stale(&overrides.nova_rules, &derived).first() {
+        return Err(DeriveError::new("overrides.yaml", 0, format!("{stale} (remove or correct the entry)")));
     }
     operations.sort_by(|a, b| a.id.cmp(&b.id));
     report.operations = operations.len();
     report.schemas =
         operations.iter().map(|o| o.request.len() + o.responses.values().map(Vec::len).sum::<usize>()).sum();
     Ok(Derivation { operations, faults: overrides.faults.clone(), report })
+}
+
+fn adopt_nova_rules(op: &mut OperationFile, overrides: &Overrides, landed: &mut nova_rules::Landed) {
+    use overrides::BodyKind;
+    let rules = &overrides.nova_rules;
+    op.request = nova_rules::apply(&op.id, BodyKind::Request, std::mem::take(&mut op.request), rules, landed);
+    for schemas in op.responses.values_mut() {
+        *schemas = nova_rules::apply(&op.id, BodyKind::Response, std::mem::take(schemas), rules, landed);
+    }
 }
 
 fn derive_operation(

@@ -200,9 +200,13 @@ fn make_field(operation: &str, name: &str, entry: &ParamRef, param: &Param, over
     // `type: none` is the null of a no-body action: not "nullable" in the prose sense.
     if param.ty != ParamType::None && overrides.nullable_in_prose(&param.key, &param.description) {
         tweak.nullable = true;
+        tweak.sources.push("nullable_from_prose".into());
     }
     if tweak.format.is_none() && matches!(param.ty, ParamType::String) {
         tweak.format = overrides.format_in_prose(&param.description).map(str::to_string);
+        if tweak.format.is_some() {
+            tweak.sources.push("formats_from_prose".into());
+        }
     }
     Field {
         name: name.to_string(),

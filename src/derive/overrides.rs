@@ -32,6 +32,10 @@ pub struct Overrides {
     pub formats_from_prose: Vec<FormatRule>,
     #[serde(default)]
     pub unlisted: Vec<Unlisted>,
+    #[serde(default)]
+    pub nova_rules: Vec<NovaRule>,
+    #[serde(default)]
+    pub extends: Vec<Extends>,
     pub faults: FaultsFile,
     #[serde(skip)]
     prose_regex: OnceLock<Option<Regex>>,
@@ -43,7 +47,7 @@ pub struct Overrides {
 #[serde(deny_unknown_fields)]
 pub struct Unlisted {
     pub operation: String,
-    pub direction: UnlistedDirection,
+    pub direction: BodyKind,
     pub name: String,
     pub param: String,
     pub reason: String,
@@ -52,9 +56,84 @@ pub struct Unlisted {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum UnlistedDirection {
+pub enum BodyKind {
     Request,
     Response,
+}
+
+/// An operation the api-ref writes as a difference from another (`Create Multiple Servers`:
+/// "all the same parameters as create with a few additional attributes"): its request is the
+/// base's with its own parameters added inside `into`, and each success answer is its own
+/// (when it lists one) or the base's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Extends {
+    pub operation: String,
+    pub base: String,
+    /// The envelope of the base's request the parameters belong in (`server`).
+    pub into: String,
+    /// Normal codes, where the section has no `Normal response codes` line.
+    #[serde(default)]
+    pub normal_codes: Vec<u16>,
+    pub reason: String,
+    pub source: String,
+}
+
+/// A rule Nova's own schema enforces that the api-ref states more loosely, adopted at JSON
+/// pointers of the derived schemas (`tapedeck schemas drift --propose` writes the draft; the
+/// reviewer adds the reason). Pointers use the drift report's spelling: `*` for every array
+/// item, `{}` for every value of a map.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NovaRule {
+    pub rule: NovaRuleKind,
+    /// What the rule writes: the keyword's value, or the member's schema (`member`); none for
+    /// `required` and `absent`.
+    pub value: Option<Value>,
+    pub body: BodyKind,
+    /// Only from / up to these microversions (default: the operation's whole range).
+    pub from: Option<Microversion>,
+    pub until: Option<Microversion>,
+    /// operation id → pointers.
+    pub at: std::collections::BTreeMap<String, Vec<String>>,
+    pub reason: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NovaRuleKind {
+    Format,
+    Pattern,
+    MinLength,
+    MaxLength,
+    Minimum,
+    Maximum,
+    Values,
+    Type,
+    /// The member is required in its parent object.
+    Required,
+    /// The member (or the array's items, or the map's values) has this schema.
+    Member,
+    /// The member is not allowed: Nova's object is closed without it.
+    Absent,
+}
+
+impl NovaRuleKind {
+    /// The JSON Schema keyword a value rule writes.
+    pub fn keyword(self) -> Option<&'static str> {
+        Some(match self {
+            NovaRuleKind::Format => "format",
+            NovaRuleKind::Pattern => "pattern",
+            NovaRuleKind::MinLength => "minLength",
+            NovaRuleKind::MaxLength => "maxLength",
+            NovaRuleKind::Minimum => "minimum",
+            NovaRuleKind::Maximum => "maximum",
+            NovaRuleKind::Values => "enum",
+            NovaRuleKind::Type => "type",
+            NovaRuleKind::Required | NovaRuleKind::Member | NovaRuleKind::Absent => return None,
+        })
+    }
 }
 
 /// Entries such as `key: flavor_extra_spec_key2` / `value: flavor_extra_spec_value` that stand
@@ -192,6 +271,8 @@ pub struct Tweak {
     pub schema: Option<Value>,
     pub string_values: Option<(Vec<String>, Microversion)>,
     pub members: Vec<Member>,
+    /// The entries that made this tweak (`fields[3]`, `nullable_from_prose`), for provenance.
+    pub sources: Vec<String>,
 }
 
 impl Overrides {
@@ -267,13 +348,14 @@ impl Overrides {
 
     pub fn tweak(&self, operation: &str, json_name: &str, param_key: &str) -> Tweak {
         let mut t = Tweak::default();
-        for o in &self.fields {
+        for (i, o) in self.fields.iter().enumerate() {
             let selected = o.params.iter().any(|p| p == param_key)
                 || o.name_prefix.as_deref().is_some_and(|p| json_name.starts_with(p));
             let in_operation = o.operations.as_ref().is_none_or(|ops| ops.iter().any(|op| op == operation));
             if !selected || !in_operation {
                 continue;
             }
+            t.sources.push(format!("fields[{i}]"));
             if o.required.is_some() {
                 t.required = o.required;
             }

@@ -58,6 +58,30 @@ fn object_schema(fields: &[Field], mv: Microversion) -> Option<Value> {
 }
 
 fn render_field(field: &Field, mv: Microversion) -> Value {
+    let mut schema = render_type(field, mv);
+    if let Some(map) = schema.as_object_mut() {
+        map.insert("$comment".into(), json!(provenance(field)));
+    }
+    schema
+}
+
+/// Where a field's rules come from, for `tapedeck validate --explain`: the parameters.yaml
+/// entry and the line of the operation's .inc file that lists it, then the override entries
+/// that changed it.
+pub fn provenance(field: &Field) -> String {
+    let mut s = if field.line == 0 {
+        format!("param {} (overrides unlisted)", field.param)
+    } else {
+        format!("param {} line {}", field.param, field.line)
+    };
+    for src in &field.tweak.sources {
+        s.push_str("; overrides ");
+        s.push_str(src);
+    }
+    s
+}
+
+fn render_type(field: &Field, mv: Microversion) -> Value {
     let t = &field.tweak;
     if let Some(schema) = &t.schema {
         return schema.clone();
@@ -152,7 +176,7 @@ mod tests {
         assert_eq!(old["properties"]["server"]["required"], json!(["image"]));
         assert_eq!(
             old["properties"]["server"]["properties"]["image"],
-            json!({"type": ["object", "string"], "maxLength": 0})
+            json!({"type": ["object", "string"], "maxLength": 0, "$comment": "param image line 1"})
         );
         let new = at("2.19");
         assert_eq!(new["properties"]["server"]["properties"]["description"]["type"], json!(["string", "null"]));

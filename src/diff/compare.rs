@@ -9,9 +9,10 @@ use serde_json::Value;
 use similar::{Algorithm, DiffTag, TextDiff, capture_diff_slices};
 
 use super::canon::{CanonExchange, Verdict, canonicalise};
-use super::fields::body_changes;
-use super::model::{Change, Class, Finding};
+use super::fields::{self, body_changes, declares};
+use super::model::{Change, Class, FieldKind, Finding};
 use crate::cassette::Cassette;
+use crate::microversion::Microversion;
 use crate::schema_store::{SchemaStore, Target};
 use crate::status_model;
 
@@ -207,6 +208,41 @@ impl Comparer<'_> {
         self.store.schema(op, Target::Response { status: e.status }, e.microversion).ok()
     }
 
+    /// Where the operation's documentation may change: the lower bound of each of its ranges.
+    fn boundaries(&self, op: &str) -> Vec<Microversion> {
+        let mut points: Vec<Microversion> = self.store.ranges(op).into_iter().map(|(min, _)| min).collect();
+        points.sort();
+        points.dedup();
+        points
+    }
+
+    fn documents(&self, e: &CanonExchange, op: &str, mv: Microversion, segs: &[String]) -> bool {
+        self.store.schema(op, Target::Response { status: e.status }, mv).is_ok_and(|s| declares(&s, segs))
+    }
+
+    /// The lowest microversion from which `e`'s response schema documents `pointer` without a
+    /// gap up to `e`'s own.
+    fn documented_from(&self, e: &CanonExchange, pointer: &str) -> Option<Microversion> {
+        let op = e.operation.as_deref()?;
+        let segs = fields::segments(pointer);
+        let mut from = e.microversion;
+        for mv in self.boundaries(op).into_iter().rev().filter(|mv| *mv <= e.microversion) {
+            if !self.documents(e, op, mv, &segs) {
+                break;
+            }
+            from = mv;
+        }
+        Some(from)
+    }
+
+    /// The first microversion above `e`'s at which its response schema no longer documents
+    /// `pointer`.
+    fn undocumented_from(&self, e: &CanonExchange, pointer: &str) -> Option<Microversion> {
+        let op = e.operation.as_deref()?;
+        let segs = fields::segments(pointer);
+        self.boundaries(op).into_iter().filter(|mv| *mv > e.microversion).find(|mv| !self.documents(e, op, *mv, &segs))
+    }
+
     fn finding(&self, step: &str, e: Option<&CanonExchange>, changes: Vec<Change>) -> Option<Finding> {
         let changes: Vec<Change> = changes.into_iter().filter(|c| self.opts.keeps(c)).collect();
         (!changes.is_empty()).then(|| Finding {
@@ -262,7 +298,17 @@ impl Comparer<'_> {
             _ => (Cow::Borrowed(&a.body), Cow::Borrowed(&b.body)),
         };
         if !status_changed {
-            changes.extend(body_changes(&body_a, &body_b, self.schema_of(a).as_ref(), self.schema_of(b).as_ref()));
+            let mut body = body_changes(&body_a, &body_b, self.schema_of(a).as_ref(), self.schema_of(b).as_ref());
+            for c in body.iter_mut().filter(|c| c.field == Some(FieldKind::Documented)) {
+                let pointer = c.pointer.clone().unwrap_or_default();
+                c.since = match c.class {
+                    Class::FieldAdded => self.documented_from(b, &pointer),
+                    Class::FieldRemoved => self.undocumented_from(a, &pointer),
+                    _ => None,
+                }
+                .map(|mv| mv.to_string());
+            }
+            changes.extend(body);
         }
         let mut finding = self.finding(step, Some(a), changes)?;
         if body_a != body_b {

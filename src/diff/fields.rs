@@ -37,7 +37,7 @@ fn parent(pointer: &str) -> &str {
     pointer.rsplit_once('/').map(|(p, _)| p).unwrap_or("")
 }
 
-fn segments(pointer: &str) -> Vec<String> {
+pub fn segments(pointer: &str) -> Vec<String> {
     pointer.split('/').skip(1).map(unescape).collect()
 }
 

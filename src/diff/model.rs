@@ -95,11 +95,15 @@ pub struct Change {
     pub b: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<FieldKind>,
+    /// A documented field added: the microversion the api-ref documents it from. Removed: the
+    /// microversion from which the api-ref no longer documents it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
 }
 
 impl Change {
     pub fn new(class: Class) -> Change {
-        Change { class, pointer: None, a: None, b: None, field: None }
+        Change { class, pointer: None, a: None, b: None, field: None, since: None }
     }
     pub fn at(mut self, pointer: impl Into<String>) -> Change {
         self.pointer = Some(pointer.into());

@@ -4,9 +4,6 @@ use std::fmt::Write;
 
 use super::model::{CassetteDiff, Change, Class, DiffReport, FieldKind, Finding, Pairing};
 
-/// Terminal body diffs stop here; JSON and Markdown carry them whole.
-const TERMINAL_DIFF_LINES: usize = 40;
-
 struct Paint(bool);
 
 impl Paint {
@@ -30,12 +27,14 @@ impl Paint {
     }
 }
 
-fn field_note(c: &Change) -> &'static str {
-    match c.field {
-        Some(FieldKind::Documented) => " (documented)",
-        Some(FieldKind::Extension) => " (extension)",
-        Some(FieldKind::Undocumented) => " (undocumented)",
-        None => "",
+fn field_note(c: &Change) -> String {
+    match (c.field, c.class, &c.since) {
+        (Some(FieldKind::Documented), Class::FieldAdded, Some(mv)) => format!(" (documented from {mv})"),
+        (Some(FieldKind::Documented), Class::FieldRemoved, Some(mv)) => format!(" (documented, not from {mv})"),
+        (Some(FieldKind::Documented), _, _) => " (documented)".into(),
+        (Some(FieldKind::Extension), _, _) => " (extension)".into(),
+        (Some(FieldKind::Undocumented), _, _) => " (undocumented)".into(),
+        (None, _, _) => String::new(),
     }
 }
 
@@ -44,7 +43,7 @@ fn change_line(c: &Change) -> String {
     let mut line = format!("{:<14}", c.class.label());
     if let Some(p) = &c.pointer {
         line.push_str(p);
-        line.push_str(field_note(c));
+        line.push_str(&field_note(c));
         line.push_str("  ");
     }
     match (&c.a, &c.b, c.class) {
@@ -71,6 +70,7 @@ fn finding_title(f: &Finding) -> String {
 pub fn terminal(report: &DiffReport, colour: bool) -> String {
     let p = Paint(colour);
     let mut out = String::new();
+    let _ = writeln!(out, "{}  {}\n{}  {}", p.bold("A"), report.a, p.bold("B"), report.b);
     for ch in &report.common {
         let _ = writeln!(out, "{}   every cassette: {}", p.red("ALL"), p.yellow(&change_line(ch)));
     }
@@ -85,27 +85,19 @@ pub fn terminal(report: &DiffReport, colour: bool) -> String {
             Pairing::Both if c.equivalent() => {}
             Pairing::Both => {
                 let _ = writeln!(out, "{}  {}  {}", p.red("DIFF"), p.bold(&c.name), p.dim(&header_note(c)));
-                for f in &c.findings {
-                    let _ = writeln!(out, "      {}", finding_title(f));
-                    for ch in &f.changes {
-                        let line = change_line(ch);
-                        let line = match ch.class {
-                            Class::FieldAdded | Class::Extra => p.green(&line),
-                            Class::FieldRemoved | Class::Missing => p.red(&line),
-                            _ => p.yellow(&line),
-                        };
-                        let _ = writeln!(out, "        {line}");
-                    }
-                    if let Some(d) = &f.body_diff {
-                        for line in body_diff_lines(d, TERMINAL_DIFF_LINES) {
-                            let shown = match line.chars().next() {
-                                Some('+') if !line.starts_with("+++") => p.green(&line),
-                                Some('-') if !line.starts_with("---") => p.red(&line),
-                                _ => p.dim(&line),
-                            };
-                            let _ = writeln!(out, "          {shown}");
-                        }
-                    }
+                for g in groups(c) {
+                    let line = format!("{}{}", change_line(g.change), g.steps_note());
+                    let line = match g.change.class {
+                        Class::FieldAdded | Class::Extra => p.green(&line),
+                        Class::FieldRemoved | Class::Missing => p.red(&line),
+                        _ => p.yellow(&line),
+                    };
+                    let _ = writeln!(out, "        {line}");
+                }
+                let bodies = c.findings.iter().filter(|f| f.body_diff.is_some()).count();
+                if bodies > 0 {
+                    let diffs = if bodies == 1 { "1 body diff".to_string() } else { format!("{bodies} body diffs") };
+                    let _ = writeln!(out, "        {}", p.dim(&format!("({diffs}: --format markdown or json)")));
                 }
             }
         }
@@ -114,21 +106,95 @@ pub fn terminal(report: &DiffReport, colour: bool) -> String {
     let verdict = if report.equivalent { p.green("equivalent") } else { p.red("different") };
     let _ = writeln!(
         out,
-        "{verdict}: {} cassettes compared, {equivalent} equivalent, {} different{}{}",
-        report.compared,
+        "{verdict}: {} compared, {equivalent} equivalent, {} different{}{}",
+        plural(report.compared, "cassette", "cassettes"),
         report.different,
         common_note(report),
         ignored_note(report)
     );
+    if let Some(counts) = class_counts(report) {
+        let _ = writeln!(out, "{counts}");
+    }
     out
 }
 
-fn common_note(r: &DiffReport) -> String {
-    match r.common.len() {
-        0 => String::new(),
-        1 => ", 1 change common to all".to_string(),
-        n => format!(", {n} changes common to all"),
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `53 changes: 20 field added, 5 field removed, 28 value` over every cassette.
+fn class_counts(report: &DiffReport) -> Option<String> {
+    let mut counts: Vec<(Class, usize)> = Vec::new();
+    for ch in report.cassettes.iter().flat_map(|c| &c.findings).flat_map(|f| &f.changes) {
+        match counts.iter_mut().find(|(c, _)| *c == ch.class) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((ch.class, 1)),
+        }
     }
+    counts.sort();
+    let total: usize = counts.iter().map(|(_, n)| n).sum();
+    (total > 0).then(|| {
+        let parts: Vec<String> = counts.iter().map(|(c, n)| format!("{n} {}", c.label())).collect();
+        format!("{}: {}", plural(total, "change", "changes"), parts.join(", "))
+    })
+}
+
+/// One change and every step of a cassette it appears in: the same field added (or value
+/// changed) in each step that shows a server is one line, not one per step.
+struct Group<'a> {
+    change: &'a Change,
+    steps: Vec<&'a str>,
+    /// The api-ref operations of those steps' requests.
+    operations: Vec<&'a str>,
+    /// Some step had other values than the one shown.
+    values_differ: bool,
+}
+
+impl Group<'_> {
+    fn steps_note(&self) -> String {
+        let names: Vec<String> = self.steps.iter().map(|s| format!("`{s}`")).collect();
+        let differ = if self.values_differ { ", values differ" } else { "" };
+        match names.len() {
+            1 => format!(" — in step {}{differ}", names[0]),
+            n if n <= 4 => format!(" — in {n} steps: {}{differ}", names.join(", ")),
+            n => format!(" — in {n} steps: {}, …{differ}", names[..3].join(", ")),
+        }
+    }
+}
+
+fn groups(c: &CassetteDiff) -> Vec<Group<'_>> {
+    let mut out: Vec<Group> = Vec::new();
+    for f in &c.findings {
+        for ch in &f.changes {
+            let same = |g: &&mut Group| {
+                g.change.class == ch.class
+                    && g.change.pointer == ch.pointer
+                    && g.change.field == ch.field
+                    && g.change.since == ch.since
+                    && (ch.pointer.is_some() || (g.change.a == ch.a && g.change.b == ch.b))
+            };
+            match out.iter_mut().find(same) {
+                Some(g) => {
+                    if !g.steps.contains(&f.step.as_str()) {
+                        g.steps.push(&f.step);
+                    }
+                    if let Some(op) = f.operation.as_deref().filter(|op| !g.operations.contains(op)) {
+                        g.operations.push(op);
+                    }
+                    g.values_differ |= g.change.a != ch.a || g.change.b != ch.b;
+                }
+                None => out.push(Group {
+                    change: ch,
+                    steps: vec![&f.step],
+                    operations: f.operation.as_deref().into_iter().collect(),
+                    values_differ: false,
+                }),
+            }
+        }
+    }
+    // By kind, then by field.
+    out.sort_by(|x, y| (x.change.class, &x.change.pointer).cmp(&(y.change.class, &y.change.pointer)));
+    out
 }
 
 fn header_note(c: &CassetteDiff) -> String {
@@ -137,7 +203,7 @@ fn header_note(c: &CassetteDiff) -> String {
         parts.push(format!("microversion {a} vs {b}"));
     }
     parts.extend(c.notes.iter().cloned());
-    parts.push(format!("{} changes", c.change_count()));
+    parts.push(plural(c.change_count(), "change", "changes"));
     parts.join(" · ")
 }
 
@@ -147,19 +213,17 @@ fn ignored_note(r: &DiffReport) -> String {
     if parts.is_empty() { String::new() } else { format!(" (ignoring {})", parts.join(", ")) }
 }
 
-fn body_diff_lines(diff: &str, max: usize) -> Vec<String> {
-    let mut lines: Vec<String> = diff.lines().map(str::to_string).collect();
-    if lines.len() > max {
-        let more = lines.len() - max;
-        lines.truncate(max);
-        lines.push(format!("… {more} more lines (see --format json or markdown)"));
-    }
-    lines
-}
-
 /// Operation ids are the api-ref's own anchors: in Markdown each links to its section.
 fn api_ref_link(op: &str) -> String {
     format!("[{op}](https://docs.openstack.org/api-ref/compute/#{op})")
+}
+
+fn common_note(r: &DiffReport) -> String {
+    match r.common.len() {
+        0 => String::new(),
+        1 => ", 1 change common to all".to_string(),
+        n => format!(", {n} changes common to all"),
+    }
 }
 
 fn md_cell(s: &str) -> String {
@@ -173,13 +237,17 @@ pub fn markdown(report: &DiffReport) -> String {
     let _ = writeln!(out, "- **A**: `{}`\n- **B**: `{}`", report.a, report.b);
     let _ = writeln!(
         out,
-        "- **Verdict**: {} — {} cassettes compared, {equivalent} equivalent, {} different{}{}\n",
+        "- **Verdict**: {} — {} compared, {equivalent} equivalent, {} different{}{}",
         if report.equivalent { "equivalent" } else { "different" },
-        report.compared,
+        plural(report.compared, "cassette", "cassettes"),
         report.different,
         common_note(report),
         ignored_note(report)
     );
+    if let Some(counts) = class_counts(report) {
+        let _ = writeln!(out, "- **Changes**: {counts}");
+    }
+    out.push('\n');
     if !report.common.is_empty() {
         let _ = writeln!(out, "## Every cassette\n\n| change | where | A | B |\n|---|---|---|---|");
         for ch in &report.common {
@@ -205,22 +273,22 @@ pub fn markdown(report: &DiffReport) -> String {
             Pairing::Both if c.equivalent() => {}
             Pairing::Both => {
                 let _ = writeln!(out, "## {}\n\n{}\n", c.name, header_note(c));
-                let _ = writeln!(out, "| step | request | operation | change | where | A | B |");
-                let _ = writeln!(out, "|---|---|---|---|---|---|---|");
-                for f in &c.findings {
-                    for ch in &f.changes {
-                        let _ = writeln!(
-                            out,
-                            "| {} | {} | {} | {} | {} | {} | {} |",
-                            md_cell(&f.step),
-                            md_cell(f.request.as_deref().unwrap_or("")),
-                            f.operation.as_deref().map(api_ref_link).unwrap_or_default(),
-                            ch.class.label(),
-                            md_cell(&format!("{}{}", ch.pointer.as_deref().unwrap_or(""), field_note(ch))),
-                            md_cell(ch.a.as_deref().unwrap_or("")),
-                            md_cell(ch.b.as_deref().unwrap_or("")),
-                        );
-                    }
+                let _ = writeln!(out, "| change | where | A | B | steps | operation |");
+                let _ = writeln!(out, "|---|---|---|---|---|---|");
+                for g in groups(c) {
+                    let ch = g.change;
+                    let steps: Vec<String> = g.steps.iter().map(|s| md_cell(s)).collect();
+                    let differ = if g.values_differ { " (values differ)" } else { "" };
+                    let _ = writeln!(
+                        out,
+                        "| {} | {} | {} | {} | {}{differ} | {} |",
+                        ch.class.label(),
+                        md_cell(&format!("{}{}", ch.pointer.as_deref().unwrap_or(""), field_note(ch))),
+                        md_cell(ch.a.as_deref().unwrap_or("")),
+                        md_cell(ch.b.as_deref().unwrap_or("")),
+                        steps.join(", "),
+                        g.operations.iter().map(|op| api_ref_link(op)).collect::<Vec<_>>().join(", "),
+                    );
                 }
                 for f in c.findings.iter().filter(|f| f.body_diff.is_some()) {
                     let _ = writeln!(

@@ -32,6 +32,8 @@ struct ProviderDoc {
     /// Extra values to redact from everything tapedeck writes.
     #[serde(default)]
     secrets: Vec<String>,
+    /// Every wait's bound times this: a cloud whose transitions are slower than usual.
+    wait_timeout_scale: Option<Spanned<f64>>,
     /// Written by the sandbox (pid, log, versions); informational.
     #[serde(default)]
     sandbox: Option<serde_json::Value>,
@@ -57,6 +59,16 @@ pub fn load(path: &Path) -> Result<Provider, InputError> {
         return Err(InputError::at(path, &source, yaml::pos(e), format!("`{}` is not an http(s) URL", e.value)));
     }
     let _ = doc.sandbox;
+    if let Some(f) = &doc.wait_timeout_scale
+        && !(f.value.is_finite() && f.value > 0.0 && f.value <= 1000.0)
+    {
+        return Err(InputError::at(
+            path,
+            &source,
+            yaml::pos(f),
+            format!("`wait_timeout_scale` must be a number above 0 and at most 1000, got {}", f.value),
+        ));
+    }
     let clouds_file: Option<PathBuf> =
         doc.clouds_file.as_ref().map(|f| path.parent().unwrap_or(Path::new(".")).join(f));
     let mut docs = doc.identities;
@@ -93,5 +105,6 @@ pub fn load(path: &Path) -> Result<Provider, InputError> {
         variables: doc.variables,
         unsupported: doc.unsupported,
         secrets: doc.secrets,
+        wait_timeout_scale: doc.wait_timeout_scale.map(|f| f.value),
     })
 }

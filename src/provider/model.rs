@@ -23,6 +23,8 @@ pub struct Provider {
     pub variables: BTreeMap<String, String>,
     pub unsupported: BTreeMap<String, String>,
     pub secrets: Vec<String>,
+    /// This cloud's waits take this many times the usual (`--wait-timeout-scale` wins).
+    pub wait_timeout_scale: Option<f64>,
 }
 
 /// A provider for one cloud (`--os-cloud`, or the `OS_*` variables).

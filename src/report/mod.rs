@@ -1,5 +1,6 @@
 //! Reports: views of the one outcome model. One module per format.
 
+pub mod evidence;
 pub mod html;
 pub mod human;
 pub mod json;

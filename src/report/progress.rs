@@ -1,7 +1,8 @@
 //! Live progress, a view of the runner's event stream: on a terminal a spinner per running run
 //! with its current step and, during a wait, the time waited and the last status seen; in a
-//! log (not a terminal) plain lines. Each finished run prints its result line either way, its
-//! verdict coloured when the stream takes colour. Everything goes to standard output, or to
+//! log (not a terminal) plain lines. Each finished live run prints its result line either way,
+//! its verdict coloured when the stream takes colour; a replay prints nothing here (the final
+//! list, in plan order, says it all). Everything goes to standard output, or to
 //! standard error when standard output carries a report (`--report KIND=-`).
 
 use std::collections::HashMap;
@@ -103,6 +104,9 @@ impl ProgressView {
                             if self.stream.colour() { line } else { anstream::adapter::strip_str(&line).to_string() };
                         let _ = multi.println(line);
                     }
+                    // A replay's runs finish in milliseconds, in no fixed order: its lines come
+                    // at the end, in plan order.
+                    None if self.mode == Mode::Replay => {}
                     None => self.stream.line(&line),
                 }
             }

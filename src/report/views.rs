@@ -58,13 +58,17 @@ pub struct Coverage {
     pub operations: BTreeMap<String, (usize, usize)>,
     /// Why no schema could be checked → how often.
     pub gaps: BTreeMap<String, usize>,
+    /// Operations of the schema set no response of the run was checked as (ordered by id).
+    pub never: Vec<String>,
 }
 
 pub fn coverage(outcome: &Outcome) -> Coverage {
     let mut c = Coverage::default();
+    let mut seen = std::collections::BTreeSet::new();
     for r in &outcome.runs {
         for check in r.steps.iter().chain(&r.cleanups).flat_map(|s| &s.checks).filter(|c| c.kind == CheckKind::Schema) {
             let op = check.target.split_whitespace().next().unwrap_or("").to_string();
+            seen.insert(op.clone());
             match check.state {
                 CheckState::Passed => c.operations.entry(op).or_default().0 += 1,
                 CheckState::Failed => c.operations.entry(op).or_default().1 += 1,
@@ -73,5 +77,7 @@ pub fn coverage(outcome: &Outcome) -> Coverage {
             }
         }
     }
+    c.never = outcome.operations.iter().filter(|op| !seen.contains(*op)).cloned().collect();
+    c.never.sort();
     c
 }

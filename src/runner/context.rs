@@ -33,6 +33,8 @@ pub struct RunCtx<'a> {
     pub transport_failed: bool,
     /// How long a cleanup may take to see what it deletes gone.
     pub cleanup_timeout: Duration,
+    /// Every wait's bound is multiplied by this (`--wait-timeout-scale`).
+    pub wait_timeout_scale: f64,
     pub redactor: &'a Redactor,
     /// The last server action a request step sent: the wait after it looks for its evidence.
     pub last_action: Option<SentAction>,
@@ -61,6 +63,7 @@ pub struct Shared<'a> {
     pub estimates: &'a Estimates,
     pub batches: Option<&'a Batches>,
     pub cleanup_timeout: Duration,
+    pub wait_timeout_scale: f64,
     pub redactor: &'a Redactor,
 }
 

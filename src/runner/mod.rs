@@ -50,6 +50,8 @@ pub struct RunnerConfig {
     pub batch_waits: bool,
     /// How long a cleanup may take to see the server it deletes gone.
     pub cleanup_timeout: Duration,
+    /// Every wait's bound is multiplied by this (a slower cloud: 3.0).
+    pub wait_timeout_scale: f64,
     /// The process's secrets (the endpoint's registry, live): nothing a run writes or says
     /// names one.
     pub redactor: Redactor,
@@ -81,6 +83,7 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
         let batches = batches.clone().filter(|_| !matches!(plan.source, Source::Replay(_)));
         let mode = config.mode;
         let cleanup_timeout = config.cleanup_timeout;
+        let wait_timeout_scale = config.wait_timeout_scale;
         let redactor = config.redactor.clone();
         // Taken before spawning, so runs start in `start_order` (with --jobs 1: strictly in turn).
         let permit = semaphore.acquire_owned().await.ok();
@@ -107,6 +110,7 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
                         estimates: &estimates,
                         batches: batches.as_deref(),
                         cleanup_timeout,
+                        wait_timeout_scale,
                         redactor: &redactor,
                     },
                     progress,
@@ -141,6 +145,13 @@ pub async fn execute(plans: Vec<RunPlan>, config: RunnerConfig) -> Outcome {
         interrupted: config.cancel.is_cancelled(),
         runs,
         summary,
+        // The resource the suites are about: the rest of the Compute API would drown it.
+        operations: config
+            .schemas
+            .operations()
+            .filter(|o| o.path.starts_with("/servers"))
+            .map(|o| o.id.clone())
+            .collect(),
     }
 }
 

@@ -20,7 +20,8 @@ pub async fn run(
     shared: Shared<'_>,
     progress: Progress,
 ) -> RunOutcome {
-    let Shared { cancel, schemas, extra_keys, estimates, batches, cleanup_timeout, redactor } = shared;
+    let Shared { cancel, schemas, extra_keys, estimates, batches, cleanup_timeout, wait_timeout_scale, redactor } =
+        shared;
     let wall = Instant::now();
     let suite = plan.suite.clone();
     let mut outcome = RunOutcome {
@@ -28,6 +29,7 @@ pub async fn run(
         file: suite.file.display().to_string(),
         microversion: plan.microversion,
         capabilities: suite.capabilities.clone(),
+        started_at: crate::util::clock::now_rfc3339(),
         verdict: Verdict::Passed,
         reason: None,
         duration_ms: 0,
@@ -86,7 +88,11 @@ pub async fn run(
     if let Some(reason) = &plan.skip {
         outcome.verdict = Verdict::Skipped;
         outcome.reason = Some(reason.clone());
-        finish(&mut outcome, transport.as_mut(), RunEnd { complete: true, skipped: Some(reason) });
+        finish(
+            &mut outcome,
+            transport.as_mut(),
+            RunEnd { complete: true, stopped_at_failure: false, skipped: Some(reason) },
+        );
         outcome.wall_ms = millis(wall.elapsed());
         return outcome;
     }
@@ -105,6 +111,7 @@ pub async fn run(
         batches,
         transport_failed: false,
         cleanup_timeout,
+        wait_timeout_scale,
         redactor,
         last_action: None,
         cleaning: false,
@@ -175,7 +182,8 @@ pub async fn run(
     outcome.duration_ms = millis(ctx.transport.elapsed());
     outcome.exchanges = std::mem::take(&mut ctx.exchanges);
     let complete = !ctx.transport_failed && !cancel.is_cancelled();
-    finish(&mut outcome, ctx.transport.as_mut(), RunEnd { complete, skipped: None });
+    let stopped_at_failure = stop.is_some();
+    finish(&mut outcome, ctx.transport.as_mut(), RunEnd { complete, stopped_at_failure, skipped: None });
     outcome.wall_ms = millis(wall.elapsed());
     redact_messages(&mut outcome, redactor);
     outcome

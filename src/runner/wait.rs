@@ -54,7 +54,8 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
         .filter(|_| !gone)
         .map(|_| Group { identity: identity.clone(), microversion: ctx.plan.microversion.to_string() });
     // When (into the wait) this wait's own next poll is due.
-    let mut due = schedule.first_delay().min(spec.timeout);
+    let bound = spec.bound(ctx.wait_timeout_scale);
+    let mut due = schedule.first_delay().min(bound);
     let mut last_check: Option<(Arc<Value>, u16, SharedStr, Vec<CheckOutcome>)> = None;
     let result = loop {
         let pause = due.saturating_sub(ctx.transport.elapsed().saturating_sub(started));
@@ -164,7 +165,7 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
             break Ok(());
         }
         let waited = ctx.transport.elapsed().saturating_sub(started);
-        if waited >= spec.timeout {
+        if waited >= bound {
             break Err(format!("timed out after {} waiting for {}", seconds(waited), spec.until));
         }
         if ctx.cancel.is_cancelled() {
@@ -173,11 +174,15 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
         // A share of another wait's poll leaves this wait's own schedule as it was.
         if own || due <= waited {
             due = waited
-                + schedule.next_delay(waited).min(spec.timeout.saturating_sub(waited).max(Duration::from_millis(1)));
+                + schedule.next_delay(waited).min(bound.saturating_sub(waited).max(Duration::from_millis(1)));
         }
     };
     let result = match result {
         Ok(()) => {
+            let waited = ctx.transport.elapsed().saturating_sub(started);
+            if let Some(w) = near_bound(waited, bound) {
+                out.checks.push(w);
+            }
             learn(ctx, &out.exchanges, started, &transition);
             evidence(ctx, &mut out, &trace, spec).await
         }
@@ -289,6 +294,18 @@ fn learn(ctx: &RunCtx<'_>, polls: &[usize], started: Duration, transition: &str)
     }
 }
 
+/// A wait that passed with less than a quarter of its bound left: on a slower day the same
+/// cloud fails it. Said as a warning with the figures, never a failure.
+fn near_bound(waited: Duration, bound: Duration) -> Option<CheckOutcome> {
+    (waited.mul_f64(4.0) > bound.mul_f64(3.0)).then(|| {
+        CheckOutcome::new(CheckKind::Path, "wait bound", CheckState::Warning).message(format!(
+            "the wait took {} of its {} bound; raise the suite's `timeout` or --wait-timeout-scale for this provider",
+            seconds(waited),
+            seconds(bound)
+        ))
+    })
+}
+
 fn finish(
     mut out: StepOutcome,
     trace: Option<Trace>,
@@ -309,7 +326,12 @@ fn finish(
         }
         Err(e) => {
             out.verdict = Verdict::Failed;
-            out.reason = Some(if seen.is_empty() { e.clone() } else { format!("{e} (observed: {seen})") });
+            let declared = trace.as_ref().map(|t| t.declared_path.join(" → ")).unwrap_or_default();
+            out.reason = Some(match (seen.is_empty(), declared.is_empty()) {
+                (true, _) => e.clone(),
+                (false, true) => format!("{e} (observed: {seen})"),
+                (false, false) => format!("{e} (observed: {seen}; declared: {declared})"),
+            });
             CheckOutcome::new(CheckKind::Path, target, CheckState::Failed).message(e.clone())
         }
     };
@@ -347,4 +369,18 @@ fn as_before(value: &str, before: Option<&SharedStr>) -> SharedStr {
 
 fn seconds(d: Duration) -> String {
     format!("{:.1}s", d.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wait_near_its_bound_is_a_warning_with_the_figures() {
+        let s = Duration::from_secs;
+        assert!(near_bound(s(200), s(300)).is_none());
+        let w = near_bound(s(250), s(300)).expect("a quarter or less left");
+        assert_eq!(w.state, CheckState::Warning);
+        assert!(w.message.as_deref().unwrap().contains("250.0s of its 300.0s bound"), "{w:?}");
+    }
 }

@@ -29,28 +29,34 @@ pub fn segments(path: &str) -> usize {
     path.split(['?', '#']).next().unwrap_or("").trim_matches('/').split('/').count()
 }
 
-/// The best operation for a request; among actions sharing a path, the one whose action key
-/// the body holds.
-pub fn best_match<'a>(
+/// The best operations for a request: among actions sharing a path, the one whose action key
+/// the body holds; several non-action operations on one path (create server / create multiple
+/// servers) all, in api-ref order, for the caller to tell apart by their request schemas.
+pub fn best_matches<'a>(
     ops: impl Iterator<Item = &'a OperationInfo>,
     method: &str,
     path: &str,
     body: Option<&serde_json::Value>,
-) -> Option<&'a OperationInfo> {
+) -> Vec<&'a OperationInfo> {
     let mut candidates: Vec<(usize, &OperationInfo)> = ops
         .filter(|op| op.method.eq_ignore_ascii_case(method))
         .filter_map(|op| template_score(&op.path, path).map(|s| (s, op)))
         .collect();
-    let best = candidates.iter().map(|(s, _)| *s).max()?;
+    let Some(best) = candidates.iter().map(|(s, _)| *s).max() else { return Vec::new() };
     candidates.retain(|(s, _)| *s == best);
     let keys: Vec<&str> =
         body.and_then(|b| b.as_object()).map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
     if candidates.iter().any(|(_, op)| op.action.is_some()) {
-        return candidates.iter().map(|(_, op)| *op).find(|op| op.action.as_deref().is_some_and(|a| keys.contains(&a)));
+        return candidates
+            .iter()
+            .map(|(_, op)| *op)
+            .find(|op| op.action.as_deref().is_some_and(|a| keys.contains(&a)))
+            .into_iter()
+            .collect();
     }
-    // Several non-action operations on one path (e.g. create server / create multiple
-    // servers): the first in api-ref order.
-    candidates.iter().map(|(_, op)| *op).min_by_key(|op| source_order(&op.source))
+    let mut ops: Vec<&OperationInfo> = candidates.into_iter().map(|(_, op)| op).collect();
+    ops.sort_by_key(|op| source_order(&op.source));
+    ops
 }
 
 fn source_order(source: &str) -> (String, usize) {

@@ -169,7 +169,29 @@ impl SchemaStore {
     pub fn match_request(&self, method: &str, path: &str, body: Option<&Value>) -> Option<&OperationInfo> {
         let shape = (method.to_ascii_uppercase(), matching::segments(path));
         let candidates = self.by_shape.get(&shape).into_iter().flatten().map(|&i| &self.operations[i].info);
-        matching::best_match(candidates, method, path, body)
+        let matches = matching::best_matches(candidates, method, path, body);
+        if matches.len() < 2 {
+            return matches.first().copied();
+        }
+        // The one whose newest request schema documents most members of the body's envelope
+        // (`min_count` is create-multiple-servers'); a tie goes to the first in api-ref order.
+        let envelope = body.and_then(Value::as_object).filter(|m| m.len() == 1).and_then(|m| m.iter().next());
+        let Some((name, inner)) = envelope.and_then(|(k, v)| v.as_object().map(|v| (k, v))) else {
+            return matches.first().copied();
+        };
+        let documented = |op: &OperationInfo| {
+            let Some(schemas) = self.find(&op.id).and_then(|s| s.schemas().ok()) else { return 0 };
+            let Some(props) = schemas
+                .request
+                .last()
+                .and_then(|r| r.range.schema.get("properties")?.get(name)?.get("properties")?.as_object())
+            else {
+                return 0;
+            };
+            inner.keys().filter(|k| props.contains_key(k.as_str())).count()
+        };
+        let most = matches.iter().map(|op| documented(op)).max().unwrap_or(0);
+        matches.into_iter().find(|op| documented(op) == most)
     }
 
     /// The fault key nova uses for an error status (`404` → `itemNotFound`).
@@ -275,12 +297,17 @@ fn run(compiled: &Result<jsonschema::Validator, String>, doc: &Value, extra: Ext
 }
 
 /// Draft 2020-12 with formats asserted (nova's own schemas rely on it: `oneOf` ipv4/ipv6)
-/// plus nova's zone-optional ISO 8601.
+/// plus nova's zone-optional ISO 8601 and the formats of Nova's own schemas that the
+/// overrides adopt. An unknown format fails to compile rather than pass unchecked.
 pub fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
     jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
+        .should_ignore_unknown_formats(false)
         .with_format("iso8601", formats::is_iso8601)
+        .with_format("name", formats::is_nova_name)
+        .with_format("base64", formats::is_base64)
+        .with_format("mac-address", formats::is_mac_address)
         .build(schema)
         .map_err(|e| e.to_string())
 }

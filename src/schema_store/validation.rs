@@ -50,6 +50,8 @@ pub struct SchemaError {
     pub message: String,
     /// The offending value, truncated if huge.
     pub value: Value,
+    /// Where the failing keyword sits in the schema (JSON pointer), for `--explain`.
+    pub schema_path: String,
 }
 
 impl std::fmt::Display for SchemaError {
@@ -98,16 +100,24 @@ pub(crate) fn collect(validator: &jsonschema::Validator, doc: &Value, extra: Ext
                     rule: "additionalProperties".into(),
                     message: format!("`{key}` is not defined by the schema"),
                     value,
+                    schema_path: e.schema_path().as_str().to_string(),
                 });
             }
             continue;
         }
-        errors.push(SchemaError {
-            pointer,
-            rule: e.kind().keyword().to_string(),
-            message: e.to_string(),
-            value: truncated(e.instance()),
-        });
+        let rule = e.kind().keyword().to_string();
+        let schema_path = e.schema_path().as_str().to_string();
+        // A pattern can be thousands of characters (Nova's printable-characters class): the
+        // message points at it instead of repeating it.
+        let message = match e.kind() {
+            ValidationErrorKind::Pattern { pattern } if pattern.chars().count() > 120 => format!(
+                "{} does not match the pattern at {schema_path} ({} characters; `tapedeck validate --explain` shows where it comes from)",
+                truncated(e.instance()),
+                pattern.chars().count()
+            ),
+            _ => e.to_string(),
+        };
+        errors.push(SchemaError { pointer, rule, message, value: truncated(e.instance()), schema_path });
     }
     if errors.is_empty() { Validation::Valid { warnings } } else { Validation::Invalid { errors, warnings } }
 }

@@ -247,7 +247,7 @@ impl<'a> Checker<'a> {
             until: "ACTIVE",
             path: vec![],
             fail_on: vec![],
-            timeout: DEFAULT_WAIT_TIMEOUT,
+            timeout: None,
             interval: DEFAULT_WAIT_INTERVAL,
             identity: None,
         }));
@@ -450,7 +450,7 @@ impl<'a> Checker<'a> {
                 self.error(yaml::pos(spanned), format!("{f} is both a failure status and on the expected path"));
             }
         }
-        let timeout = doc.timeout.as_ref().and_then(|t| self.duration(t)).unwrap_or(DEFAULT_WAIT_TIMEOUT);
+        let timeout = doc.timeout.as_ref().and_then(|t| self.duration(t));
         let interval = doc.interval.as_ref().and_then(|t| self.duration(t)).unwrap_or(DEFAULT_WAIT_INTERVAL);
         if interval.is_zero() {
             self.error(doc.interval.as_ref().and_then(yaml::pos), "the interval must be longer than 0");

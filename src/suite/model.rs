@@ -159,13 +159,38 @@ pub struct WaitSpec {
     /// Allowed statuses in order; empty means any status of the model is allowed.
     pub path: Vec<&'static str>,
     pub fail_on: Vec<&'static str>,
-    pub timeout: Duration,
+    /// The suite's own bound; `None`: the default for the kind of transition
+    /// ([`default_timeout`]). Either is multiplied by the run's `--wait-timeout-scale`.
+    pub timeout: Option<Duration>,
     /// The longest pause between two polls.
     pub interval: Duration,
     pub identity: Option<String>,
 }
 
-pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(300);
+impl WaitSpec {
+    /// The bound of this wait on a provider whose waits take `scale` times the usual.
+    pub fn bound(&self, scale: f64) -> Duration {
+        self.timeout.unwrap_or_else(|| default_timeout(&self.path, self.until)).mul_f64(scale)
+    }
+}
+
+/// How long a transition of this kind may take on a real cloud, by the statuses it passes
+/// through: real hypervisors boot in 30–90 s and resize, migrate or snapshot in minutes
+/// (Tempest's `build_timeout` is 300 s for every kind); a suite's own `timeout` wins.
+pub fn default_timeout(path: &[&str], until: &str) -> Duration {
+    let through = |s: &[&str]| path.iter().chain([&until]).any(|p| s.contains(p));
+    let secs = if through(&["RESIZE", "VERIFY_RESIZE", "REVERT_RESIZE", "MIGRATING"]) {
+        900
+    } else if through(&["SHELVED", "SHELVED_OFFLOADED"]) {
+        900
+    } else if through(&["REBUILD"]) {
+        600
+    } else {
+        // build, reboot, stop/start, pause, suspend, rescue, password, delete
+        300
+    };
+    Duration::from_secs(secs)
+}
 pub const DEFAULT_WAIT_INTERVAL: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Default)]
@@ -260,4 +285,35 @@ pub struct Capture {
 pub enum CaptureSource {
     Pointer(String),
     Header(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wait(path: &[&'static str], until: &'static str, timeout: Option<Duration>) -> WaitSpec {
+        WaitSpec {
+            server: Template::literal("s"),
+            until,
+            path: path.to_vec(),
+            fail_on: vec!["ERROR"],
+            timeout,
+            interval: DEFAULT_WAIT_INTERVAL,
+            identity: None,
+        }
+    }
+
+    #[test]
+    fn bounds_follow_the_kind_of_transition_and_scale() {
+        let secs = |w: &WaitSpec, scale| w.bound(scale).as_secs();
+        assert_eq!(secs(&wait(&["BUILD", "ACTIVE"], "ACTIVE", None), 1.0), 300);
+        assert_eq!(secs(&wait(&["ACTIVE", "RESIZE", "VERIFY_RESIZE"], "VERIFY_RESIZE", None), 1.0), 900);
+        assert_eq!(secs(&wait(&[], "SHELVED_OFFLOADED", None), 1.0), 900);
+        assert_eq!(secs(&wait(&["ACTIVE", "REBUILD", "ACTIVE"], "ACTIVE", None), 1.0), 600);
+        assert_eq!(secs(&wait(&["ACTIVE", "DELETED"], "DELETED", None), 1.0), 300);
+        // The suite's own bound wins; the scale applies to either.
+        assert_eq!(secs(&wait(&["BUILD", "ACTIVE"], "ACTIVE", Some(Duration::from_secs(60))), 1.0), 60);
+        assert_eq!(secs(&wait(&["BUILD", "ACTIVE"], "ACTIVE", Some(Duration::from_secs(60))), 3.0), 180);
+        assert_eq!(secs(&wait(&["ACTIVE", "MIGRATING", "ACTIVE"], "ACTIVE", None), 0.5), 450);
+    }
 }

@@ -130,5 +130,8 @@ pub trait Transport: Send {
 #[derive(Debug, Clone, Copy)]
 pub struct RunEnd<'a> {
     pub complete: bool,
+    /// A step failed and the steps after it did not run: the exchanges they would have asked
+    /// for are left over, as they should be.
+    pub stopped_at_failure: bool,
     pub skipped: Option<&'a str>,
 }

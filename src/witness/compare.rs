@@ -58,6 +58,9 @@ pub enum Class {
     NovaSchemaBug,
     /// The traffic fits neither: the provider deviates from both.
     ProviderBug,
+    /// The traffic reaches the pointer, but the rule cannot be checked here (a format of
+    /// Nova's that tapedeck does not implement).
+    Unjudged,
     /// No recorded document reaches this pointer in this range.
     NotExercised,
 }
@@ -76,6 +79,9 @@ impl Class {
             Class::Differs => "written differently; the traffic fits both",
             Class::NovaSchemaBug => "the traffic breaks Nova's own schema and fits the api-ref",
             Class::ProviderBug => "the traffic fits neither: a provider bug",
+            Class::Unjudged => {
+                "the traffic reaches it, but tapedeck cannot check this rule (a format it does not implement)"
+            }
             Class::NotExercised => "not exercised by the recorded traffic",
         }
     }
@@ -182,7 +188,23 @@ fn rules(a: &Fact, n: &Fact, request: bool) -> Vec<(Rule, String, String, Strict
         let s = if n.required { Strictness::NovaStricter } else { Strictness::NovaLooser };
         out.push((Rule::Required, yes_no(a.required, "required"), yes_no(n.required, "required"), s));
     }
-    match (&a.values, &n.values) {
+    // Nova's values of a type the api-ref does not allow add nothing (its booleans also take
+    // "True", "on", "1"…); what is left that holds every value of the type is no rule either.
+    let of_api_type = |values: &Option<BTreeSet<String>>| {
+        values.as_ref().and_then(|vs| {
+            if ta.is_empty() {
+                return Some(vs.clone());
+            }
+            let kept: BTreeSet<String> = vs
+                .iter()
+                .filter(|v| serde_json::from_str::<Value>(v).is_ok_and(|v| ta.contains(json_type(&v))))
+                .cloned()
+                .collect();
+            let every_boolean = ta.len() == 1 && ta.contains("boolean") && kept.len() == 2;
+            (!every_boolean).then_some(kept)
+        })
+    };
+    match (&of_api_type(&a.values), &of_api_type(&n.values)) {
         (x, y) if x == y => {}
         (x, y) => out.push((Rule::Values, values(x), values(y), subset(x.as_ref(), y.as_ref()))),
     }
@@ -196,13 +218,21 @@ fn rules(a: &Fact, n: &Fact, request: bool) -> Vec<(Rule, String, String, Strict
             out.push((rule, or_none(x), or_none(y), s));
         }
     };
-    text(Rule::Format, &a.format, &n.format);
-    text(Rule::Pattern, &a.pattern, &n.pattern);
+    // Where the api-ref allows no string, a rule on strings adds nothing (Nova's backup
+    // `rotation` takes a string of digits or an integer; the api-ref takes the integer).
+    let strings = ta.is_empty() || ta.contains("string");
+    if strings {
+        text(Rule::Format, &a.format, &n.format);
+        text(Rule::Pattern, &a.pattern, &n.pattern);
+    }
     text(Rule::Minimum, &a.minimum, &n.minimum);
     text(Rule::Maximum, &a.maximum, &n.maximum);
-    for (rule, x, y, nova_stricter_when_larger) in
-        [(Rule::MinLength, a.min_length, n.min_length, true), (Rule::MaxLength, a.max_length, n.max_length, false)]
-    {
+    let lengths = if strings {
+        vec![(Rule::MinLength, a.min_length, n.min_length, true), (Rule::MaxLength, a.max_length, n.max_length, false)]
+    } else {
+        vec![]
+    };
+    for (rule, x, y, nova_stricter_when_larger) in lengths {
         if x != y {
             let s = match (x, y) {
                 (None, Some(_)) => Strictness::NovaStricter,
@@ -221,10 +251,11 @@ fn rules(a: &Fact, n: &Fact, request: bool) -> Vec<(Rule, String, String, Strict
     out
 }
 
-/// Whether the traffic satisfies one side's rule at the finding's pointer.
-pub fn satisfies(f: &Finding, side: &str, fact: Option<&Fact>, parent: Option<&Fact>, seen: &Seen) -> bool {
+/// Whether the traffic satisfies one side's rule at the finding's pointer; `None` when the rule
+/// cannot be checked here (a format of Nova's that tapedeck does not implement): never a pass.
+pub fn satisfies(f: &Finding, side: &str, fact: Option<&Fact>, parent: Option<&Fact>, seen: &Seen) -> Option<bool> {
     let nova = side == "nova";
-    match f.rule {
+    Some(match f.rule {
         Rule::Body | Rule::Status => true,
         Rule::Member => {
             let listed = fact.is_some();
@@ -241,7 +272,8 @@ pub fn satisfies(f: &Finding, side: &str, fact: Option<&Fact>, parent: Option<&F
         Rule::Required => !fact.is_some_and(|x| x.required) || seen.present >= seen.parents,
         Rule::Type => fact.is_none_or(|x| x.types.is_empty() || seen.types.is_subset(&widen(&x.types))),
         Rule::Closed => true,
-        _ => fact.is_none_or(|x| {
+        _ => {
+            let Some(x) = fact else { return Some(true) };
             let mut schema = x.value_schema();
             // Only the rule at hand: types and values are judged on their own findings.
             if !matches!(f.rule, Rule::Values) {
@@ -251,10 +283,10 @@ pub fn satisfies(f: &Finding, side: &str, fact: Option<&Fact>, parent: Option<&F
             if let Some(format) = x.format.as_ref().filter(|_| f.rule == Rule::Format) {
                 schema["format"] = Value::String(format.clone());
             }
-            let Ok(v) = crate::schema_store::compile(&schema) else { return true };
+            let v = crate::schema_store::compile(&schema).ok()?;
             seen.values.iter().filter_map(|t| serde_json::from_str::<Value>(t).ok()).all(|value| v.is_valid(&value))
-        }),
-    }
+        }
+    })
 }
 
 pub fn classify(strictness: Strictness, api_ok: bool, nova_ok: bool) -> Class {
@@ -284,6 +316,19 @@ pub fn summary(seen: &Seen) -> String {
         s.push_str(&format!("; values {}", seen.values.iter().cloned().collect::<Vec<_>>().join(", ")));
     }
     s
+}
+
+/// The JSON Schema type of a value (a whole number is an `integer`).
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
 }
 
 /// `integer` is a `number`: a set holding `number` holds `integer` too.
@@ -361,6 +406,29 @@ mod tests {
         assert!(got.contains(&("/b", Rule::Type, Strictness::NovaStricter)), "{got:?}");
         assert!(got.contains(&("/gone", Rule::Member, Strictness::NovaStricter)), "{got:?}");
         assert!(got.contains(&("/new", Rule::Member, Strictness::NovaLooser)), "{got:?}");
+    }
+
+    #[test]
+    fn a_rule_tapedeck_cannot_check_is_not_judged_a_pass() {
+        let f = Finding {
+            status: None,
+            pointer: "/cidr".into(),
+            rule: Rule::Format,
+            api_ref: "none".into(),
+            nova: "cidr".into(),
+            strictness: Strictness::NovaStricter,
+        };
+        let seen = Seen {
+            parents: 1,
+            present: 1,
+            types: ["string".to_string()].into(),
+            values: ["\"10.0.0.0/8\"".to_string()].into(),
+        };
+        let cidr = Fact { format: Some("cidr".into()), ..Fact::default() };
+        assert_eq!(satisfies(&f, "nova", Some(&cidr), None, &seen), None);
+        let uuid = Fact { format: Some("uuid".into()), ..Fact::default() };
+        assert_eq!(satisfies(&f, "nova", Some(&uuid), None, &seen), Some(false));
+        assert_eq!(satisfies(&f, "api", None, None, &seen), Some(true));
     }
 
     #[test]

@@ -64,6 +64,14 @@ pub type Facts = BTreeMap<String, Fact>;
 pub fn flatten(schema: &Value) -> Facts {
     let mut facts = Facts::new();
     walk(schema, "", true, &mut facts);
+    // Lengths, patterns and formats constrain strings only: where the value cannot be a string
+    // they constrain nothing (Nova 34 writes `maxLength: 1` on the `server_groups` array, which
+    // no validator applies), so they are not a rule to compare.
+    for fact in facts.values_mut() {
+        if !fact.types.is_empty() && !fact.types.contains("string") {
+            (fact.min_length, fact.max_length, fact.pattern, fact.format) = (None, None, None, None);
+        }
+    }
     facts
 }
 
@@ -112,7 +120,8 @@ fn walk(schema: &Value, ptr: &str, required: bool, facts: &mut Facts) {
     let num = |k: &str| obj.get(k).and_then(Value::as_u64);
     fact.format = text("format").or(fact.format.take());
     fact.pattern = text("pattern").or(fact.pattern.take());
-    fact.min_length = num("minLength").or(fact.min_length);
+    // `minLength: 0` holds for every string: no rule.
+    fact.min_length = num("minLength").filter(|n| *n > 0).or(fact.min_length);
     fact.max_length = num("maxLength").or(fact.max_length);
     fact.minimum = obj.get("minimum").map(Value::to_string).or(fact.minimum.take());
     fact.maximum = obj.get("maximum").map(Value::to_string).or(fact.maximum.take());

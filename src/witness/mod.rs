@@ -6,6 +6,7 @@
 pub mod compare;
 pub mod facts;
 pub mod nova;
+pub mod propose;
 pub mod render;
 pub mod traffic;
 
@@ -63,6 +64,10 @@ pub struct Entry {
     pub class: Class,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub traffic: Option<String>,
+    /// What adopting Nova's rule would write (overrides.yaml `nova_rules`): the rule's name and
+    /// value; only where Nova is the stricter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nova_rule: Option<(String, Option<Value>)>,
 }
 
 /// Compare every operation both witnesses describe, judged by the traffic of `cassettes`.
@@ -118,6 +123,8 @@ pub fn three_way(store: &SchemaStore, nova: &[NovaOperation], release: &str, cas
                 };
                 for f in findings {
                     let (class, seen) = judge(&f, side, &traffic, &info.id, lo, hi);
+                    let nova_rule =
+                        side.nova.as_ref().and_then(|n| propose::nova_rule(f.rule, f.strictness, &f.pointer, n));
                     let entry = Entry {
                         operation: info.id.clone(),
                         api_ref_source: info.source.clone(),
@@ -133,6 +140,7 @@ pub fn three_way(store: &SchemaStore, nova: &[NovaOperation], release: &str, cas
                         strictness: f.strictness,
                         class,
                         traffic: seen.as_ref().map(summary),
+                        nova_rule,
                     };
                     merge(&mut found, i, entry);
                 }
@@ -166,8 +174,8 @@ pub fn three_way(store: &SchemaStore, nova: &[NovaOperation], release: &str, cas
 /// Append `entry` (found on elementary range `i`), extending the same finding of range `i-1`.
 fn merge(found: &mut Vec<(usize, Entry)>, i: usize, entry: Entry) {
     let same = |a: &Entry, b: &Entry| {
-        (a.body, a.status, &a.pointer, a.rule, &a.api_ref, &a.nova, a.class)
-            == (b.body, b.status, &b.pointer, b.rule, &b.api_ref, &b.nova, b.class)
+        (a.body, a.status, &a.pointer, a.rule, &a.api_ref, &a.nova, a.class, &a.nova_rule)
+            == (b.body, b.status, &b.pointer, b.rule, &b.api_ref, &b.nova, b.class, &b.nova_rule)
     };
     if let Some((last, prev)) = found.iter_mut().rev().find(|(last, prev)| *last + 1 == i && same(prev, &entry)) {
         *last = i;
@@ -197,19 +205,26 @@ fn judge(
         return (classify(f.strictness, f.rule == Rule::Body, true), None);
     }
     let Some(seen) = seen_at(traffic, op, f.status, lo, hi, &f.pointer) else { return (Class::NotExercised, None) };
-    // A rule on a member's value needs the member; one on its presence needs the parent.
+    // A rule on a member's value needs the member; one on its presence needs the parent. A
+    // member one side lists with a schema is a rule on its value: judged only where it was
+    // seen (a parent recorded without it says nothing about what the member may hold).
+    let (api, nova) = (side.api.as_ref(), side.nova.as_ref());
+    let listed = |facts: Option<&Facts>| facts.is_some_and(|x| x.contains_key(&f.pointer));
     let reached = match f.rule {
+        Rule::Member if listed(api) != listed(nova) && !f.nova.starts_with("not ") => seen.present > 0,
         Rule::Member | Rule::Required => seen.parents > 0 || seen.present > 0,
         _ => seen.present > 0,
     };
     if !reached {
         return (Class::NotExercised, None);
     }
-    let (api, nova) = (side.api.as_ref(), side.nova.as_ref());
     let parent = parent_of(&f.pointer);
     let api_ok = satisfies(f, "api", api.and_then(|a| a.get(&f.pointer)), api.and_then(|a| a.get(parent)), &seen);
     let nova_ok = satisfies(f, "nova", nova.and_then(|n| n.get(&f.pointer)), nova.and_then(|n| n.get(parent)), &seen);
-    (classify(f.strictness, api_ok, nova_ok), Some(seen))
+    match (api_ok, nova_ok) {
+        (Some(api_ok), Some(nova_ok)) => (classify(f.strictness, api_ok, nova_ok), Some(seen)),
+        _ => (Class::Unjudged, Some(seen)),
+    }
 }
 
 /// What the traffic saw at a pointer; a member never seen counts its parent's appearances.

@@ -2,7 +2,10 @@
 //! error handling and redaction (never as a stand-in for Nova's behaviour: that is the sandbox).
 #![allow(dead_code)]
 
+mod failing;
 mod sdist;
+#[allow(unused_imports)]
+pub use failing::*;
 #[allow(unused_imports)]
 pub use sdist::*;
 

@@ -6,7 +6,9 @@ use std::process::Command;
 
 pub const NOVA: &str = "nova-34.0.0";
 
-fn cache_dir() -> PathBuf {
+/// Where downloads from PyPI are kept between test runs (`TAPEDECK_CACHE`, else
+/// `~/.cache/tapedeck`).
+pub fn cache_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("TAPEDECK_CACHE") {
         return PathBuf::from(dir);
     }
@@ -14,7 +16,7 @@ fn cache_dir() -> PathBuf {
     home.join(".cache/tapedeck")
 }
 
-fn in_ci() -> bool {
+pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
