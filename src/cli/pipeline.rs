@@ -297,7 +297,9 @@ impl ExecutionArgs {
         if let Some(f) = self.wait_timeout_scale
             && !(f.is_finite() && f > 0.0 && f <= 1000.0)
         {
-            return Err(InputError::new(format!("--wait-timeout-scale must be a number above 0 and at most 1000, got {f}")));
+            return Err(InputError::new(format!(
+                "--wait-timeout-scale must be a number above 0 and at most 1000, got {f}"
+            )));
         }
         let shard = match &self.shard {
             Some(text) => Some(plan::parse_shard(text).map_err(|e| InputError::new(format!("--shard: {e}")))?),

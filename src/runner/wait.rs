@@ -173,8 +173,7 @@ pub async fn wait(ctx: &mut RunCtx<'_>, s: &Step, spec: &WaitSpec) -> StepOutcom
         }
         // A share of another wait's poll leaves this wait's own schedule as it was.
         if own || due <= waited {
-            due = waited
-                + schedule.next_delay(waited).min(bound.saturating_sub(waited).max(Duration::from_millis(1)));
+            due = waited + schedule.next_delay(waited).min(bound.saturating_sub(waited).max(Duration::from_millis(1)));
         }
     };
     let result = match result {
