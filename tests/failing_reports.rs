@@ -53,7 +53,7 @@ fn the_terminal_says_each_failure_once_in_a_sentence_with_its_evidence() {
     assert!(response.contains("\"status\":⟦\"HARD_REBOOT\"⟧"), "the excerpt is centred on the pointer: {response}");
     assert!(out.contains("(⟦⟧ marks /server/status)"), "{out}");
     assert!(!out.contains("not asked for"), "a run that stopped at its failure leaves exchanges, rightly: {out}");
-    assert!(out.contains("\n8 runs replayed (") && out.contains("\n6 passed, 2 failed, 0 skipped"), "{out}");
+    assert!(out.contains("\n12 runs replayed (") && out.contains("\n10 passed, 2 failed, 0 skipped"), "{out}");
     assert!(!out.contains('\x1b'), "--color never: {out:?}");
     let (_, coloured, _) = replay(dir.path(), &["--color", "always"]);
     assert!(coloured.contains("\x1b[") && anstream_free(&coloured) == out, "colour changes nothing but colour");
@@ -73,7 +73,7 @@ fn markdown_puts_the_failure_first_and_folds_the_rest() {
     let text = std::fs::read_to_string(&md).unwrap();
     let first_screen: String = text.lines().take(15).collect::<Vec<_>>().join("\n");
     assert!(
-        first_screen.starts_with("## tapedeck: ❌ failed — 6 passed, 2 failed, 0 skipped")
+        first_screen.starts_with("## tapedeck: ❌ failed — 10 passed, 2 failed, 0 skipped")
             && first_screen.contains("### Failures")
             && first_screen.contains("`server-reboot @ 2.1, 2.104`")
             && first_screen.contains("HARD_REBOOT is not on the declared path"),

@@ -46,16 +46,29 @@ fn write(dir: &Path, name: &str, doc: &Value) {
 /// halfway between the exchange before it and that poll.
 fn hard_reboot_on_the_way(doc: &mut Value) {
     let list = doc["exchanges"].as_array_mut().unwrap();
+    // The wait's last poll: its own GET of the server, or its share of a batch poll (a list
+    // entry), which the inserted poll copies as a GET of that server.
     let last = (0..list.len())
         .rev()
         .find(|&i| {
             let e = &list[i];
-            e["step"] == "soft rebooted" && e["request"]["method"] == "GET" && e.get("batch").is_none() && {
-                let path = e["request"]["path"].as_str().unwrap_or_default();
-                path.strip_prefix("/servers/").is_some_and(|id| !id.contains(['/', '?']))
-            }
+            let path = e["request"]["path"].as_str().unwrap_or_default();
+            let own_poll = path.strip_prefix("/servers/").is_some_and(|id| !id.contains(['/', '?']));
+            e["step"] == "soft rebooted" && e["request"]["method"] == "GET" && (own_poll || e.get("batch").is_some())
         })
         .expect("the soft reboot's wait polls its server");
+    if let Some(id) = list[last]["batch"]["server"].as_str().map(str::to_string) {
+        let entry = list[last]["response"]["body"]["servers"]
+            .as_array()
+            .and_then(|l| l.iter().find(|s| s["id"] == id.as_str()))
+            .cloned()
+            .expect("the batch poll holds its server");
+        let mut own = list[last].clone();
+        own.as_object_mut().unwrap().remove("batch");
+        own["request"]["path"] = json!(format!("/servers/{id}"));
+        own["response"]["body"] = json!({"server": entry});
+        list[last] = own;
+    }
     let end = |e: &Value| e["offset_ms"].as_u64().unwrap() + e["duration_ms"].as_u64().unwrap_or(0);
     let before = if last == 0 { 0 } else { end(&list[last - 1]) };
     let at = before + list[last]["offset_ms"].as_u64().unwrap().saturating_sub(before) / 2;
