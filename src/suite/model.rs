@@ -179,9 +179,7 @@ impl WaitSpec {
 /// (Tempest's `build_timeout` is 300 s for every kind); a suite's own `timeout` wins.
 pub fn default_timeout(path: &[&str], until: &str) -> Duration {
     let through = |s: &[&str]| path.iter().chain([&until]).any(|p| s.contains(p));
-    let secs = if through(&["RESIZE", "VERIFY_RESIZE", "REVERT_RESIZE", "MIGRATING"]) {
-        900
-    } else if through(&["SHELVED", "SHELVED_OFFLOADED"]) {
+    let secs = if through(&["RESIZE", "VERIFY_RESIZE", "REVERT_RESIZE", "MIGRATING", "SHELVED", "SHELVED_OFFLOADED"]) {
         900
     } else if through(&["REBUILD"]) {
         600
