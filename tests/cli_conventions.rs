@@ -375,7 +375,7 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 #[test]
 fn a_wait_timeout_scale_must_be_a_positive_factor() {
     for bad in ["0", "-2", "NaN", "5000"] {
-        let (code, _, err) = td(&["run", "--wait-timeout-scale", bad], &[]);
+        let (code, _, err) = td(&["run", &format!("--wait-timeout-scale={bad}")], &[]);
         assert_eq!(code, 2, "{bad}: {err}");
         assert!(err.contains("--wait-timeout-scale must be a number above 0"), "{bad}: {err}");
     }

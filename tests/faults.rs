@@ -392,7 +392,7 @@ async fn what_a_cleanup_cannot_remove_is_listed_and_the_run_fails() {
     s.inject("DELETE", "/servers/", Fault::Status(500, None), 1000);
     let (code, out, run) = s.run("create.yaml", &["--cleanup-timeout", "3s"]).await;
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("left on the provider: 1 cleanup(s)") && out.contains("DELETE /servers/"), "{out}");
+    assert!(out.contains("left on the provider: 1 cleanup could not") && out.contains("DELETE /servers/"), "{out}");
     assert!(out.contains("sweep them with `tapedeck cleanup`"), "{out}");
     assert_eq!(run["cleanups"][0]["verdict"], "failed");
     // What was listed is what `tapedeck cleanup` removes.

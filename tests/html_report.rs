@@ -44,7 +44,7 @@ const SCREEN: (u32, u32) = (1280, 800);
 #[test]
 fn html_report_renders_in_headless_chromium() {
     // A replay made to fail twice: the reboot cassettes show HARD_REBOOT on a soft reboot
-    // (at both microversions), and the lifecycle at 2.1 checks the flavor id against 999.
+    // (at both microversions), and the lifecycle up to 2.8 checks the flavor id against 999.
     let dir = failing_cassettes();
     let html = dir.path().join("report.html");
     let c = dir.path().display().to_string();
@@ -77,7 +77,7 @@ fn html_report_renders_in_headless_chromium() {
     let dom = String::from_utf8_lossy(&dom.stdout);
     // The verdict, then the failures, each linked from the summary.
     let failures = dom.find("<h2 id=\"failures\">Failures</h2>").expect("a failures section");
-    for (i, what) in [(0, "server-reboot @ 2.1, 2.104"), (1, "server-lifecycle @ 2.1")] {
+    for (i, what) in [(0, "server-reboot @ 2.1, 2.104"), (1, "server-lifecycle @ 2.1, 2.3")] {
         assert!(dom.contains(&format!("<a href=\"#failure-{i}\"><code>{what}</code></a>")), "linked: {what}");
         let at = dom.find(&format!("id=\"failure-{i}\"")).expect("the link's target");
         assert!(at > failures, "{what}");

@@ -76,7 +76,7 @@ fn junit_of_a_failing_replay_passes_the_xsd_and_reads_back() {
     let read = read_back(&python, &xsd, &report);
     assert_eq!(read["xsd_errors"], serde_json::json!([]), "valid against junit-10.xsd");
     let suites = read["suites"].as_array().unwrap();
-    assert_eq!(suites.len(), 8, "one testsuite per run");
+    assert_eq!(suites.len(), 12, "one testsuite per run");
     let root_time = read["time"].as_f64().unwrap();
     for s in suites {
         let ts = s["timestamp"].as_str().unwrap_or_default();

@@ -650,11 +650,11 @@ fn mutations() -> Vec<Mutation> {
             cassette: "server-lifecycle@2.104",
             also: &["2.1"],
             edit: |d| {
-                // Still building past the wait's 60 s (counted from its first poll, which is later
-                // than the wait's start).
+                // Still building past the wait's bound (300 s for a build, counted from its first
+                // poll, which is later than the wait's start).
                 let first = polls(d, "active")[0];
                 let first = offset(&exchanges(d)[first]);
-                insert_poll_at(d, "active", first + 61_000, building);
+                insert_poll_at(d, "active", first + 301_000, building);
             },
             catch: at("active", "path", "timed out"),
         },
@@ -709,14 +709,14 @@ fn mutations() -> Vec<Mutation> {
             also: &["2.1"],
             edit: |d| {
                 // Every poll of the wait answers the server as `show` saw it, and one more, past
-                // the wait's 60 s (counted from its first poll), still does.
+                // the wait's bound (300 s for a delete, counted from its first poll), still does.
                 let active = answer(d, "show")["response"].clone();
                 let polls = polls(d, "gone");
                 for &i in &polls {
                     exchanges(d)[i]["response"] = active.clone();
                 }
                 let (first, last) = (polls[0], polls[polls.len() - 1]);
-                let when = (offset(&exchanges(d)[first]) + 61_000).max(end(&exchanges(d)[last]) + 1);
+                let when = (offset(&exchanges(d)[first]) + 301_000).max(end(&exchanges(d)[last]) + 1);
                 let later = exchanges(d)[last].clone();
                 insert(d, last + 1, later, when);
             },
