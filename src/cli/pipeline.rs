@@ -15,7 +15,7 @@ use tapedeck::microversion::Microversion;
 use tapedeck::outcome::{CassetteState, Mode, Outcome, Verdict};
 use tapedeck::pipeline::{self, Executed, RunRequest};
 use tapedeck::plan::{self, RecordMode};
-use tapedeck::provider::{ConnectOptions, Provider, ProviderChoice};
+use tapedeck::provider::{ConnectOptions, Provider, ProviderChoice, check_wait_timeout_scale};
 use tapedeck::report::progress::ProgressView;
 use tapedeck::report::style::{self, paint};
 use tapedeck::report::{self, ReportKind, ReportTarget, human, views};
@@ -294,12 +294,8 @@ impl ExecutionArgs {
         let connect = provider.connect_options(true)?;
         let cleanup_timeout =
             parse_duration(&self.cleanup_timeout).map_err(|e| InputError::new(format!("--cleanup-timeout: {e}")))?;
-        if let Some(f) = self.wait_timeout_scale
-            && !(f.is_finite() && f > 0.0 && f <= 1000.0)
-        {
-            return Err(InputError::new(format!(
-                "--wait-timeout-scale must be a number above 0 and at most 1000, got {f}"
-            )));
+        if let Some(f) = self.wait_timeout_scale {
+            check_wait_timeout_scale(f).map_err(|e| InputError::new(format!("--wait-timeout-scale {e}")))?;
         }
         let shard = match &self.shard {
             Some(text) => Some(plan::parse_shard(text).map_err(|e| InputError::new(format!("--shard: {e}")))?),

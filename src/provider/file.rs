@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::model::{IdentitySpec, Provider, check_label};
+use super::model::{IdentitySpec, Provider, check_label, check_wait_timeout_scale};
 use crate::auth::clouds;
 use crate::input::InputError;
 use crate::input::yaml;
@@ -59,15 +59,9 @@ pub fn load(path: &Path) -> Result<Provider, InputError> {
         return Err(InputError::at(path, &source, yaml::pos(e), format!("`{}` is not an http(s) URL", e.value)));
     }
     let _ = doc.sandbox;
-    if let Some(f) = &doc.wait_timeout_scale
-        && !(f.value.is_finite() && f.value > 0.0 && f.value <= 1000.0)
-    {
-        return Err(InputError::at(
-            path,
-            &source,
-            yaml::pos(f),
-            format!("`wait_timeout_scale` must be a number above 0 and at most 1000, got {}", f.value),
-        ));
+    if let Some(f) = &doc.wait_timeout_scale {
+        check_wait_timeout_scale(f.value)
+            .map_err(|e| InputError::at(path, &source, yaml::pos(f), format!("`wait_timeout_scale` {e}")))?;
     }
     let clouds_file: Option<PathBuf> =
         doc.clouds_file.as_ref().map(|f| path.parent().unwrap_or(Path::new(".")).join(f));

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 pub use connect::{ConnectError, ConnectOptions, Connection, connect};
 pub use file::load;
-pub use model::{IdentitySpec, Provider, from_cloud};
+pub use model::{IdentitySpec, Provider, check_wait_timeout_scale, from_cloud};
 
 use crate::auth::clouds;
 use crate::input::{InputError, InputErrors};

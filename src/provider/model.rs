@@ -36,6 +36,15 @@ pub fn from_cloud(cloud: Cloud, label: Option<&str>) -> Result<Provider, InputEr
     Ok(Provider { label, identities, ..Provider::default() })
 }
 
+/// A wait-timeout factor, from a flag or a provider file: what it must be, or why not.
+pub fn check_wait_timeout_scale(f: f64) -> Result<f64, String> {
+    if f.is_finite() && f > 0.0 && f <= 1000.0 {
+        Ok(f)
+    } else {
+        Err(format!("must be a number above 0 and at most 1000, got {f}"))
+    }
+}
+
 /// A label names the cassette directory `cassettes/<label>`: it must be one safe path segment
 /// (never empty, `.`, `..` or hidden), whether from a provider file, `--label` or a cloud's name.
 pub(super) fn check_label(label: &str) -> Result<(), String> {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::facts::{Fact, Facts};
-use super::traffic::{Seen, parent_of};
+use super::traffic::{Seen, parent_of, type_name};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -197,7 +197,7 @@ fn rules(a: &Fact, n: &Fact, request: bool) -> Vec<(Rule, String, String, Strict
             }
             let kept: BTreeSet<String> = vs
                 .iter()
-                .filter(|v| serde_json::from_str::<Value>(v).is_ok_and(|v| ta.contains(json_type(&v))))
+                .filter(|v| serde_json::from_str::<Value>(v).is_ok_and(|v| ta.contains(type_name(&v))))
                 .cloned()
                 .collect();
             let every_boolean = ta.len() == 1 && ta.contains("boolean") && kept.len() == 2;
@@ -316,19 +316,6 @@ pub fn summary(seen: &Seen) -> String {
         s.push_str(&format!("; values {}", seen.values.iter().cloned().collect::<Vec<_>>().join(", ")));
     }
     s
-}
-
-/// The JSON Schema type of a value (a whole number is an `integer`).
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
 }
 
 /// `integer` is a `number`: a set holding `number` holds `integer` too.

@@ -134,7 +134,8 @@ fn observe(value: &Value, ptr: &str, known: &Facts, seen: &mut BTreeMap<String, 
     }
 }
 
-fn type_name(v: &Value) -> &'static str {
+/// The JSON Schema type of a value (a whole number is an `integer`).
+pub fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
