@@ -10,6 +10,8 @@ use super::error::DeriveError;
 pub struct ApiRef {
     pub source: PathBuf,
     pub samples: PathBuf,
+    /// The Nova release, from the sdist's `PKG-INFO` (`Version:`); `None` in a git checkout.
+    pub release: Option<String>,
 }
 
 impl ApiRef {
@@ -24,7 +26,10 @@ impl ApiRef {
             ));
         }
         let samples = source.join("../../doc/api_samples");
-        Ok(ApiRef { source, samples })
+        let release = std::fs::read_to_string(source.join("../../PKG-INFO")).ok().and_then(|text| {
+            text.lines().find_map(|line| line.strip_prefix("Version:").map(|v| v.trim().to_string()))
+        });
+        Ok(ApiRef { source, samples, release })
     }
 }
 

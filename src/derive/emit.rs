@@ -8,14 +8,25 @@ use super::Derivation;
 use super::error::DeriveError;
 use crate::schema_store::files::{FAULTS_FILE, OPERATIONS_DIR, REPORT_FILE};
 
-const README: &str = "\
-# schemas/ — derived, do not edit
+/// The README's head names the release it was derived from; the rest is the same for every set.
+fn readme(derivation: &Derivation) -> String {
+    let release = derivation.release.as_deref().unwrap_or("(release not recorded: a source tree without PKG-INFO)");
+    let latest = derivation.report.latest.map(|v| v.to_string()).unwrap_or_else(|| "?".into());
+    format!(
+        "\
+# Compute API schemas of Nova {release} (microversions 2.1 – {latest}) — derived, do not edit
 
-Written by `tapedeck schemas derive --api-ref <nova source tree> --out schemas` from nova's
+Written by `tapedeck schemas derive --api-ref <nova source tree> --out DIR` from that release's
 api-ref (`parameters.yaml` + `*.inc`) and the reviewed overrides in
-`src/derive/overrides.yaml`. Tests re-derive from the nova 34.0.0 sdist and fail on any
-difference. Embedded into the `tapedeck` binary at build time.
+`src/derive/overrides.yaml`; `tapedeck schemas derive --check` against the same sdist fails on
+any difference (the tests check `schemas/`, CI every other release's set). `schemas/` (Nova
+34.0.0) is embedded into the `tapedeck` binary at build time; another release's set is used
+with `--schemas DIR`.
+{README_BODY}"
+    )
+}
 
+const README_BODY: &str = "
 - `operations/<id>.json` — one api-ref operation (`id` is the api-ref anchor): method, path
   template, microversion range, normal / error codes, action key, included samples, and JSON
   Schemas (draft 2020-12) for the request and for each normal status, per microversion range.
@@ -72,7 +83,7 @@ pub fn write(derivation: &Derivation, out: &Path) -> Result<(), DeriveError> {
     let path = out.join(FAULTS_FILE);
     std::fs::write(&path, to_pretty_sorted(&faults)).map_err(|e| io(&path, e))?;
     let path = out.join("README.md");
-    std::fs::write(&path, README).map_err(|e| io(&path, e))?;
+    std::fs::write(&path, readme(derivation)).map_err(|e| io(&path, e))?;
     let path = out.join(REPORT_FILE);
     std::fs::write(&path, derivation.report.to_markdown()).map_err(|e| io(&path, e))?;
     Ok(())

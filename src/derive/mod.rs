@@ -40,6 +40,8 @@ pub struct Derivation {
     pub operations: Vec<OperationFile>,
     pub faults: FaultsFile,
     pub report: Report,
+    /// The Nova release the api-ref belongs to, when the tree says (an sdist does).
+    pub release: Option<String>,
 }
 
 pub fn derive(dir: &Path) -> Result<Derivation, DeriveError> {
@@ -53,7 +55,9 @@ pub fn derive(dir: &Path) -> Result<Derivation, DeriveError> {
         incs.push((file, text));
     }
     let overrides = Overrides::shipped().map_err(|e| DeriveError::new("overrides.yaml", 0, e))?;
-    derive_from(&params, &overrides, &incs, latest)
+    let mut derivation = derive_from(&params, &overrides, &incs, latest)?;
+    derivation.release = api_ref.release;
+    Ok(derivation)
 }
 
 /// The derivation from what was read: the parsed `parameters.yaml`, the overrides, the `.inc`
@@ -119,7 +123,7 @@ pub fn derive_from(
     report.operations = operations.len();
     report.schemas =
         operations.iter().map(|o| o.request.len() + o.responses.values().map(Vec::len).sum::<usize>()).sum();
-    Ok(Derivation { operations, faults: overrides.faults.clone(), report })
+    Ok(Derivation { operations, faults: overrides.faults.clone(), report, release: None })
 }
 
 fn adopt_nova_rules(op: &mut OperationFile, overrides: &Overrides, landed: &mut nova_rules::Landed) {
