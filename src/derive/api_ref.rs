@@ -26,9 +26,9 @@ impl ApiRef {
             ));
         }
         let samples = source.join("../../doc/api_samples");
-        let release = std::fs::read_to_string(source.join("../../PKG-INFO")).ok().and_then(|text| {
-            text.lines().find_map(|line| line.strip_prefix("Version:").map(|v| v.trim().to_string()))
-        });
+        let release = std::fs::read_to_string(source.join("../../PKG-INFO"))
+            .ok()
+            .and_then(|text| text.lines().find_map(|line| line.strip_prefix("Version:").map(|v| v.trim().to_string())));
         Ok(ApiRef { source, samples, release })
     }
 }
